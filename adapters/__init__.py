@@ -1,0 +1,1 @@
+"""Node adapters: the only door for a party."""

@@ -1,0 +1,208 @@
+"""Runs one node adapter: its HTTP API for parties, its ingress producer and egress consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import FastAPI, Header, HTTPException, Request, Response
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import BaseModel
+
+from adapters.base import NodeAdapter
+from hub import store, topics, xmlcodec
+from hub.headers import H
+from hub.health import health_routes
+from hub.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the nodes' limit (IB003 / IB012)
+_BACKOFF_S = 1.0
+
+
+class Accepted(BaseModel):
+    id: UUID
+    received_at: datetime
+    status: str = "accepted"
+
+
+class InboxEntry(BaseModel):
+    id: UUID
+    bericht_code: str | None
+    afzender: str | None
+    identificatie: str | None
+    available_at: datetime
+    downloaded: bool
+
+
+class Refusal(BaseModel):
+    error: str
+    reason: str
+    detail: str
+    line: int | None = None
+
+
+def _refuse(status: int, error: str, reason: str, detail: str, line: int | None = None) -> None:
+    raise HTTPException(
+        status_code=status,
+        detail=Refusal(error=error, reason=reason, detail=detail, line=line).model_dump(),
+    )
+
+
+async def _read_capped(request: Request) -> bytes:
+    """Read the body, refusing as soon as it passes the node limit (no 25 MB+ in memory)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        _refuse(413, "too_large", "too-large", f"body of {declared} bytes exceeds 25 MB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            _refuse(413, "too_large", "too-large", "body exceeds 25 MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_app(
+    adapter: NodeAdapter,
+    runtime: Runtime,
+    resources: Callable[[Runtime], AbstractAsyncContextManager[None]],
+) -> FastAPI:
+    settings = runtime.settings
+    node = adapter.node.value
+    ingress = topics.name(settings, topics.INGRESS)
+
+    @runtime.broker.subscriber(
+        topics.egress_name(settings, adapter.node),
+        group_id=f"isd-hub-adapter-{node}",
+        batch=True,
+        max_records=settings.batch_max_records,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        # Commit only once the inbox has the batch; the inbox ignores redelivered pairs.
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def deliver(body: list[bytes], msg: KafkaMessage) -> None:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        items: list[tuple[UUID, str]] = []
+        for record in records:
+            headers = {k: bytes(v).decode() for k, v in record.headers or ()}
+            try:
+                items.append((UUID(headers[H.MESSAGE_ID.value]), headers[H.RECEIVER.value]))
+            except (KeyError, ValueError):
+                log.error("egress record %s/%s lacks hub headers", record.partition, record.offset)
+        try:
+            await store.add_deliveries(runtime.pool, node, items)
+        except Exception:
+            log.exception("inbox write of %d failed; the batch will be redelivered", len(items))
+            await asyncio.sleep(_BACKOFF_S)
+            raise
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with resources(runtime):
+            log.info("%s ready", adapter.title)
+            yield
+
+    app = FastAPI(
+        title=adapter.title,
+        version="1",
+        description=f"Upload and fetch iStandaarden messages as {adapter.party_kind}.",
+        lifespan=lifespan,
+        routes=health_routes(runtime, f"adapter-{node}"),
+    )
+
+    def authenticated(party: str | None) -> str:
+        # Provisional: the party names itself. Token authentication replaces this header.
+        if not party:
+            _refuse(401, "unauthenticated", "no-party", "X-Hub-Party header is required")
+        assert party is not None
+        if not adapter.serves(party):
+            _refuse(403, "forbidden", "wrong-node", f"this node serves {adapter.party_kind}")
+        return party
+
+    @app.post("/v1/messages", status_code=202, response_model=Accepted)
+    async def upload(
+        request: Request, x_hub_party: Annotated[str | None, Header()] = None
+    ) -> Accepted:
+        """Upload one message (raw XML). Refused at once when unreadable or not yours."""
+        party = authenticated(x_hub_party)
+        payload = await _read_capped(request)
+        try:
+            envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
+        except xmlcodec.XmlRejected as exc:
+            _refuse(400, "unreadable", exc.reason.value, exc.detail, exc.line)
+            raise  # unreachable: _refuse raised
+        if envelope.afzender != party:
+            _refuse(
+                403,
+                "forbidden",
+                "afzender-mismatch",
+                "Header/Afzender is not the uploading party",
+            )
+        message_id = uuid4()
+        received_at = datetime.now(UTC)
+        await runtime.broker.publish(
+            payload,
+            ingress,
+            key=party.encode(),
+            headers={
+                H.MESSAGE_ID.value: str(message_id),
+                H.NODE.value: node,
+                H.PARTY.value: party,
+                H.RECEIVED_AT.value: received_at.isoformat(),
+            },
+        )
+        return Accepted(id=message_id, received_at=received_at)
+
+    @app.get("/v1/inbox", response_model=list[InboxEntry])
+    async def list_inbox(
+        x_hub_party: Annotated[str | None, Header()] = None, limit: int = 100
+    ) -> list[InboxEntry]:
+        """Messages waiting for this party, oldest first."""
+        party = authenticated(x_hub_party)
+        items = await store.inbox(runtime.pool, node, party, max(1, min(limit, 1000)))
+        return [
+            InboxEntry(
+                id=i.message_id,
+                bericht_code=i.bericht_code,
+                afzender=i.afzender,
+                identificatie=i.identificatie,
+                available_at=i.available_at,
+                downloaded=i.downloaded_at is not None,
+            )
+            for i in items
+        ]
+
+    @app.get("/v1/inbox/{message_id}", response_class=Response)
+    async def download(
+        message_id: UUID, x_hub_party: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """The message itself. A message that is not yours is simply not found."""
+        party = authenticated(x_hub_party)
+        payload = await store.download(runtime.pool, node, party, message_id)
+        if payload is None:
+            _refuse(404, "not_found", "not-in-inbox", "no such message in your inbox")
+        return Response(content=payload, media_type="application/xml")
+
+    @app.post("/v1/inbox/{message_id}/ack", status_code=204, response_class=Response)
+    async def acknowledge(
+        message_id: UUID, x_hub_party: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """Mark the message as received; it leaves the inbox listing."""
+        party = authenticated(x_hub_party)
+        if not await store.acknowledge(runtime.pool, node, party, message_id):
+            _refuse(404, "not_found", "not-in-inbox", "no such message in your inbox")
+        return Response(status_code=204)
+
+    _ = (upload, list_inbox, download, acknowledge, deliver)
+    return app

@@ -1,0 +1,1 @@
+"""Business flows, one FastStream router per flow."""

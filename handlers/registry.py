@@ -1,0 +1,14 @@
+"""The explicit list of routers the hub core runs, in registration order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream.kafka import KafkaRouter
+
+from handlers import passthrough
+from hub.runtime import Runtime
+
+RouterFactory = Callable[[Runtime], KafkaRouter]
+
+CORE_ROUTERS: tuple[RouterFactory, ...] = (passthrough.build_router,)

@@ -1,0 +1,89 @@
+"""Composition root: settings → broker + middlewares → routers → lifespan → ASGI app.
+
+The only module of hub/ that imports handlers/ and adapters/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY
+from starlette.applications import Starlette
+
+from adapters.registry import build_adapter_app
+from handlers.registry import CORE_ROUTERS
+from hub import store
+from hub.broker import build_broker
+from hub.errors import StartupError
+from hub.runtime import Runtime
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_id: str) -> Runtime:
+    broker = build_broker(
+        settings,
+        bootstrap,
+        client_id=client_id,
+        middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),),
+    )
+    return Runtime(settings=settings, bootstrap=bootstrap, database_url=database_url, broker=broker)
+
+
+@contextlib.asynccontextmanager
+async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
+    """Open the pool, check the schema, start the broker; close all in reverse order."""
+    settings = runtime.settings
+    pool = await store.create_pool(
+        runtime.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        connect_timeout=settings.startup_timeout_s,
+    )
+    try:
+        expected = max(m.version for m in store.migrations())
+        found = await store.schema_version(pool) if await _has_schema(pool) else 0
+        if found < expected:
+            raise StartupError(
+                f"database schema is at version {found}, this hub needs {expected}: "
+                "run `hub db upgrade` first"
+            )
+        runtime.attach_pool(pool)
+        await runtime.broker.start()
+        try:
+            yield
+        finally:
+            await runtime.broker.stop()
+    finally:
+        runtime.attach_pool(None)
+        await pool.close()
+
+
+async def _has_schema(pool: store.Pool) -> bool:
+    return bool(await pool.fetchval("SELECT to_regclass('schema_migration') IS NOT NULL"))
+
+
+def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette:
+    """The hub core: every registered router on one broker, plus health and metrics."""
+    from hub.health import health_routes
+
+    runtime = make_runtime(settings, bootstrap, database_url, "isd-hub-core")
+    for factory in CORE_ROUTERS:
+        runtime.broker.include_router(factory(runtime))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with open_resources(runtime):
+            log.info("hub core consuming %s", settings.topic("ingress"))
+            yield
+
+    return Starlette(routes=health_routes(runtime, "core"), lifespan=lifespan)
+
+
+def adapter_app(name: str, settings: Settings, bootstrap: str, database_url: str) -> Starlette:
+    runtime = make_runtime(settings, bootstrap, database_url, f"isd-hub-adapter-{name}")
+    return build_adapter_app(name, runtime, open_resources)

@@ -1,0 +1,168 @@
+"""The `hub` command: one entry point for operators (start, run parts, database, version)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from hub import __version__, store, topics
+from hub.errors import ConfigError, HubError
+from hub.settings import Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _need(value: str | None, setting: str, command: str) -> str:
+    if not value:
+        raise ConfigError(
+            f"`hub {command}` needs {setting}; `hub up` sets it for the processes it starts"
+        )
+    return value
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.supervisor import Supervisor
+
+    return Supervisor(settings, demo=args.demo).run()
+
+
+def _serve(app: object, host: str, port: int, level: str) -> int:
+    import uvicorn
+
+    from hub.embedded import ensure_port_free
+
+    ensure_port_free(host, port, "this process", "its HUB_*_PORT setting")
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level=level.lower(),
+        lifespan="on",
+        access_log=False,
+        log_config=None,  # keep the hub's own log format
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    # uvicorn reports a failed lifespan start-up by not having started.
+    return 0 if server.started else 3
+
+
+def cmd_core(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.app import core_app
+    from hub.logs import configure
+
+    configure(settings.log_level, "core")
+    bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "core")
+    database_url = _need(settings.database_url, "HUB_DATABASE_URL", "core")
+    app = core_app(settings, bootstrap, database_url)
+    return _serve(app, settings.host, settings.core_port, settings.log_level)
+
+
+def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.registry import get_adapter
+    from hub.app import adapter_app
+    from hub.logs import configure
+
+    adapter = get_adapter(args.name)
+    configure(settings.log_level, f"adapter-{args.name}")
+    bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "adapter")
+    database_url = _need(settings.database_url, "HUB_DATABASE_URL", "adapter")
+    port = settings.ggk_port if adapter.node.value == "ggk" else settings.vecozo_port
+    app = adapter_app(args.name, settings, bootstrap, database_url)
+    return _serve(app, settings.host, port, settings.log_level)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.supervisor import start_infrastructure
+
+    async def upgrade(url: str) -> tuple[list[store.Migration], int]:
+        pool = await store.create_pool(url, connect_timeout=settings.startup_timeout_s)
+        try:
+            applied = await store.migrate(pool)
+            return applied, await store.schema_version(pool)
+        finally:
+            await pool.close()
+
+    if settings.database_url is not None:
+        applied, version = asyncio.run(upgrade(settings.database_url))
+    else:
+        # No URL: upgrade the embedded database that `hub up` would use.
+        infra = start_infrastructure(settings.model_copy(update={"kafka_bootstrap": "unused:1"}))
+        try:
+            applied, version = asyncio.run(upgrade(infra.database_url))
+        finally:
+            infra.stop()
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    print(f"schema at version {version}" + ("" if applied else " (already up to date)"))
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "topics ensure")
+    created = asyncio.run(topics.ensure_topics(settings, bootstrap))
+    for spec in topics.ALL:
+        topic = topics.name(settings, spec)
+        print(f"{topic:<24} {'created' if topic in created else 'exists'}")
+    return 0
+
+
+def cmd_version(args: argparse.Namespace, settings: Settings) -> int:
+    print(f"isd-hub {__version__}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub",
+        description="isd-hub: validates, routes and observes iWmo / iJw / iEb traffic.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = sub.add_parser("up", help="start broker, database, core and both adapters")
+    up.add_argument("--demo", action="store_true", help="also feed realistic demo traffic")
+    up.set_defaults(func=cmd_up)
+
+    core = sub.add_parser(
+        "core", help="run the hub core (needs HUB_KAFKA_BOOTSTRAP, HUB_DATABASE_URL)"
+    )
+    core.set_defaults(func=cmd_core)
+
+    adapter = sub.add_parser("adapter", help="run one node adapter (ggk or vecozo)")
+    adapter.add_argument("name", help="ggk or vecozo")
+    adapter.set_defaults(func=cmd_adapter)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade", help="apply pending migrations (a re-run is a no-op)"
+    ).set_defaults(func=cmd_db_upgrade)
+
+    tp = sub.add_parser("topics", help="Kafka topics")
+    tp_sub = tp.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
+    tp_sub.add_parser("ensure", help="create missing topics with explicit partitions").set_defaults(
+        func=cmd_topics
+    )
+
+    sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        result: int = args.func(args, settings)
+        return result
+    except HubError as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Liveness, readiness and metrics endpoints shared by every hub process."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from hub.runtime import Runtime
+
+
+def health_routes(runtime: Runtime, component: str) -> list[BaseRoute]:
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "component": component})
+
+    async def readyz(_: Request) -> Response:
+        checks: dict[str, bool] = {}
+        try:
+            checks["database"] = await runtime.pool.fetchval("SELECT 1") == 1
+        except Exception:
+            checks["database"] = False
+        try:
+            checks["broker"] = await runtime.broker.ping(timeout=2.0)
+        except Exception:
+            checks["broker"] = False
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    handlers: list[tuple[str, Callable[[Request], Awaitable[Response]]]] = [
+        ("/healthz", healthz),
+        ("/readyz", readyz),
+        ("/metrics", metrics),
+    ]
+    return [Route(path, fn, methods=["GET"], include_in_schema=False) for path, fn in handlers]

@@ -1,0 +1,35 @@
+"""What a running hub process holds: settings plus the resources its lifespan opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker
+
+from hub.errors import StartupError
+from hub.settings import Settings
+from hub.store import Pool
+
+
+@dataclass
+class Runtime:
+    """Handed to every router factory; filled by the lifespan that owns the resources.
+
+    Routers are registered before the lifespan runs, so they receive this holder rather
+    than the pool itself, and read `pool` only while handling messages.
+    """
+
+    settings: Settings
+    bootstrap: str
+    database_url: str
+    broker: KafkaBroker
+    _pool: Pool | None = field(default=None, repr=False)
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            raise StartupError("database pool used before the lifespan opened it")
+        return self._pool
+
+    def attach_pool(self, pool: Pool | None) -> None:
+        self._pool = pool

@@ -1,0 +1,127 @@
+"""Typed settings (prefix HUB_), read once at start-up and validated with actionable messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+_HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-]+:\d{1,5}$")
+
+
+class Settings(BaseSettings):
+    """Every knob of the hub. Unset infrastructure URLs mean: start the embedded one."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)
+
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers as host:port[,host:port]. Unset: `hub up` starts "
+        "the embedded tansu broker.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://user:pass@host:port/db). Unset: `hub up` "
+        "starts an embedded PostgreSQL with its data under data_dir.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Where embedded PostgreSQL keeps its data and processes write their logs.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface every HTTP endpoint binds.")
+    embedded_kafka_port: Port = Field(default=19092, description="Port of the embedded broker.")
+    embedded_postgres_port: Port = Field(
+        default=15432, description="Port of the embedded PostgreSQL."
+    )
+    ggk_port: Port = Field(default=8081, description="HTTP port of the GGK-like adapter.")
+    vecozo_port: Port = Field(default=8082, description="HTTP port of the VECOZO-like adapter.")
+    core_port: Port = Field(default=8090, description="Health and metrics port of the hub core.")
+    topic_prefix: str = Field(
+        default="isd",
+        pattern=r"^[a-z][a-z0-9-]{0,30}$",
+        description="Prefix of every topic name, so several hubs can share one cluster.",
+    )
+    partitions: int = Field(
+        default=6, ge=1, le=1024, description="Partitions per topic created by the hub."
+    )
+    replication_factor: int = Field(
+        default=1, ge=1, le=7, description="Replication factor of topics the hub creates."
+    )
+    consumer_group: str = Field(
+        default="isd-hub-core", min_length=1, description="Consumer group of the hub core."
+    )
+    fetch_max_wait_ms: int = Field(
+        default=10,
+        ge=0,
+        le=5000,
+        description="How long a fetch may wait for data; low keeps latency low on tansu, which "
+        "always waits the full time.",
+    )
+    batch_max_records: int = Field(
+        default=500, ge=1, le=10_000, description="Most messages the core handles per batch."
+    )
+    producer_linger_ms: int = Field(default=2, ge=0, le=1000, description="Producer linger.")
+    producer_batch_bytes: int = Field(
+        default=1_048_576,
+        ge=16_384,
+        description="Producer batch size; aiokafka's 16 KiB default caps sending at ~11k msg/s.",
+    )
+    db_pool_min: int = Field(default=1, ge=0, le=100, description="Smallest database pool.")
+    db_pool_max: int = Field(default=10, ge=1, le=200, description="Largest database pool.")
+    startup_timeout_s: float = Field(
+        default=15.0, gt=0, le=300, description="How long to wait for a dependency to answer."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level of every hub process."
+    )
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap_shape(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = [p.strip() for p in value.split(",")]
+        for part in parts:
+            if not _HOSTPORT.match(part):
+                raise ValueError(f"{part!r} is not host:port")
+            port = int(part.rsplit(":", 1)[1])
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} in {part!r} is out of range")
+        return ",".join(parts)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not re.match(r"^postgres(ql)?://[^\s/]+(/[^\s]*)?$", value):
+            raise ValueError("expected postgresql://user:password@host:port/database")
+        return value
+
+    @model_validator(mode="after")
+    def _pool_order(self) -> Settings:
+        if self.db_pool_min > self.db_pool_max:
+            raise ValueError("db_pool_min must not exceed db_pool_max")
+        return self
+
+    def topic(self, suffix: str) -> str:
+        return f"{self.topic_prefix}.{suffix}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; turn validation errors into one readable line each."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = f"HUB_{field.upper()}"
+            lines.append(f"{env}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("invalid settings: " + "; ".join(lines)) from None

@@ -1,0 +1,238 @@
+"""`hub up`: starts the infrastructure it must, then the core and both adapters, and stops
+them all, in reverse order, on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from types import FrameType
+
+from hub import store, topics
+from hub.embedded import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    die_with_parent,
+    ensure_port_free,
+)
+from hub.errors import StartupError
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    ready_url: str | None
+    proc: subprocess.Popen[bytes] | None = None
+
+
+@dataclass
+class Infrastructure:
+    """Where the broker and database are, and the embedded ones we started (if any)."""
+
+    bootstrap: str
+    database_url: str
+    broker: EmbeddedBroker | None = None
+    postgres: EmbeddedPostgres | None = None
+
+    def stop(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def start_infrastructure(settings: Settings) -> Infrastructure:
+    """Use the configured broker/database, or start embedded ones under data_dir."""
+    data = settings.data_dir.resolve()
+    broker: EmbeddedBroker | None = None
+    postgres: EmbeddedPostgres | None = None
+    try:
+        if settings.database_url is None:
+            postgres = EmbeddedPostgres(
+                data_dir=data / "postgres",
+                host=settings.host,
+                port=settings.embedded_postgres_port,
+                log_path=data / "logs" / "postgres.log",
+            )
+            database_url = postgres.start(timeout=max(30.0, settings.startup_timeout_s))
+        else:
+            database_url = settings.database_url
+        if settings.kafka_bootstrap is None:
+            broker = EmbeddedBroker(
+                host=settings.host,
+                port=settings.embedded_kafka_port,
+                log_path=data / "logs" / "broker.log",
+            )
+            bootstrap = broker.start(timeout=settings.startup_timeout_s)
+        else:
+            bootstrap = settings.kafka_bootstrap
+    except BaseException:
+        if broker is not None:
+            broker.stop()
+        if postgres is not None:
+            postgres.stop()
+        raise
+    return Infrastructure(bootstrap, database_url, broker, postgres)
+
+
+async def prepare(settings: Settings, bootstrap: str, database_url: str) -> tuple[int, list[str]]:
+    """Apply migrations and create topics; returns (schema version, topics created)."""
+    pool = await store.create_pool(database_url, connect_timeout=settings.startup_timeout_s)
+    try:
+        await store.migrate(pool)
+        version = await store.schema_version(pool)
+    finally:
+        await pool.close()
+    created = await topics.ensure_topics(settings, bootstrap)
+    return version, created
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    demo: bool = False
+    children: list[Child] = field(default_factory=list)
+    _stopping: bool = False
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def run(self) -> int:
+        settings = self.settings
+        for port, what, setting in (
+            (settings.core_port, "the hub core", "HUB_CORE_PORT"),
+            (settings.ggk_port, "the GGK adapter", "HUB_GGK_PORT"),
+            (settings.vecozo_port, "the VECOZO adapter", "HUB_VECOZO_PORT"),
+        ):
+            ensure_port_free(settings.host, port, what, setting)
+        infra = start_infrastructure(settings)
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        try:
+            version, created = asyncio.run(prepare(settings, infra.bootstrap, infra.database_url))
+            env = {
+                **os.environ,
+                "HUB_KAFKA_BOOTSTRAP": infra.bootstrap,
+                "HUB_DATABASE_URL": infra.database_url,
+            }
+            self._spawn_all(env)
+            self._banner(infra, version, created)
+            return self._watch()
+        finally:
+            self._stop_children()
+            infra.stop()
+            print("isd-hub: stopped", flush=True)
+
+    def _spawn_all(self, env: dict[str, str]) -> None:
+        s = self.settings
+        base = f"http://{s.host}"
+        hub = [sys.executable, "-m", "hub"]
+        self.children = [
+            Child("core", [*hub, "core"], f"{base}:{s.core_port}/readyz"),
+            Child("adapter-ggk", [*hub, "adapter", "ggk"], f"{base}:{s.ggk_port}/readyz"),
+            Child("adapter-vecozo", [*hub, "adapter", "vecozo"], f"{base}:{s.vecozo_port}/readyz"),
+        ]
+        if self.demo:
+            self.children.append(Child("demo", [*hub, "demo"], None))
+        for child in self.children:
+            if child.name == "demo":
+                continue
+            self._spawn(child, env)
+        for child in self.children:
+            if child.ready_url is not None:
+                self._wait_ready(child)
+        if self.demo:
+            self._spawn(self.children[-1], env)
+
+    def _spawn(self, child: Child, env: dict[str, str]) -> None:
+        child.proc = subprocess.Popen(
+            child.argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
+            preexec_fn=die_with_parent,
+        )
+
+    def _wait_ready(self, child: Child) -> None:
+        assert child.proc is not None
+        assert child.ready_url is not None
+        deadline = time.monotonic() + self.settings.startup_timeout_s + 30
+        while time.monotonic() < deadline:
+            if self._stopping:
+                raise StartupError("interrupted while starting")
+            code = child.proc.poll()
+            if code is not None:
+                raise StartupError(f"{child.name} exited with status {code} while starting")
+            try:
+                with urllib.request.urlopen(child.ready_url, timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise StartupError(f"{child.name} did not become ready at {child.ready_url}")
+
+    def _banner(self, infra: Infrastructure, version: int, created: list[str]) -> None:
+        s = self.settings
+        kafka = "embedded tansu" if infra.broker else "external"
+        database = (
+            "embedded, data in " + str(s.data_dir / "postgres") if infra.postgres else "external"
+        )
+        lines = [
+            "isd-hub is running",
+            f"  kafka       {infra.bootstrap}  ({kafka}; topics prefix '{s.topic_prefix}.',"
+            f" {len(created)} created)",
+            f"  postgresql  {_redact(infra.database_url)}  ({database}; schema v{version})",
+            f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
+            f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs)",
+            f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; API docs at /docs)",
+            f"  demo        {'feeding traffic' if self.demo else 'off (make run DEMO=1)'}",
+            "Ctrl-C stops everything.",
+        ]
+        print("\n".join(lines), flush=True)
+
+    def _watch(self) -> int:
+        while not self._stopping:
+            for child in self.children:
+                if child.proc is None:
+                    continue
+                code = child.proc.poll()
+                if code is not None:
+                    if child.name == "demo" and code == 0:
+                        child.proc = None
+                        continue
+                    log.error("%s exited with status %s; stopping the stack", child.name, code)
+                    return 1
+            time.sleep(0.2)
+        return 0
+
+    def _stop_children(self) -> None:
+        # Producers first (demo, adapters), then the core, so in-flight work can drain.
+        for child in reversed(self.children):
+            if child.proc is not None and child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+                try:
+                    child.proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    child.proc.kill()
+                    child.proc.wait(5)
+
+
+def _redact(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"

@@ -1,0 +1,112 @@
+"""Every Kafka topic of the hub, one typed entry each, and their explicit creation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from hub.errors import ConfigError
+from hub.messages import Node
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One topic: its name suffix and its contract (what the key and value are)."""
+
+    suffix: str
+    key: str
+    payload: str
+    description: str
+
+
+INGRESS = TopicSpec(
+    "ingress",
+    key="uploading party code",
+    payload="raw iStandaarden XML as uploaded",
+    description="Everything an adapter accepted, on its way to the hub core.",
+)
+EGRESS = {
+    node: TopicSpec(
+        f"egress.{node.value}",
+        key="receiving party code",
+        payload="raw iStandaarden XML for the receiver",
+        description=f"Messages for parties served by the {node.value} node adapter.",
+    )
+    for node in Node
+}
+EVENTS = TopicSpec(
+    "events",
+    key="message id",
+    payload="versioned JSON domain event",
+    description="Domain events for integrators (accepted, rejected, delivered, ...).",
+)
+DLQ = TopicSpec(
+    "dlq",
+    key="original key",
+    payload="original bytes, with hub-dlq-* reason headers",
+    description="Messages the hub could not process, with why and where they came from.",
+)
+PARKED = TopicSpec(
+    "parked",
+    key="uploading party code",
+    payload="raw XML held during a release freeze",
+    description="Messages held during a freeze, released or returned at cutover.",
+)
+
+ALL: tuple[TopicSpec, ...] = (INGRESS, *EGRESS.values(), EVENTS, DLQ, PARKED)
+
+
+def name(settings: Settings, spec: TopicSpec) -> str:
+    return settings.topic(spec.suffix)
+
+
+def egress_name(settings: Settings, node: Node) -> str:
+    return name(settings, EGRESS[node])
+
+
+async def ensure_topics(settings: Settings, bootstrap: str) -> list[str]:
+    """Create every missing topic with explicit partitions; return the ones created.
+
+    The hub never relies on broker auto-creation: partitions bound its parallelism, so they
+    are chosen here, once, from the settings.
+    """
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=int(settings.startup_timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(admin.start(), settings.startup_timeout_s)
+    except (KafkaConnectionError, TimeoutError, OSError) as exc:
+        raise ConfigError(
+            f"HUB_KAFKA_BOOTSTRAP={bootstrap}: no Kafka broker answers there ({exc or 'timeout'})"
+        ) from None
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name(settings, spec), settings.partitions, settings.replication_factor)
+            for spec in ALL
+            if name(settings, spec) not in existing
+        ]
+        if not wanted:
+            return []
+        response = await admin.create_topics(wanted)
+        created: list[str] = []
+        for topic, code, message in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code != _TOPIC_ALREADY_EXISTS:  # a concurrent starter made it: fine
+                raise ConfigError(f"could not create topic {topic}: {message} (error {code})")
+        log.info("created topics: %s", ", ".join(created))
+        return created
+    except KafkaError as exc:
+        raise ConfigError(f"could not create topics on {bootstrap}: {exc}") from None
+    finally:
+        await admin.close()
