@@ -61,13 +61,13 @@ async def _read_capped(request: Request) -> bytes:
     """Read the body, refusing as soon as it passes the node limit (no 25 MB+ in memory)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-        _refuse(413, "too_large", "too-large", f"body of {declared} bytes exceeds 25 MB")
+        _refuse(413, "too_large", "too_large", f"body of {declared} bytes exceeds 25 MB")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            _refuse(413, "too_large", "too-large", "body exceeds 25 MB")
+            _refuse(413, "too_large", "too_large", "body exceeds 25 MB")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -124,10 +124,10 @@ def build_app(
     def authenticated(party: str | None) -> str:
         # Provisional: the party names itself. Token authentication replaces this header.
         if not party:
-            _refuse(401, "unauthenticated", "no-party", "X-Hub-Party header is required")
+            _refuse(401, "unauthenticated", "no_party", "X-Hub-Party header is required")
         assert party is not None
         if not adapter.serves(party):
-            _refuse(403, "forbidden", "wrong-node", f"this node serves {adapter.party_kind}")
+            _refuse(403, "forbidden", "wrong_node", f"this node serves {adapter.party_kind}")
         return party
 
     @app.post("/v1/messages", status_code=202, response_model=Accepted)
@@ -146,7 +146,7 @@ def build_app(
             _refuse(
                 403,
                 "forbidden",
-                "afzender-mismatch",
+                "afzender_mismatch",
                 "Header/Afzender is not the uploading party",
             )
         message_id = uuid4()
@@ -191,7 +191,7 @@ def build_app(
         party = authenticated(x_hub_party)
         payload = await store.download(runtime.pool, node, party, message_id)
         if payload is None:
-            _refuse(404, "not_found", "not-in-inbox", "no such message in your inbox")
+            _refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
         return Response(content=payload, media_type="application/xml")
 
     @app.post("/v1/inbox/{message_id}/ack", status_code=204, response_class=Response)
@@ -201,7 +201,7 @@ def build_app(
         """Mark the message as received; it leaves the inbox listing."""
         party = authenticated(x_hub_party)
         if not await store.acknowledge(runtime.pool, node, party, message_id):
-            _refuse(404, "not_found", "not-in-inbox", "no such message in your inbox")
+            _refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
         return Response(status_code=204)
 
     _ = (upload, list_inbox, download, acknowledge, deliver)

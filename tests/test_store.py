@@ -45,7 +45,11 @@ async def test_ledger_round_trip_and_redelivery(pool: store.Pool) -> None:
     assert await store.record_messages(pool, [row]) == set()
     entry = await store.ledger_entry(pool, row.id)
     assert entry is not None
-    assert (entry.afzender, entry.ontvanger, entry.identificatie) == ("65656055", "0363", "123456789013")
+    assert (entry.afzender, entry.ontvanger, entry.identificatie) == (
+        "65656055",
+        "0363",
+        "123456789013",
+    )
     assert entry.received_at == row.received_at
     assert await store.count_messages(pool) == 1
 
