@@ -17,7 +17,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 
 from adapters.base import NodeAdapter
-from hub import store, topics, xmlcodec
+from hub import routing, store, topics, xmlcodec
 from hub.headers import H
 from hub.health import health_routes
 from hub.runtime import Runtime
@@ -142,12 +142,13 @@ def build_app(
         except xmlcodec.XmlRejected as exc:
             _refuse(400, "unreadable", exc.reason.value, exc.detail, exc.line)
             raise  # unreachable: _refuse raised
-        if envelope.afzender != party:
+        if routing.sender_of(envelope) != party:
             _refuse(
                 403,
                 "forbidden",
-                "afzender_mismatch",
-                "Header/Afzender is not the uploading party",
+                "sender_mismatch",
+                "the message's sending party (Header/Afzender; Ontvanger for a retour) "
+                "is not the uploading party",
             )
         message_id = uuid4()
         received_at = datetime.now(UTC)

@@ -1,5 +1,5 @@
-"""Intake at its simplest: record every ingress message in the ledger and pass it to the other
-node. Validation, retours and real routing replace the routing decision here in later work."""
+"""Intake at its simplest: record every ingress message in the ledger and pass it on to the
+receiver's node. Validation, retours, dedup and the outbox come with the routing core."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from hub import store, topics, xmlcodec
+from hub import routing, store, topics, xmlcodec
 from hub.headers import H
 from hub.messages import Node
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-_OTHER = {Node.GGK: Node.VECOZO, Node.VECOZO: Node.GGK}
 _BACKOFF_S = 1.0  # pause before a failed batch is fetched again, so an outage is no hot loop
 
 
@@ -40,11 +39,7 @@ def _header(record: Any, name: H) -> str | None:
 
 
 def _decide(record: Any) -> Routed:
-    """Read the envelope and pick the receiving party: the header party that did not send it.
-
-    For a heenbericht that is Ontvanger; a retour keeps the heen header (IV028), so there it
-    is Afzender.
-    """
+    """Read the envelope and route it by message type and header parties."""
     raw_id = _header(record, H.MESSAGE_ID)
     node_name = _header(record, H.NODE) or ""
     party = _header(record, H.PARTY) or ""
@@ -57,11 +52,9 @@ def _decide(record: Any) -> Routed:
         envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
     except xmlcodec.XmlRejected:
         envelope = None
-    node = Node(node_name) if node_name in {n.value for n in Node} else None
-    receiver: str | None = None
-    if envelope is not None:
-        receiver = envelope.ontvanger if envelope.ontvanger != party else envelope.afzender
-    target = _OTHER[node] if node is not None and receiver else None
+    found = routing.route(envelope) if envelope is not None else None
+    target = found.node if found is not None else None
+    receiver = found.receiver if found is not None else None
     row = store.IngressRow(
         id=message_id,
         received_at=received_at,

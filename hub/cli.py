@@ -109,6 +109,30 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.demo import Demo
+    from hub.logs import configure
+
+    configure(settings.log_level, "demo")
+    base = f"http://{settings.host}"
+    demo = Demo(f"{base}:{settings.ggk_port}", f"{base}:{settings.vecozo_port}", args.interval)
+    return demo.run()
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    """Every setting with its environment variable, current value and description."""
+    for field_name, info in Settings.model_fields.items():
+        value = getattr(settings, field_name)
+        shown = "(unset)" if value is None else str(value)
+        if field_name == "database_url" and value:
+            from hub.supervisor import redact
+
+            shown = redact(str(value))
+        print(f"HUB_{field_name.upper():<26} {shown}")
+        print(f"    {info.description or ''}")
+    return 0
+
+
 def cmd_version(args: argparse.Namespace, settings: Settings) -> int:
     print(f"isd-hub {__version__}")
     return 0
@@ -146,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_topics
     )
 
+    demo = sub.add_parser("demo", help="feed demo traffic into running adapters")
+    demo.add_argument(
+        "--interval", type=float, default=0.5, help="seconds between trajectories (default 0.5)"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("config", help="list every HUB_* setting, its value and meaning").set_defaults(
+        func=cmd_config
+    )
     sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
     return parser
 
@@ -162,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `hub config | head`: the reader left, nothing went wrong
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

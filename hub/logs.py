@@ -15,5 +15,5 @@ def configure(level: str, component: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # The Kafka client is chatty about every rebalance at INFO; keep it to warnings.
-    for noisy in ("aiokafka", "uvicorn.access"):
+    for noisy in ("aiokafka", "uvicorn.access", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -66,8 +66,8 @@ class MessageType:
 
     @property
     def copies_heen_header(self) -> bool:
-        """Retours keep the heenbericht's Afzender/Ontvanger unchanged (IV028)."""
-        return self.direction is not Direction.HEEN
+        """Retours keep the heenbericht's Afzender/Ontvanger unchanged (IV028); the 325 does not."""
+        return self.direction is Direction.RETOUR
 
 
 def namespace_for(standard: Standard, release: str, segment: str) -> str:

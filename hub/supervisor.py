@@ -193,7 +193,7 @@ class Supervisor:
             "isd-hub is running",
             f"  kafka       {infra.bootstrap}  ({kafka}; topics prefix '{s.topic_prefix}.',"
             f" {len(created)} created)",
-            f"  postgresql  {_redact(infra.database_url)}  ({database}; schema v{version})",
+            f"  postgresql  {redact(infra.database_url)}  ({database}; schema v{version})",
             f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
             f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs)",
             f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; API docs at /docs)",
@@ -229,7 +229,7 @@ class Supervisor:
                     child.proc.wait(5)
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     if "@" not in url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)

@@ -88,7 +88,7 @@ def test_unreachable_database_is_reported(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_taken_port_is_named(kafka_bootstrap: str) -> None:
-    host, port = kafka_bootstrap.split(":")
+    port = kafka_bootstrap.rsplit(":", 1)[1]
     result = _hub(
         "up",
         env={

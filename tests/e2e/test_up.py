@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +87,7 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture
-def up_env(workdir: Path) -> Iterator[dict[str, str]]:
+def up_env(workdir: Path) -> dict[str, str]:
     tag = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
@@ -100,7 +99,7 @@ def up_env(workdir: Path) -> Iterator[dict[str, str]]:
         HUB_VECOZO_PORT=str(free_port()),
         HUB_LOG_LEVEL="WARNING",
     )
-    yield env
+    return env
 
 
 def _wait_inbox(

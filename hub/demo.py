@@ -1,0 +1,131 @@
+"""Demo traffic for `hub up --demo`: parties exchanging toewijzing, start and stop messages
+(with their retours) through the adapters' HTTP APIs, as real parties would."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import signal
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import httpx
+
+from hub import xmlcodec
+from hub.messages import Standard, by_name
+from hub.packgen.packspec import PACKS
+from hub.packgen.samples import samples
+
+log = logging.getLogger(__name__)
+
+# (heen, retour) pairs in the order a care trajectory produces them.
+_TRAJECTORY = (("301", "302"), ("305", "306"), ("307", "308"))
+
+
+@dataclass(frozen=True, slots=True)
+class Door:
+    node: str
+    url: str
+
+
+def _template(standard: Standard, number: str) -> bytes:
+    prefix = "WMO" if standard is Standard.IWMO else "JW"
+    spec = next(p for p in PACKS if p.standard is standard)
+    return samples(spec, by_name(f"{prefix}{number}"))
+
+
+def _with_identificatie(template: bytes, identificatie: str, retour_id: str | None) -> bytes:
+    """A copy of the template with a fresh message id (and, for a retour, its own retour id)."""
+    root = xmlcodec.parse_message(template)
+    header = xmlcodec.child(root, "Header")
+    ident = xmlcodec.child(xmlcodec.child(header, "BerichtIdentificatie"), "Identificatie")
+    if ident is not None:
+        ident.text = identificatie
+    if retour_id is not None:
+        element = xmlcodec.child(header, "IdentificatieRetour")
+        if element is not None:
+            element.text = retour_id
+    return xmlcodec.serialize(root)
+
+
+class Demo:
+    """Runs trajectories until stopped; the receiving side downloads, acks and answers."""
+
+    def __init__(self, ggk_url: str, vecozo_url: str, interval_s: float) -> None:
+        self.doors = {"ggk": Door("ggk", ggk_url), "vecozo": Door("vecozo", vecozo_url)}
+        self.interval_s = interval_s
+        self.counter = itertools.count(1)
+        self.sent = 0
+        self.received = 0
+        self.refused = 0
+        self._stop = False
+
+    def stop(self, _signum: int, _frame: FrameType | None) -> None:
+        self._stop = True
+
+    def _upload(self, client: httpx.Client, door: Door, payload: bytes) -> None:
+        envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
+        party = envelope.afzender or ""
+        if envelope.message_name and by_name(envelope.message_name).copies_heen_header:
+            party = envelope.ontvanger or ""  # a retour is sent by the heen's receiver
+        response = client.post(
+            f"{door.url}/v1/messages",
+            content=payload,
+            headers={"X-Hub-Party": party, "Content-Type": "application/xml"},
+        )
+        if response.status_code == 202:
+            self.sent += 1
+        else:
+            self.refused += 1
+            log.warning("demo upload refused: %s %s", response.status_code, response.text[:200])
+
+    def _drain(self, client: httpx.Client, door: Door, party: str) -> None:
+        listing = client.get(f"{door.url}/v1/inbox", headers={"X-Hub-Party": party})
+        if listing.status_code != 200:
+            return
+        for item in listing.json():
+            got = client.get(f"{door.url}/v1/inbox/{item['id']}", headers={"X-Hub-Party": party})
+            if got.status_code == 200:
+                client.post(f"{door.url}/v1/inbox/{item['id']}/ack", headers={"X-Hub-Party": party})
+                self.received += 1
+
+    def step(self, client: httpx.Client) -> None:
+        standard = random.choice((Standard.IWMO, Standard.IWMO, Standard.IJW))
+        for heen, retour in _TRAJECTORY:
+            n = next(self.counter)
+            heen_bytes = _with_identificatie(_template(standard, heen), f"DEMO{n:08d}", None)
+            envelope = xmlcodec.read_envelope(xmlcodec.parse_message(heen_bytes))
+            from_gemeente = heen == "301"
+            send, receive = ("ggk", "vecozo") if from_gemeente else ("vecozo", "ggk")
+            self._upload(client, self.doors[send], heen_bytes)
+            receiver = envelope.ontvanger or ""
+            self._drain(client, self.doors[receive], receiver)
+            retour_bytes = _with_identificatie(
+                _template(standard, retour), f"DEMO{n:08d}", f"DEMR{n:08d}"
+            )
+            self._upload(client, self.doors[receive], retour_bytes)
+            self._drain(client, self.doors[send], envelope.afzender or "")
+            if self._stop:
+                return
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        last_report = time.monotonic()
+        with httpx.Client(timeout=10) as client:
+            while not self._stop:
+                try:
+                    self.step(client)
+                except httpx.HTTPError as exc:
+                    log.warning("demo step failed: %s", exc)
+                if time.monotonic() - last_report > 10:
+                    print(
+                        f"demo: {self.sent} uploaded, {self.received} downloaded, "
+                        f"{self.refused} refused",
+                        flush=True,
+                    )
+                    last_report = time.monotonic()
+                time.sleep(self.interval_s)
+        return 0

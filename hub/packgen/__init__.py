@@ -1,0 +1,1 @@
+"""Generator of the hub's schema packs (XSD, manifest) and their sample fixtures."""

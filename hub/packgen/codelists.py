@@ -1,0 +1,178 @@
+"""Code lists of the basisschema (domain.md §3 and §4.2), as enumerations with their meanings."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hub.packgen.model import Code
+
+
+def _codes(*pairs: tuple[str, str]) -> tuple[Code, ...]:
+    return tuple(Code(value, meaning) for value, meaning in pairs)
+
+
+STATUS_AANLEVERING: Final = _codes(
+    ("1", "Eerste aanlevering"),
+    ("2", "Gewijzigde aanlevering"),
+    ("3", "Verwijderen aanlevering"),
+    ("9", "Niet van toepassing (ongewijzigd)"),
+)
+
+REDEN_BEEINDIGING: Final = _codes(
+    ("02", "Overlijden"),
+    ("19", "Beëindigd volgens plan"),
+    ("20", "Tijdelijk beëindigd"),
+    ("21", "Eenzijdig beëindigd door cliënt"),
+    ("22", "Eenzijdig beëindigd door aanbieder"),
+    ("23", "In overeenstemming voortijdig beëindigd"),
+    ("31", "Verhuizing naar andere gemeente"),
+    ("36", "Beëindiging geïnitieerd door gemeente"),
+    ("37", "Beëindiging in verband met wijzigingsverzoek"),
+    ("38", "Overstap naar andere aanbieder"),
+    ("39", "Uitstroom naar ander domein"),
+)
+
+REDEN_WIJZIGING: Final = _codes(
+    ("01", "Administratieve correctie (vervallen, niet gebruiken: CS336)"),
+    ("02", "Cliënt overleden"),
+    ("03", "Contractwijziging"),
+    ("04", "Herbeoordeling: verlenging"),
+    ("05", "Herbeoordeling: verkorting"),
+    ("06", "Uitstroom naar ander domein"),
+    ("07", "Verhuizing naar andere gemeente"),
+    ("08", "Wijziging leveringsvorm"),
+    ("09", "Overstap naar andere aanbieder"),
+    ("10", "Nieuwe bekostigingssystematiek"),
+    ("11", "Gemeentelijke herindeling"),
+    ("12", "Geïnitieerd door aanbieder"),
+    ("13", "Verwijderd"),
+    ("14", "Administratieve correctie"),
+)
+
+PRODUCT_CATEGORIE: Final = _codes(
+    ("01", "Hulp bij het huishouden"),
+    ("02", "Begeleiding"),
+    ("03", "Persoonlijke verzorging"),
+    ("04", "Kortdurend verblijf"),
+    ("05", "Woondiensten"),
+    ("06", "Overige ondersteuning individu/huishouden"),
+    ("07", "Dagbesteding"),
+    ("08", "Vervoerdiensten"),
+    ("09", "Overige groepsgerichte ondersteuning"),
+    ("10", "Overige maatwerkarrangementen"),
+    ("11", "Rolstoelen"),
+    ("12", "Vervoervoorzieningen"),
+    ("13", "Woonvoorzieningen"),
+    ("14", "Overige hulpmiddelen"),
+    ("15", "Beschermd wonen"),
+    ("16", "Opvang"),
+    ("17", "Spoedopvang"),
+    ("18", "Overige beschermd wonen en opvang"),
+)
+
+EENHEID: Final = _codes(
+    ("01", "Minuut"),
+    ("04", "Uur"),
+    ("14", "Etmaal"),
+    ("16", "Dagdeel (4 uur)"),
+    ("82", "Stuks (output)"),
+    ("83", "Euro's"),
+    ("84", "Stuks (inspanning)"),
+)
+
+FREQUENTIE: Final = _codes(
+    ("1", "Per dag"),
+    ("2", "Per week"),
+    ("4", "Per maand"),
+    ("6", "Totaal binnen geldigheidsduur toewijzing"),
+)
+
+DEBET_CREDIT: Final = _codes(("C", "Credit"), ("D", "Debet"))
+
+GESLACHT: Final = _codes(("0", "Onbekend"), ("1", "Mannelijk"), ("2", "Vrouwelijk"))
+
+DATUM_GEBRUIK: Final = _codes(
+    ("1", "Dag onbekend; alleen maand en jaar gebruiken"),
+    ("2", "Dag en maand onbekend; alleen jaar gebruiken"),
+    ("3", "Dag, maand en jaar onbekend; onbekende datum"),
+)
+
+# domain.md only gives the range 1–6; the meanings were not in our sources.
+NAAM_GEBRUIK: Final = tuple(
+    Code(str(n), "Code van de aanduiding naamgebruik (betekenis: officiële codelijst)")
+    for n in range(1, 7)
+)
+
+ADRES_SOORT: Final = _codes(
+    ("01", "BRP-adres"),
+    ("02", "Correspondentie-adres"),
+    ("03", "Verblijfadres"),
+    ("04", "Tijdelijk verblijfadres"),
+)
+
+VERZOEK_ANTWOORD: Final = _codes(("1", "Verzoek afgewezen"), ("2", "Verzoek in onderzoek"))
+
+JA_NEE: Final = _codes(("1", "Ja"), ("2", "Nee"))
+
+# Every code named in domain.md §4.2. Codes whose text we do not have carry their rule.
+RETOUR_CODE: Final = _codes(
+    ("0001", "Bericht is afgekeurd om technische redenen"),
+    ("0200", "Geen opmerking over deze berichtklasse"),
+    ("0233", "Berichtklasse is niet beoordeeld"),
+    ("0611", "Tarief wijkt af van het contract (TR418)"),
+    ("8001", "Declaratie is volledig toegewezen"),
+    ("8017", "Creditregel zonder bijbehorende debetregel (TR323)"),
+    ("8021", "ReferentieNummer is al eerder aangeleverd (TR314)"),
+    ("8187", "Prestatie hoort niet bij de cliënt (TR304)"),
+    ("8214", "Periode sluit niet aan (TR318)"),
+    ("8848", "Dagtekening moet kleiner dan of gelijk aan de systeemdatum zijn (TR135)"),
+    ("9019", "Regiebericht kan niet gekoppeld worden aan een toewijzing (TR019)"),
+    ("9056", "Identificatie moet per berichtsoort uniek zijn voor de verzendende partij (TR056)"),
+    ("9063", "Verwijdering zonder eerdere aanlevering met dezelfde logische sleutel (TR063)"),
+    ("9069", "Geen actueel startbericht met dezelfde sleutel (TR382)"),
+    ("9071", "Start kan niet verwijderd worden: er is al een stop (TR071)"),
+    ("9074", "Eerste aanlevering met een sleutel die al eerder ontvangen is (TR074)"),
+    ("9307", "Buiten de toewijzingsperiode (TR307)"),
+    ("9308", "Buiten de toewijzingsperiode (TR308)"),
+    ("9319", "Zie regel TR319"),
+    ("9321", "Zie regel TR321"),
+    ("9322", "Zie regel TR322"),
+    ("9326", "Nieuwe start terwijl de actuele levering nog niet gestopt is (TR326)"),
+    ("9332", "Zie regel TR332"),
+    ("9333", "Zie regel TR333"),
+    ("9338", "Zie regel TR338"),
+    ("9339", "Zie regel TR339"),
+    ("9340", "Zie regel TR340"),
+    ("9341", "Zie regel TR341"),
+    ("9346", "Zie regel TR346"),
+    ("9347", "Zie regel TR347"),
+    ("9349", "Zie regel TR349"),
+    ("9350", "Zie regel TR350"),
+    ("9351", "Zie regel TR351"),
+    ("9355", "Zie regel TR355"),
+    ("9357", "Zie regel TR357"),
+    ("9359", "Zie regel TR359"),
+    ("9360", "Zie regel TR360"),
+    ("9361", "Zie regel TR361"),
+    ("9365", "Zie regel TR365"),
+    ("9366", "Zie regel TR366"),
+    ("9367", "Zie regel TR367"),
+    ("9369", "Zie regel TR369"),
+    ("9373", "Zie regel TR373"),
+    ("9374", "Zie regel TR374"),
+    ("9375", "Zie regel TR375"),
+    ("9379", "Zie regel TR379"),
+    ("9384", "Zie regel TR384"),
+    ("9385", "Zie regel TR385"),
+    ("9387", "Zie regel TR387"),
+    ("9388", "Zie regel TR388"),
+    ("9389", "Zie regel TR389"),
+    ("9390", "Zie regel TR390"),
+    ("9411", "Zie regel TR411"),
+    ("9412", "Zie regel TR412"),
+    ("9413", "Tweede tijdelijke stop zonder tussenliggende start (TR413)"),
+    ("9414", "Einddatum ligt voor de Einddatum van de actuele stop (TR414)"),
+    ("9415", "Er bestaat al een definitieve stop (TR415)"),
+    ("S300", "Gemeentecode komt niet voor in de CBS-lijst (TR378)"),
+    ("S329", "ProductCode hoort niet bij ProductCategorie (TR381)"),
+)

@@ -1,0 +1,149 @@
+"""Renders the schema model to XSD bytes: deterministic order, UTF-8, trailing newline."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from hub.packgen.headers import BERICHT_CODE_TYPE
+from hub.packgen.model import Complex, Field, MessageSchema, Simple, is_basis
+from hub.packgen.packspec import BASISSCHEMA_FILE, XSD_VERSION, PackSpec
+
+XS = "http://www.w3.org/2001/XMLSchema"
+GENERATED = "Gegenereerd door `python -m hub.packgen`; niet met de hand wijzigen."
+
+
+def _xs(tag: str) -> str:
+    return f"{{{XS}}}{tag}"
+
+
+class _Writer:
+    """Builds one schema document; knows which prefix a type name resolves to."""
+
+    def __init__(self, spec: PackSpec, prefix: str, namespace: str) -> None:
+        self.spec = spec
+        self.prefix = prefix  # prefix of this schema's own target namespace
+        nsmap = {"xs": XS, spec.prefix: spec.basis_namespace, prefix: namespace}
+        self.root = etree.Element(_xs("schema"), nsmap=nsmap)
+        self.root.set("targetNamespace", namespace)
+        self.root.set("elementFormDefault", "qualified")
+        self.root.set("attributeFormDefault", "unqualified")
+        self.namespace = namespace
+
+    def ref(self, type_name: str) -> str:
+        if type_name.startswith("xs:"):
+            return type_name
+        if is_basis(type_name):
+            return f"{self.spec.prefix}:{type_name}"
+        return f"{self.prefix}:{type_name}"
+
+    @staticmethod
+    def _doc(parent: etree._Element, text: str) -> None:
+        if text:
+            ann = etree.SubElement(parent, _xs("annotation"))
+            etree.SubElement(ann, _xs("documentation")).text = text
+
+    def header_annotation(self, doc: str, appinfo: tuple[tuple[str, str], ...]) -> None:
+        ann = etree.SubElement(self.root, _xs("annotation"))
+        etree.SubElement(ann, _xs("documentation")).text = doc
+        info = etree.SubElement(ann, _xs("appinfo"))
+        for name, value in appinfo:
+            etree.SubElement(info, f"{{{self.namespace}}}{name}").text = value
+
+    def simple(self, s: Simple) -> None:
+        node = etree.SubElement(self.root, _xs("simpleType"), name=s.name)
+        self._doc(node, s.doc)
+        restriction = etree.SubElement(node, _xs("restriction"), base=self.ref(s.base))
+        facets: list[tuple[str, object]] = [
+            ("minLength", s.min_length),
+            ("maxLength", s.max_length),
+            ("minInclusive", s.min_inclusive),
+            ("maxInclusive", s.max_inclusive),
+        ]
+        for facet, value in facets:
+            if value is not None:
+                etree.SubElement(restriction, _xs(facet), value=str(value))
+        for pattern in s.patterns:
+            etree.SubElement(restriction, _xs("pattern"), value=pattern)
+        for code in s.codes:
+            enum = etree.SubElement(restriction, _xs("enumeration"), value=code.value)
+            self._doc(enum, code.meaning)
+
+    def complex(self, c: Complex) -> None:
+        node = etree.SubElement(self.root, _xs("complexType"), name=c.name)
+        self._doc(node, c.doc)
+        sequence = etree.SubElement(node, _xs("sequence"))
+        for f in c.fields:
+            self.element(sequence, f)
+
+    def element(self, parent: etree._Element, f: Field) -> None:
+        node = etree.SubElement(parent, _xs("element"), name=f.name, type=self.ref(f.type))
+        if f.min != 1:
+            node.set("minOccurs", str(f.min))
+        if f.max != 1:
+            node.set("maxOccurs", "unbounded" if f.max is None else str(f.max))
+        if f.fixed is not None:
+            node.set("fixed", f.fixed)
+        self._doc(node, f.doc)
+
+    def bytes(self) -> bytes:
+        etree.indent(self.root, space="  ")
+        # lxml writes the declaration with single quotes; write the customary one ourselves.
+        body: bytes = etree.tostring(self.root, encoding="UTF-8", pretty_print=True)
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _origin_note(spec: PackSpec) -> str:
+    return f"Herkomst: {spec.origin}." + (" Eigen model van isd-hub." if spec.hub_model else "")
+
+
+def render_basisschema(
+    spec: PackSpec, simples: tuple[Simple, ...], complexes: tuple[Complex, ...]
+) -> bytes:
+    w = _Writer(spec, spec.prefix, spec.basis_namespace)
+    w.header_annotation(
+        f"Basisschema {spec.standard.value} {spec.release}. {_origin_note(spec)} {GENERATED}",
+        (("BasisschemaXsdVersie", XSD_VERSION),),
+    )
+    for s in simples:
+        w.simple(s)
+    for c in complexes:
+        w.complex(c)
+    return w.bytes()
+
+
+def render_message(spec: PackSpec, ms: MessageSchema) -> bytes:
+    w = _Writer(spec, ms.segment, ms.namespace)
+    w.header_annotation(
+        f"{ms.segment.upper()} {ms.title} ({spec.standard.value} {spec.release}). "
+        f"{_origin_note(spec)} {GENERATED}",
+        (
+            ("standaard", spec.standard.value),
+            ("bericht", ms.segment),
+            ("release", spec.release),
+            ("BerichtXsdVersie", XSD_VERSION),
+            ("BerichtXsdMinVersie", XSD_VERSION),
+            ("BerichtXsdMaxVersie", XSD_VERSION),
+            ("BasisschemaXsdVersie", XSD_VERSION),
+            ("BasisschemaXsdMinVersie", XSD_VERSION),
+            ("BasisschemaXsdMaxVersie", XSD_VERSION),
+        ),
+    )
+    etree.SubElement(
+        w.root, _xs("import"), namespace=spec.basis_namespace, schemaLocation=BASISSCHEMA_FILE
+    )
+    etree.SubElement(w.root, _xs("element"), name="Bericht", type=w.ref("Root"))
+    w.complex(Complex("Root", (Field("Header", "Header"), *ms.body.root_fields)))
+    w.complex(Complex("Header", ms.header))
+    w.simple(
+        Simple(
+            BERICHT_CODE_TYPE,
+            "LDT_BerichtCode",
+            f"BerichtCode van {ms.segment.upper()}: altijd {ms.bericht_code}.",
+            patterns=(ms.bericht_code,),
+        )
+    )
+    for c in ms.body.complexes:
+        w.complex(c)
+    for s in ms.body.simples:
+        w.simple(s)
+    return w.bytes()

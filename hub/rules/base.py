@@ -1,0 +1,195 @@
+"""The shape of a technical rule and the per-message context every rule reads through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from lxml import etree
+
+from hub.findings import XSLT_RETOURCODE, Finding, Level
+from hub.messages import CATALOGUE, MessageType, Standard
+from hub.xmlcodec import child, local_name, text_of
+
+# A rule's body yields (location, sentence); the Rule wraps those into Findings.
+Check = Callable[[etree._Element, "RuleContext"], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One technical rule: which messages it reads, and what it says about them."""
+
+    id: str
+    description: str
+    messages: frozenset[str]  # catalogue names, e.g. {"WMO305", "JW305"}
+    level: Level
+    retourcode: str
+    body: Check
+
+    def check(self, root: etree._Element, ctx: RuleContext) -> Iterator[Finding]:
+        for location, sentence in self.body(root, ctx):
+            yield Finding(self.id, self.retourcode, self.level, location, sentence)
+
+
+def rule(
+    rule_id: str,
+    description: str,
+    messages: frozenset[str],
+    *,
+    level: Level = Level.XSLT,
+    retourcode: str = XSLT_RETOURCODE,
+) -> Callable[[Check], Rule]:
+    """Declare a rule from its body: `@rule("CS002", "...", ALL_MESSAGES)`."""
+
+    def make(body: Check) -> Rule:
+        return Rule(rule_id, description, messages, level, retourcode, body)
+
+    return make
+
+
+def names(
+    *numbers: int, standards: Iterable[Standard] = (Standard.IWMO, Standard.IJW)
+) -> frozenset[str]:
+    """Catalogue names of these message numbers in these standards (iWmo and iJw by default)."""
+    wanted = frozenset(standards)
+    return frozenset(
+        mt.name for mt in CATALOGUE.values() if mt.number in numbers and mt.standard in wanted
+    )
+
+
+ALL_MESSAGES: Final = frozenset(CATALOGUE)
+IWMO_IJW_MESSAGES: Final = frozenset(
+    mt.name for mt in CATALOGUE.values() if mt.standard in (Standard.IWMO, Standard.IJW)
+)
+
+
+class RuleContext:
+    """What rules share about one message: the clock, the kind, and cached element lookups.
+
+    Lookups stay in lxml's C iteration (`iter("{*}Name")`) and touch only the elements a rule
+    needs: on the hot path Python-level work per element, not XML size, is what costs.
+    """
+
+    __slots__ = (
+        "_dagtekening",
+        "_each",
+        "_header",
+        "_header_fields",
+        "_under",
+        "message",
+        "root",
+        "today",
+    )
+
+    def __init__(self, root: etree._Element, message: MessageType, today: date) -> None:
+        self.root = root
+        self.message = message
+        self.today = today
+        self._each: dict[str, list[etree._Element]] = {}
+        self._under: dict[tuple[str, str], list[etree._Element]] = {}
+        self._header: etree._Element | bool | None = False  # False: not read yet
+        self._header_fields: dict[str, etree._Element] | None = None
+        self._dagtekening: date | bool | None = False
+
+    @property
+    def message_name(self) -> str:
+        return self.message.name
+
+    @property
+    def header(self) -> etree._Element | None:
+        if self._header is False:
+            self._header = child(self.root, "Header")
+        return self._header if isinstance(self._header, etree._Element) else None
+
+    def header_field(self, name: str) -> etree._Element | None:
+        """A child of the Header by local name."""
+        if self._header_fields is None:
+            self._header_fields = fields(self.header)
+        return self._header_fields.get(name)
+
+    @property
+    def dagtekening(self) -> date | None:
+        """Header/BerichtIdentificatie/Dagtekening, or None when absent or not a date."""
+        if self._dagtekening is False:
+            ident = self.header_field("BerichtIdentificatie")
+            self._dagtekening = parse_date(text_of(child(ident, "Dagtekening")))
+        return self._dagtekening if isinstance(self._dagtekening, date) else None
+
+    def each(self, name: str) -> list[etree._Element]:
+        """Every element with local name `name`, in document order."""
+        found = self._each.get(name)
+        if found is None:
+            found = self._each[name] = list(self.root.iter("{*}" + name))
+        return found
+
+    def under(self, parent: str, name: str) -> list[etree._Element]:
+        """Every element `name` whose parent has local name `parent`, in document order."""
+        key = (parent, name)
+        found = self._under.get(key)
+        if found is None:
+            suffix = "}" + parent
+            found = self._under[key] = [
+                el
+                for el in self.each(name)
+                # A parent is always an element, so its tag is a string.
+                if (up := el.getparent()) is not None and up.tag.endswith(suffix)
+            ]
+        return found
+
+
+def fields(el: etree._Element | None) -> dict[str, etree._Element]:
+    """The child elements of `el` by local name (the first of each name); {} for None."""
+    found: dict[str, etree._Element] = {}
+    if el is not None:
+        for c in el:
+            name = local_name(c)
+            if name and name not in found:
+                found[name] = c
+    return found
+
+
+def is_named(el: etree._Element | None, name: str) -> bool:
+    """Whether `el` has local name `name` (in whatever namespace)."""
+    if el is None:
+        return False
+    tag: object = el.tag
+    return isinstance(tag, str) and (tag == name or tag.endswith("}" + name))
+
+
+def parse_date(text: str | None) -> date | None:
+    """A YYYY-MM-DD date (LDT_Datum, no timezone); None for anything else."""
+    # fromisoformat alone would also take week dates and compact forms since Python 3.11.
+    if text is None or len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_int(text: str | None) -> int | None:
+    """An xs:integer lexical value (optional sign, leading zeros); None for anything else."""
+    if not text:
+        return None
+    digits = text[1:] if text[0] in "+-" else text
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(text)
+
+
+def path_of(el: etree._Element) -> str:
+    """XPath of local names, with a 1-based position where same-named siblings exist."""
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        step = local_name(node)
+        parent = node.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == node.tag]
+            if len(same) > 1:
+                step += f"[{same.index(node) + 1}]"
+        steps.append(step)
+        node = parent
+    return "/" + "/".join(reversed(steps))

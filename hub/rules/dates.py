@@ -1,0 +1,41 @@
+"""Date rules: past dates may not lie after the Dagtekening of the message (TR134)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from lxml import etree
+
+from hub.rules.base import RuleContext, names, parse_date, path_of, rule
+from hub.xmlcodec import text_of
+
+# Per message number: (parent element, date element) pairs that may not lie after the Dagtekening.
+_TARGETS: Final[dict[int, tuple[tuple[str, str], ...]]] = {
+    301: (("Geboortedatum", "Datum"), ("ToegewezenProduct", "Toewijzingsdatum")),
+    305: (("Geboortedatum", "Datum"), ("StartProduct", "Begindatum")),
+    307: (("Geboortedatum", "Datum"), ("StopProduct", "Einddatum")),
+    315: (("Geboortedatum", "Datum"),),
+    323: (("DeclaratiePeriode", "Begindatum"),),
+}
+
+
+@rule(
+    "TR134",
+    "Datum moet een bestaande datum zijn die niet later ligt dan de Dagtekening van het bericht",
+    names(*_TARGETS),
+)
+def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    dagtekening = ctx.dagtekening
+    if dagtekening is None:
+        return
+    for parent, name in _TARGETS.get(ctx.message.number, ()):
+        for el in ctx.under(parent, name):
+            day = parse_date(text_of(el))
+            if day is not None and day > dagtekening:
+                # A birth date is personal data: name the element, not the value.
+                shown = "" if parent == "Geboortedatum" else f" {day}"
+                yield (
+                    path_of(el),
+                    f"{parent}/{name}{shown} is later than the Dagtekening {dagtekening}",
+                )

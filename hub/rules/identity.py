@@ -1,0 +1,32 @@
+"""Identity rules: the BSN 11-proef (CS002) on every Bsn in a message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from operator import mul
+from typing import Final
+
+from lxml import etree
+
+from hub.rules.base import ALL_MESSAGES, RuleContext, path_of, rule
+from hub.xmlcodec import text_of
+
+_WEIGHTS: Final = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+# Weighting the ASCII codes instead of the digits adds 48 · Σweights; take it off once.
+_ASCII_OFFSET: Final = ord("0") * sum(_WEIGHTS)
+
+
+def passes_elfproef(bsn: str | None) -> bool:
+    """9 digits d9..d1 with (9·d9 + 8·d8 + … + 2·d2 − d1) mod 11 == 0."""
+    if bsn is None or len(bsn) != 9 or not bsn.isascii() or not bsn.isdigit():
+        return False
+    weighted: int = sum(map(mul, _WEIGHTS, bsn.encode()))
+    return (weighted - _ASCII_OFFSET) % 11 == 0
+
+
+@rule("CS002", "Bsn moet voldoen aan de 11-proef", ALL_MESSAGES)
+def CS002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    for bsn in ctx.each("Bsn"):
+        if not passes_elfproef(text_of(bsn)):
+            # The value itself stays out of the sentence: a BSN is personal data.
+            yield path_of(bsn), "Bsn does not pass the 11-proef"

@@ -1,0 +1,65 @@
+"""TR134: dates of the past may not lie after the message's Dagtekening."""
+
+from __future__ import annotations
+
+from ._xml import client, message, of, run, start, stop
+
+
+def test_tr134_flags_a_future_begindatum_in_a_305() -> None:
+    body = client(start("2025-04-01"), start("2025-04-06"), container="StartProducten")
+    (finding,) = of(run(message("wmo305", body, dagtekening="2025-04-05"), "WMO305"), "TR134")
+    assert finding.retourcode == "0001"
+    assert finding.location == "/Bericht/Client/StartProducten/StartProduct[2]/Begindatum"
+
+
+def test_tr134_passes_a_begindatum_on_the_dagtekening() -> None:
+    body = client(start("2025-04-05"), container="StartProducten")
+    assert of(run(message("wmo305", body, dagtekening="2025-04-05"), "WMO305"), "TR134") == []
+
+
+def test_tr134_flags_a_future_einddatum_in_a_307() -> None:
+    body = client(stop("2025-01-01", "2025-04-06"), container="StopProducten")
+    (finding,) = of(run(message("jw307", body, standard="ijw"), "JW307"), "TR134")
+    assert finding.location == "/Bericht/Client/StopProducten/StopProduct/Einddatum"
+
+
+def test_tr134_flags_a_future_birth_date_without_quoting_it() -> None:
+    body = client(start(), birth="2025-04-06", container="StartProducten")
+    (finding,) = of(run(message("wmo305", body), "WMO305"), "TR134")
+    assert finding.location == "/Bericht/Client/Geboortedatum/Datum"
+    assert "2025-04-06" not in finding.sentence
+
+
+def test_tr134_flags_a_future_toewijzingsdatum_in_a_301() -> None:
+    product = (
+        "<ToegewezenProduct><ToewijzingNummer>1</ToewijzingNummer>"
+        "<Toewijzingsdatum>2025-04-09</Toewijzingsdatum><Toewijzingstijd>10:00:00</Toewijzingstijd>"
+        "<Ingangsdatum>2025-05-01</Ingangsdatum></ToegewezenProduct>"
+    )
+    body = (
+        f"<Client><Bsn>174285917</Bsn><ToegewezenProducten>{product}</ToegewezenProducten></Client>"
+    )
+    (finding,) = of(run(message("wmo301", body), "WMO301"), "TR134")
+    assert finding.location == (
+        "/Bericht/Client/ToegewezenProducten/ToegewezenProduct/Toewijzingsdatum"
+    )
+
+
+def test_tr134_ignores_a_future_ingangsdatum_in_a_301() -> None:
+    product = (
+        "<ToegewezenProduct><Toewijzingsdatum>2025-04-01</Toewijzingsdatum>"
+        "<Ingangsdatum>2025-09-01</Ingangsdatum></ToegewezenProduct>"
+    )
+    body = f"<Client><ToegewezenProducten>{product}</ToegewezenProducten></Client>"
+    assert of(run(message("wmo301", body), "WMO301"), "TR134") == []
+
+
+def test_tr134_checks_only_the_declaratieperiode_begindatum_in_a_323() -> None:
+    body = (
+        "<Declaratie><DeclaratiePeriode><b:Begindatum>2025-05-01</b:Begindatum>"
+        "<b:Einddatum>2025-05-31</b:Einddatum></DeclaratiePeriode></Declaratie>"
+    )
+    (finding,) = of(run(message("wmo323", body, dagtekening="2025-04-30"), "WMO323"), "TR134")
+    assert finding.location == "/Bericht/Declaratie/DeclaratiePeriode/Begindatum"
+    ok = message("wmo323", body, dagtekening="2025-05-01")
+    assert of(run(ok, "WMO323"), "TR134") == []
