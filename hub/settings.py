@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=1, le=200, description="Largest database pool.")
     startup_timeout_s: float = Field(
         default=15.0, gt=0, le=300, description="How long to wait for a dependency to answer."
+    )
+    person_key_secret: SecretStr = Field(
+        default=SecretStr("isd-hub-development-only-secret"),
+        min_length=16,
+        description="Secret for the keyed hash that pseudonymises BSNs in keys, state and "
+        "events. Set a long random value in production and keep it stable.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."

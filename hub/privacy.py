@@ -1,0 +1,16 @@
+"""Keyed hashes that give a stable, non-reversible key per person (never the BSN itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def person_key(bsn: str, secret: bytes) -> str:
+    """A stable pseudonym for a BSN: HMAC-SHA256 under the hub's secret, hex, 32 chars.
+
+    Used wherever a per-person key is needed (Kafka keys, state tables, events, logs) so
+    that no BSN leaves the message payload. Without the secret it cannot be reversed by
+    hashing all 10^9 possible BSNs.
+    """
+    return hmac.new(secret, bsn.strip().encode("ascii", "replace"), hashlib.sha256).hexdigest()[:32]
