@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.errors import ConfigError
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+_SECRET_FIELDS = frozenset({"database_url", "person_key_secret"})
 _HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-]+:\d{1,5}$")
 
 
@@ -129,5 +130,7 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
             env = f"HUB_{field.upper()}"
-            lines.append(f"{env}: {err['msg']} (got {err.get('input')!r})")
+            # Never echo a value that may hold a password or secret.
+            shown = "" if field in _SECRET_FIELDS else f" (got {err.get('input')!r})"
+            lines.append(f"{env}: {err['msg']}{shown}")
         raise ConfigError("invalid settings: " + "; ".join(lines)) from None

@@ -54,3 +54,13 @@ def test_pool_bounds_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_DB_POOL_MAX", "5")
     with pytest.raises(ConfigError, match="db_pool_min must not exceed db_pool_max"):
         load_settings()
+
+
+def test_secrets_are_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_PERSON_KEY_SECRET", "tooshort")
+    monkeypatch.setenv("HUB_DATABASE_URL", "mysql://user:hunter2@db/x")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "HUB_PERSON_KEY_SECRET" in str(info.value)
+    assert "tooshort" not in str(info.value)
+    assert "hunter2" not in str(info.value)
