@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub import __version__, store, topics
 from hub.errors import ConfigError, HubError
 from hub.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hub.packs import PackRegistry
+    from hub.validation import Verdict
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -119,6 +126,92 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return demo.run()
 
 
+def _registry(settings: Settings, extra: Sequence[str]) -> PackRegistry:
+    from hub.packs import PackRegistry, load_packs
+
+    dirs = [*PackRegistry.default_dirs(), *settings.extra_pack_dirs]
+    for given in extra:
+        path = Path(given)
+        if not path.is_dir():
+            raise ConfigError(f"--pack {given}: not a directory")
+        dirs.append(path)
+    return load_packs(dirs)
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.validation import Validator
+
+    validator = Validator(_registry(settings, args.pack))
+    reports = []
+    any_invalid = False
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"hub: error: {name}: {exc.strerror}", file=sys.stderr)
+            return 2
+        verdict = validator.validate(data)
+        any_invalid |= not verdict.valid
+        reports.append((name, verdict))
+    if args.json:
+        print(json.dumps([_verdict_json(n, v) for n, v in reports], indent=2))
+    else:
+        for name, verdict in reports:
+            print(_verdict_line(name, verdict))
+            for f in verdict.findings:
+                code = f.retourcode or "-"
+                print(f"  {f.rule:<12} {code:<5} L{f.level.value}  {f.location}  {f.sentence}")
+    return 1 if any_invalid else 0
+
+
+def _verdict_line(name: str, verdict: Verdict) -> str:
+    pm = verdict.pack_message
+    env = verdict.envelope
+    if pm is not None:
+        kind = f"{pm.name} ({pm.pack.standard.value} {pm.pack.release})"
+    elif env is not None and env.message_name and env.standard:
+        kind = f"{env.message_name} ({env.standard.value} {env.release}, no pack)"
+    else:
+        kind = "unrecognised message"
+    return f"{name}: {kind}: {verdict.outcome.value}"
+
+
+def _verdict_json(name: str, verdict: Verdict) -> dict[str, object]:
+    pm = verdict.pack_message
+    return {
+        "file": name,
+        "message": pm.name if pm else None,
+        "standard": pm.pack.standard.value if pm else None,
+        "release": pm.pack.release if pm else None,
+        "verdict": verdict.outcome.value,
+        "findings": [
+            {
+                "rule": f.rule,
+                "retourcode": f.retourcode or None,
+                "level": int(f.level.value),
+                "location": f.location,
+                "sentence": f.sentence,
+            }
+            for f in verdict.findings
+        ],
+    }
+
+
+def cmd_packs(args: argparse.Namespace, settings: Settings) -> int:
+    registry = _registry(settings, args.pack)
+    for pack in registry.packs:
+        note = "  (hub model)" if pack.hub_model else ""
+        print(
+            f"{pack.standard.value} {pack.release}  BerichtVersie {pack.bericht_versie}."
+            f"{pack.bericht_subversie}  xsd {pack.bericht_xsd_versie}  {pack.dir}{note}"
+        )
+        for pm in registry.messages():
+            if pm.pack is pack:
+                print(f"  {pm.name:<8} {pm.bericht_code:<4} {pm.message_type.title}")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     """Every setting with its environment variable, current value and description."""
     for field_name, info in Settings.model_fields.items():
@@ -175,6 +268,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=0.5, help="seconds between trajectories (default 0.5)"
     )
     demo.set_defaults(func=cmd_demo)
+
+    validate = sub.add_parser(
+        "validate", help="validate message files (exit 0 all valid, 1 any invalid, 2 usage)"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument(
+        "--pack", action="append", default=[], metavar="DIR", help="extra pack directory"
+    )
+    validate.set_defaults(func=cmd_validate)
+
+    packs = sub.add_parser("packs", help="list the loaded schema packs and their messages")
+    packs.add_argument(
+        "--pack", action="append", default=[], metavar="DIR", help="extra pack directory"
+    )
+    packs.set_defaults(func=cmd_packs)
 
     sub.add_parser("config", help="list every HUB_* setting, its value and meaning").set_defaults(
         func=cmd_config

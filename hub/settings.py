@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=Path("var"),
         description="Where embedded PostgreSQL keeps its data and processes write their logs.",
     )
+    pack_dirs: str = Field(
+        default="",
+        description="Extra schema-pack directories, separated by ':', loaded after the built-in "
+        "packs; a pack for the same standard and release replaces the built-in one (e.g. an "
+        "official XSD set).",
+    )
     host: str = Field(default="127.0.0.1", description="Interface every HTTP endpoint binds.")
     embedded_kafka_port: Port = Field(default=19092, description="Port of the embedded broker.")
     embedded_postgres_port: Port = Field(
@@ -116,6 +122,10 @@ class Settings(BaseSettings):
         if self.db_pool_min > self.db_pool_max:
             raise ValueError("db_pool_min must not exceed db_pool_max")
         return self
+
+    @property
+    def extra_pack_dirs(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.pack_dirs.split(":") if p.strip())
 
     def topic(self, suffix: str) -> str:
         return f"{self.topic_prefix}.{suffix}"

@@ -1,0 +1,210 @@
+"""The validation engine: one verdict per message from the hardened parser, the schema packs
+(compiled once) and the in-message rules. Never raises on bad input; every problem is a
+finding with a rule id, a place and a sentence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Final, cast
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from hub import rules, xmlcodec
+from hub.findings import Finding, Level
+from hub.messages import MessageType
+from hub.packs import PackMessage, PackRegistry
+from hub.rules.base import path_of
+
+AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
+
+# Rule ids for what happens before the iStandaarden rules can run. They have no retourcode:
+# such a message gets no retour, its sender hears it from the node (as IB001/IB014/BRS13).
+RULE_XML: Final = "XML"  # not readable XML, or hostile XML
+RULE_PACK: Final = "PACK"  # no loaded pack for the namespace / release
+RULE_CODE: Final = "BERICHTCODE"  # right namespace, wrong BerichtCode
+RULE_XSD: Final = "XSD"
+NO_RETOURCODE: Final = ""
+
+
+class Outcome(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"  # schema or rules say no; a retour may answer it (not for XSD)
+    UNKNOWN = "unknown"  # no pack knows this namespace, release or BerichtCode
+    UNREADABLE = "unreadable"  # not XML, hostile XML, too large, too deep, wrong encoding
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    envelope: xmlcodec.Envelope | None = None
+    pack_message: PackMessage | None = field(default=None, repr=False)
+    root: etree._Element | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def valid(self) -> bool:
+        return self.outcome is Outcome.VALID
+
+    @property
+    def message_type(self) -> MessageType | None:
+        return self.pack_message.message_type if self.pack_message else None
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the standard answers this verdict with a retour: the message was read and
+        schema-valid (an XSD failure is answered by the node, not by a retour; IV028)."""
+        return self.pack_message is not None and not any(
+            f.level is Level.XSD for f in self.findings
+        )
+
+
+def today_in_amsterdam() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+_VALUE_QUOTE: Final = re.compile(r"[Tt]he value '[^']*'")
+_ATOMIC: Final = re.compile(r"'[^']*' is not a valid value")
+_CLARK: Final = re.compile(r"\{[a-z][a-z0-9+.-]*:[^}]*\}")
+
+
+def _sentence(message: str, element: etree._Element | None) -> str:
+    """lxml's message without namespaces and without the offending value: a value may be a
+    BSN or a birth date, and findings are logged and returned to parties."""
+    text = _CLARK.sub("", message)
+    text = _VALUE_QUOTE.sub("The value", text)
+    text = _ATOMIC.sub("the value is not a valid value", text)
+    if element is not None and element.text and element.text.strip():
+        text = text.replace(element.text.strip(), "…")
+    return text
+
+
+class Validator:
+    """Validates messages against the loaded packs and in-message rules.
+
+    Not thread-safe: compiled lxml schemas keep an error log per object. Use one validator
+    per thread (the hub's processes are single-threaded asyncio).
+    """
+
+    def __init__(
+        self,
+        packs: PackRegistry,
+        *,
+        clock: Callable[[], date] = today_in_amsterdam,
+        max_bytes: int = xmlcodec.MAX_BYTES,
+    ) -> None:
+        self.packs = packs
+        self.clock = clock
+        self.max_bytes = max_bytes
+
+    def validate(self, data: bytes) -> Verdict:
+        try:
+            root = xmlcodec.parse_message(data, max_bytes=self.max_bytes)
+        except xmlcodec.XmlRejected as exc:
+            where = f"line {exc.line}" if exc.line else "/"
+            finding = Finding(
+                rule=f"{RULE_XML}:{exc.reason.value}",
+                retourcode=NO_RETOURCODE,
+                level=Level.XSD,
+                location=where,
+                sentence=exc.detail,
+            )
+            return Verdict(Outcome.UNREADABLE, (finding,))
+        return self.validate_tree(root)
+
+    def validate_tree(self, root: etree._Element) -> Verdict:
+        envelope = xmlcodec.read_envelope(root)
+        matched = self.packs.match(envelope.namespace) if envelope.namespace else None
+        if matched is None:
+            return self._unknown(envelope, root, self._no_pack_sentence(envelope))
+        pack = matched.pack
+        versions = (envelope.bericht_versie, envelope.bericht_subversie)
+        expected = (str(pack.bericht_versie), str(pack.bericht_subversie))
+        if pack.bericht_versie is not None and _as_int_str(versions) != expected:
+            return self._unknown(
+                envelope,
+                root,
+                f"BerichtVersie/BerichtSubversie {versions[0]}/{versions[1]} is not release "
+                f"{pack.release} of {pack.standard.value} ({expected[0]}/{expected[1]}); "
+                "no loaded pack has that release",
+                location="/Bericht/Header/BerichtVersie",
+            )
+        if envelope.bericht_code != matched.bericht_code:
+            finding = Finding(
+                rule=RULE_CODE,
+                retourcode=NO_RETOURCODE,
+                level=Level.XSD,
+                location="/Bericht/Header/BerichtCode",
+                sentence=f"BerichtCode {envelope.bericht_code or '(missing)'} does not belong "
+                f"to {matched.name} (expected {matched.bericht_code})",
+            )
+            return Verdict(Outcome.UNKNOWN, (finding,), envelope, matched, root)
+
+        schema = matched.schema
+        if not schema.validate(root):
+            return Verdict(
+                Outcome.INVALID, self._xsd_findings(schema, root), envelope, matched, root
+            )
+        found = rules.check_message(root, matched.name, today=self.clock())
+        outcome = Outcome.INVALID if found else Outcome.VALID
+        return Verdict(outcome, found, envelope, matched, root)
+
+    def _unknown(
+        self,
+        envelope: xmlcodec.Envelope,
+        root: etree._Element,
+        sentence: str,
+        location: str = "/Bericht",
+    ) -> Verdict:
+        finding = Finding(RULE_PACK, NO_RETOURCODE, Level.XSD, location, sentence)
+        return Verdict(Outcome.UNKNOWN, (finding,), envelope, None, root)
+
+    def _no_pack_sentence(self, envelope: xmlcodec.Envelope) -> str:
+        if envelope.standard is None:
+            return f"namespace {envelope.namespace!r} is not an iStandaarden message namespace"
+        known = self.packs.releases(envelope.standard)
+        if envelope.release not in known:
+            listed = ", ".join(known) or "none"
+            return (
+                f"release {envelope.release} of {envelope.standard.value} is not loaded "
+                f"(loaded: {listed})"
+            )
+        return f"{envelope.standard.value} {envelope.release} has no message {envelope.segment}"
+
+    def _xsd_findings(self, schema: etree.XMLSchema, root: etree._Element) -> tuple[Finding, ...]:
+        tree = root.getroottree()
+        out: list[Finding] = []
+        # lxml-stubs lack _ErrorLog.__iter__; at runtime it yields _LogEntry objects.
+        for error in cast("Iterable[etree._LogEntry]", schema.error_log):
+            element: etree._Element | None = None
+            if error.path:
+                try:
+                    hits = tree.xpath(error.path)
+                except etree.XPathError:
+                    hits = []
+                if isinstance(hits, list) and hits and isinstance(hits[0], etree._Element):
+                    element = hits[0]
+            location = path_of(element) if element is not None else f"line {error.line}"
+            out.append(
+                Finding(
+                    RULE_XSD,
+                    NO_RETOURCODE,
+                    Level.XSD,
+                    location,
+                    _sentence(error.message, element),
+                )
+            )
+        return tuple(out)
+
+
+def _as_int_str(values: tuple[str | None, str | None]) -> tuple[str, str]:
+    """Header versions compared as numbers ("03" is 3); unreadable ones stay as they are."""
+    out: list[str] = []
+    for v in values:
+        text = (v or "").strip()
+        out.append(str(int(text)) if text.isdigit() else text)
+    return out[0], out[1]
