@@ -5,9 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?=
-PACKAGES := hub handlers adapters
+PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test lint typecheck pytest clean venv
+.PHONY: run test lint typecheck pytest clean venv bench bench-validation
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## make bench: benchmarks that print their figures (not part of make test)
+bench: bench-validation
+
+bench-validation: $(STAMP)
+	$(BIN)/python -m benchmarks.validation
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -75,6 +75,9 @@ _FOREIGN_BOMS: Final = (
 _ENCODING_DECL: Final = re.compile(
     r"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]*)["']""", re.ASCII
 )
+_ENCODING_DECL_BYTES: Final = re.compile(
+    rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]*)["']"""
+)
 _SPACE: Final = re.compile(rb"[ \t\r\n]*")
 _LXML_POSITION: Final = re.compile(r",? line \d+, column \d+\s*$")
 
@@ -166,7 +169,11 @@ def _check_encoding(data: bytes) -> None:
             1,
         )
     head = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    claim = _declared_encoding(head[:1024].decode("ascii", "replace")) if head[:1] == b"<" else None
+    claim = None
+    if head.startswith(b"<?xml"):
+        # Hot path: the usual declaration is found in the raw bytes without decoding.
+        found = _ENCODING_DECL_BYTES.match(head, 0, head.find(b"?>", 0, 1024) + 2 or 1024)
+        claim = found.group(1).decode("ascii") if found else None
     if claim is not None and claim.lower() != "utf-8":
         raise XmlRejected(
             XmlRejectReason.ENCODING,
@@ -307,6 +314,24 @@ def child(el: etree._Element | None, name: str) -> etree._Element | None:
     return next(el.iterchildren("{*}" + name), None)
 
 
+def children_by_name(el: etree._Element | None) -> dict[str, etree._Element]:
+    """The child elements of `el` by local name (the first of each name); {} for None.
+
+    One pass over the children: cheaper than a wildcard lookup per wanted child once more
+    than two or three children are read (the header, a product line).
+    """
+    found: dict[str, etree._Element] = {}
+    if el is None:
+        return found
+    for c in el:
+        tag = c.tag
+        if type(tag) is str:  # comments and processing instructions have non-str tags
+            name = tag[tag.find("}") + 1 :]
+            if name not in found:
+                found[name] = c
+    return found
+
+
 def text_of(el: etree._Element | None) -> str | None:
     """The stripped text of a simple element (ignoring comments inside it), or None."""
     if el is None:
@@ -365,25 +390,25 @@ def read_envelope(root: etree._Element) -> Envelope:
         standard = _STANDARDS[match.group(1)]
         release = f"{int(match.group(2))}.{int(match.group(3))}"
         segment = match.group(4)
-    header = child(root, "Header")
-    ident = child(header, "BerichtIdentificatie")
-    declaratie = child(header, "DeclaratieIdentificatie")
+    header = children_by_name(child(root, "Header"))
+    ident = children_by_name(header.get("BerichtIdentificatie"))
+    declaratie = children_by_name(header.get("DeclaratieIdentificatie"))
     return Envelope(
         namespace=namespace,
         standard=standard,
         release=release,
         segment=segment,
-        bericht_code=child_text(header, "BerichtCode"),
-        bericht_versie=child_text(header, "BerichtVersie"),
-        bericht_subversie=child_text(header, "BerichtSubversie"),
-        afzender=child_text(header, "Afzender"),
-        ontvanger=child_text(header, "Ontvanger"),
-        identificatie=child_text(ident, "Identificatie"),
-        dagtekening=child_text(ident, "Dagtekening"),
-        identificatie_retour=child_text(header, "IdentificatieRetour"),
-        dagtekening_retour=child_text(header, "DagtekeningRetour"),
-        declaratie_identificatie=child_text(declaratie, "Identificatie"),
-        declaratie_dagtekening=child_text(declaratie, "Dagtekening"),
+        bericht_code=text_of(header.get("BerichtCode")),
+        bericht_versie=text_of(header.get("BerichtVersie")),
+        bericht_subversie=text_of(header.get("BerichtSubversie")),
+        afzender=text_of(header.get("Afzender")),
+        ontvanger=text_of(header.get("Ontvanger")),
+        identificatie=text_of(ident.get("Identificatie")),
+        dagtekening=text_of(ident.get("Dagtekening")),
+        identificatie_retour=text_of(header.get("IdentificatieRetour")),
+        dagtekening_retour=text_of(header.get("DagtekeningRetour")),
+        declaratie_identificatie=text_of(declaratie.get("Identificatie")),
+        declaratie_dagtekening=text_of(declaratie.get("Dagtekening")),
     )
 
 

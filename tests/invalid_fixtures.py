@@ -17,7 +17,7 @@ from lxml import etree
 from hub import xmlcodec
 
 FIXTURES = Path(__file__).parent / "fixtures"
-OUT = FIXTURES / "invalid"
+OUT = Path(__file__).parent / "invalid-fixtures"
 
 Mutation = Callable[[etree._Element], None]
 

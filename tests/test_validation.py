@@ -18,9 +18,9 @@ from hub.validation import Outcome, Validator
 from tests import invalid_fixtures
 
 FIXTURES = Path(__file__).parent / "fixtures"
-VALID = sorted(p for p in FIXTURES.glob("*-*/*.xml") if p.parent.name != "invalid")
-INVALID = sorted((FIXTURES / "invalid").glob("*.xml"))
-EXPECTED = json.loads((FIXTURES / "invalid" / "expected.json").read_text())
+VALID = sorted(FIXTURES.glob("*-*/*.xml"))
+INVALID = sorted(invalid_fixtures.OUT.glob("*.xml"))
+EXPECTED = json.loads((invalid_fixtures.OUT / "expected.json").read_text())
 FIXTURE_BSNS = ("174285917",)
 
 
@@ -46,7 +46,7 @@ def test_valid_fixtures_are_valid(validator: Validator, path: Path) -> None:
 def test_invalid_fixtures_are_what_the_generator_makes() -> None:
     assert {p.name for p in INVALID} == set(invalid_fixtures.expectations())
     for variant in invalid_fixtures.VARIANTS:
-        on_disk = (FIXTURES / "invalid" / f"{variant.name}.xml").read_bytes()
+        on_disk = (invalid_fixtures.OUT / f"{variant.name}.xml").read_bytes()
         assert on_disk == invalid_fixtures.build(variant), variant.name
     assert invalid_fixtures.expectations() == EXPECTED
 
@@ -68,10 +68,10 @@ def test_invalid_variants_get_their_rule(validator: Validator, path: Path) -> No
 
 
 def test_xsd_failures_are_not_answerable_rule_failures_are(validator: Validator) -> None:
-    xsd = validator.validate((FIXTURES / "invalid" / "XSD-bsn-ten-digits.xml").read_bytes())
+    xsd = validator.validate((invalid_fixtures.OUT / "XSD-bsn-ten-digits.xml").read_bytes())
     assert not xsd.answerable
     assert all(f.level is Level.XSD for f in xsd.findings)
-    rule = validator.validate((FIXTURES / "invalid" / "CS002-bsn-11-proef.xml").read_bytes())
+    rule = validator.validate((invalid_fixtures.OUT / "CS002-bsn-11-proef.xml").read_bytes())
     assert rule.answerable
 
 
@@ -121,7 +121,7 @@ def test_cli_validate_exit_codes_and_json() -> None:
     assert ok.returncode == 0, ok.stderr
     assert "WMO305 (iwmo 3.2): valid" in ok.stdout
     bad = _hub("validate", "--json", str(FIXTURES / "iwmo-3.2" / "WMO305.xml"),
-               str(FIXTURES / "invalid" / "CS002-bsn-11-proef.xml"))  # fmt: skip
+               str(invalid_fixtures.OUT / "CS002-bsn-11-proef.xml"))  # fmt: skip
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
     assert [r["verdict"] for r in report] == ["valid", "invalid"]

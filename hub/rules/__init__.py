@@ -54,21 +54,28 @@ _check_registry(RULES)
 
 
 @cache
-def rules_for(message_name: str) -> tuple[Rule, ...]:
-    """The rules that apply to one message kind, in registry order."""
+def rules_for(message_name: str, skip: frozenset[str] = frozenset()) -> tuple[Rule, ...]:
+    """The rules that apply to one message kind, in registry order, less those in `skip`."""
     name = by_name(message_name).name
-    return tuple(r for r in RULES if name in r.messages)
+    return tuple(r for r in RULES if name in r.messages and r.id not in skip)
 
 
-def check_message(root: etree._Element, message_name: str, *, today: date) -> tuple[Finding, ...]:
+def check_message(
+    root: etree._Element,
+    message_name: str,
+    *,
+    today: date,
+    skip: frozenset[str] = frozenset(),
+) -> tuple[Finding, ...]:
     """Run every in-message rule for `message_name` (e.g. "WMO305") over a parsed message.
 
     Expects a message that passed XSD validation, but never raises on odd content: a rule
     that cannot read what it needs says nothing. Unknown message names raise KeyError.
+    `skip` names rules the caller has already enforced another way.
     """
     ctx = RuleContext(root, by_name(message_name), today)
     found: list[Finding] = []
-    for r in rules_for(message_name):
+    for r in rules_for(message_name, skip):
         # Rule.check, inlined: one generator less per rule on the hot path.
         for location, sentence in r.body(root, ctx):
             found.append(Finding(r.id, r.retourcode, r.level, location, sentence))

@@ -11,7 +11,7 @@ from lxml import etree
 
 from hub.findings import XSLT_RETOURCODE, Finding, Level
 from hub.messages import CATALOGUE, MessageType, Standard
-from hub.xmlcodec import child, local_name, text_of
+from hub.xmlcodec import child, children_by_name, local_name, text_of
 
 # A rule's body yields (location, sentence); the Rule wraps those into Findings.
 Check = Callable[[etree._Element, "RuleContext"], Iterable[tuple[str, str]]]
@@ -141,13 +141,7 @@ class RuleContext:
 
 def fields(el: etree._Element | None) -> dict[str, etree._Element]:
     """The child elements of `el` by local name (the first of each name); {} for None."""
-    found: dict[str, etree._Element] = {}
-    if el is not None:
-        for c in el:
-            name = local_name(c)
-            if name and name not in found:
-                found[name] = c
-    return found
+    return children_by_name(el)
 
 
 def is_named(el: etree._Element | None, name: str) -> bool:
