@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Final, cast
 from zoneinfo import ZoneInfo
 
@@ -39,13 +40,17 @@ class Outcome(StrEnum):
     UNREADABLE = "unreadable"  # not XML, hostile XML, too large, too deep, wrong encoding
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
     findings: tuple[Finding, ...]
-    envelope: xmlcodec.Envelope | None = None
     pack_message: PackMessage | None = field(default=None, repr=False)
     root: etree._Element | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def envelope(self) -> xmlcodec.Envelope | None:
+        """The routing envelope, read on first use: validation alone does not need it."""
+        return xmlcodec.read_envelope(self.root) if self.root is not None else None
 
     @property
     def valid(self) -> bool:
@@ -118,12 +123,18 @@ class Validator:
         return self.validate_tree(root)
 
     def validate_tree(self, root: etree._Element) -> Verdict:
-        envelope = xmlcodec.read_envelope(root)
-        matched = self.packs.match(envelope.namespace) if envelope.namespace else None
+        tag = root.tag if isinstance(root.tag, str) else ""
+        namespace = tag[1 : tag.find("}")] if tag.startswith("{") else None
+        matched = self.packs.match(namespace) if namespace else None
         if matched is None:
-            return self._unknown(envelope, root, self._no_pack_sentence(envelope))
+            return self._unknown(root, self._no_pack_sentence(xmlcodec.read_envelope(root)))
+        # Only what matching needs is read here; the full envelope is read when asked for.
+        header = xmlcodec.children_by_name(xmlcodec.child(root, "Header"))
         pack = matched.pack
-        versions = (envelope.bericht_versie, envelope.bericht_subversie)
+        versions = (
+            xmlcodec.text_of(header.get("BerichtVersie")),
+            xmlcodec.text_of(header.get("BerichtSubversie")),
+        )
         expected = (str(pack.bericht_versie), str(pack.bericht_subversie))
         if (
             pack.bericht_versie is not None
@@ -131,43 +142,34 @@ class Validator:
             and _as_int_str(versions) != expected
         ):
             return self._unknown(
-                envelope,
                 root,
                 f"BerichtVersie/BerichtSubversie {versions[0]}/{versions[1]} is not release "
                 f"{pack.release} of {pack.standard.value} ({expected[0]}/{expected[1]}); "
                 "no loaded pack has that release",
                 location="/Bericht/Header/BerichtVersie",
             )
-        if envelope.bericht_code != matched.bericht_code:
+        bericht_code = xmlcodec.text_of(header.get("BerichtCode"))
+        if bericht_code != matched.bericht_code:
             finding = Finding(
                 rule=RULE_CODE,
                 retourcode=NO_RETOURCODE,
                 level=Level.XSD,
                 location="/Bericht/Header/BerichtCode",
-                sentence=f"BerichtCode {envelope.bericht_code or '(missing)'} does not belong "
+                sentence=f"BerichtCode {bericht_code or '(missing)'} does not belong "
                 f"to {matched.name} (expected {matched.bericht_code})",
             )
-            return Verdict(Outcome.UNKNOWN, (finding,), envelope, matched, root)
+            return Verdict(Outcome.UNKNOWN, (finding,), matched, root)
 
         schema = matched.schema
         if not schema.validate(root):
-            return Verdict(
-                Outcome.INVALID, self._xsd_findings(schema, root), envelope, matched, root
-            )
+            return Verdict(Outcome.INVALID, self._xsd_findings(schema, root), matched, root)
         # The header versions were matched to the pack above: CS025/CS015 cannot fail here.
         found = rules.check_message(root, matched.name, today=self.clock(), skip=_VERSIONS_CHECKED)
-        outcome = Outcome.INVALID if found else Outcome.VALID
-        return Verdict(outcome, found, envelope, matched, root)
+        return Verdict(Outcome.INVALID if found else Outcome.VALID, found, matched, root)
 
-    def _unknown(
-        self,
-        envelope: xmlcodec.Envelope,
-        root: etree._Element,
-        sentence: str,
-        location: str = "/Bericht",
-    ) -> Verdict:
+    def _unknown(self, root: etree._Element, sentence: str, location: str = "/Bericht") -> Verdict:
         finding = Finding(RULE_PACK, NO_RETOURCODE, Level.XSD, location, sentence)
-        return Verdict(Outcome.UNKNOWN, (finding,), envelope, None, root)
+        return Verdict(Outcome.UNKNOWN, (finding,), None, root)
 
     def _no_pack_sentence(self, envelope: xmlcodec.Envelope) -> str:
         if envelope.standard is None:
