@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from hub import store
 from hub.embedded import free_port
 
 pytestmark = pytest.mark.e2e
@@ -186,7 +187,8 @@ async def test_second_up_reuses_the_database(up_env: dict[str, str]) -> None:
         _stop(first)
     second = _launch(up_env)
     try:
-        assert any("schema v1" in line for line in second.banner)
+        version = max(m.version for m in store.migrations())
+        assert any(f"schema v{version}" in line for line in second.banner)
         dsn = f"postgresql://postgres@127.0.0.1:{up_env['HUB_EMBEDDED_POSTGRES_PORT']}/isdhub"
         conn = await asyncpg.connect(dsn)
         try:

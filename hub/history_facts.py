@@ -1,0 +1,279 @@
+"""History facts: what the berichtoverstijgende rules need from one message, without its BSN.
+
+`extract` reads a message that already passed controleniveau 1 and 2 (XSD and in-message
+rules) and keeps only keys, dates and codes. The person is kept as `person_key` (a keyed
+hash); the BSN, names and birth date never leave the XML tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Final
+from uuid import UUID
+
+from lxml import etree
+
+from hub.messages import Direction, MessageType, Role, Standard, by_name
+from hub.privacy import person_key
+from hub.rules.base import fields, parse_date, parse_int, path_of
+from hub.xmlcodec import child, text_of
+
+__all__ = [
+    "DELETE",
+    "IDENTIFICATIE_LOCATION",
+    "NEW",
+    "TEMPORARY_STOP",
+    "HistoryFacts",
+    "HistoryInputError",
+    "Scope",
+    "StartKey",
+    "StartLine",
+    "StopKey",
+    "StopLine",
+    "ToewijzingLine",
+    "extract",
+    "toewijzing_nummer",
+]
+
+IDENTIFICATIE_LOCATION: Final = "/Bericht/Header/BerichtIdentificatie/Identificatie"
+TEMPORARY_STOP: Final = "20"  # RedenBeeindiging: tijdelijke beëindiging
+NEW: Final = "1"  # StatusAanlevering: eerste aanlevering
+DELETE: Final = "3"  # StatusAanlevering: verwijderen
+
+_LINE_NUMBERS: Final = frozenset({301, 305, 307})
+_LINE_STANDARDS: Final = frozenset({Standard.IWMO, Standard.IJW})
+
+
+class HistoryInputError(ValueError):
+    """The message lacks something every valid message has; run history after levels 1-2.
+
+    The text names the element and its location, never its value.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose history a line belongs to: one client of one aanbieder in one gemeente."""
+
+    gemeente: str
+    aanbieder: str
+    person: str  # person_key of the Bsn, never the Bsn
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StartKey:
+    """Logical key of a StartProduct apart from the person (who is in the Scope).
+
+    Absent optional parts are "" so keys compare and store without NULLs: an empty
+    `toewijzing` means taakgericht (no ToewijzingNummer).
+    """
+
+    toewijzing: str
+    categorie: str
+    code: str
+    begindatum: date
+
+    @property
+    def product(self) -> tuple[str, str, str]:
+        """The toegewezen product this start delivers: ToewijzingNummer + Product."""
+        return (self.toewijzing, self.categorie, self.code)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StopKey:
+    """Logical key of a StopProduct: the start it stops + RedenBeeindiging + Einddatum."""
+
+    start: StartKey
+    reden: str
+    einddatum: date
+
+    @property
+    def temporary(self) -> bool:
+        return self.reden == TEMPORARY_STOP
+
+
+@dataclass(frozen=True, slots=True)
+class ToewijzingLine:
+    """One ToegewezenProduct of a 301."""
+
+    location: str
+    nummer: str
+    categorie: str
+    code: str
+    ingangsdatum: date
+    einddatum: date | None
+    toegewezen_op: datetime  # Toewijzingsdatum + Toewijzingstijd: the newest version wins
+
+
+@dataclass(frozen=True, slots=True)
+class StartLine:
+    location: str
+    key: StartKey
+    status: str  # StatusAanlevering, "1" or "3"
+
+
+@dataclass(frozen=True, slots=True)
+class StopLine:
+    location: str
+    key: StopKey
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFacts:
+    """Everything the history rules read from one message, in document order."""
+
+    message_name: str  # catalogue name, "WMO305"
+    berichtsoort: str  # the message kind's BerichtCode, "418"
+    sender: str  # Header/Afzender
+    receiver: str  # Header/Ontvanger
+    identificatie: str
+    identificatie_location: str
+    message_id: UUID | None  # the hub's upload id, recorded with the identificatie
+    scope: Scope | None  # None for messages without start/stop/toewijzing lines
+    toewijzingen: tuple[ToewijzingLine, ...] = ()
+    starts: tuple[StartLine, ...] = ()
+    stops: tuple[StopLine, ...] = ()
+
+
+def toewijzing_nummer(text: str | None) -> str:
+    """ToewijzingNummer as stored and compared: an xs:integer, so "012" and "12" are one
+    number; "" when absent."""
+    if not text:
+        return ""
+    value = parse_int(text)
+    return str(value) if value is not None else text
+
+
+def extract(
+    root: etree._Element,
+    message_name: str,
+    person_secret: bytes,
+    *,
+    message_id: UUID | None = None,
+) -> HistoryFacts:
+    """The history facts of one heenbericht (any iWmo/iJw/iEb kind except retours).
+
+    301, 305 and 307 of iWmo and iJw also give their product lines and the client's Scope;
+    every other kind gives only what TR056 needs. Raises HistoryInputError when something a
+    valid message always has is missing, and ValueError for a retour.
+    """
+    mt = by_name(message_name)
+    if mt.direction is Direction.RETOUR:
+        raise ValueError(f"{mt.name} is a retour: history rules read heenberichten only")
+    header = fields(child(root, "Header"))
+    ident_el = child(header.get("BerichtIdentificatie"), "Identificatie")
+    sender = _required(text_of(header.get("Afzender")), "/Bericht/Header/Afzender")
+    receiver = _required(text_of(header.get("Ontvanger")), "/Bericht/Header/Ontvanger")
+    ident = _required(text_of(ident_el), IDENTIFICATIE_LOCATION)
+    facts = HistoryFacts(
+        message_name=mt.name,
+        berichtsoort=mt.bericht_code,
+        sender=sender,
+        receiver=receiver,
+        identificatie=ident,
+        identificatie_location=(
+            path_of(ident_el) if ident_el is not None else IDENTIFICATIE_LOCATION
+        ),
+        message_id=message_id,
+        scope=None,
+    )
+    if mt.number not in _LINE_NUMBERS or mt.standard not in _LINE_STANDARDS:
+        return facts
+    client = child(root, "Client")
+    bsn = _required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
+    scope = _scope(mt, sender, receiver, person_key(bsn, person_secret))
+    if mt.number == 301:
+        lines = _lines(client, "ToegewezenProducten", "ToegewezenProduct")
+        return replace(facts, scope=scope, toewijzingen=tuple(_toewijzing(el) for el in lines))
+    if mt.number == 305:
+        lines = _lines(client, "StartProducten", "StartProduct")
+        return replace(facts, scope=scope, starts=tuple(_start(el) for el in lines))
+    lines = _lines(client, "StopProducten", "StopProduct")
+    return replace(facts, scope=scope, stops=tuple(_stop(el) for el in lines))
+
+
+def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:
+    if mt.sender is Role.GEMEENTE:
+        return Scope(gemeente=sender, aanbieder=receiver, person=person)
+    return Scope(gemeente=receiver, aanbieder=sender, person=person)
+
+
+def _lines(client: etree._Element | None, container: str, line: str) -> list[etree._Element]:
+    parent = child(client, container)
+    return [] if parent is None else list(parent.iterchildren("{*}" + line))
+
+
+def _required(value: str | None, location: str) -> str:
+    if not value:
+        raise HistoryInputError(f"{location} is missing or empty")
+    return value
+
+
+def _status(f: dict[str, etree._Element], where: str) -> str:
+    status = text_of(f.get("StatusAanlevering"))
+    if status not in (NEW, DELETE):  # CS058 refuses anything else at level 2
+        raise HistoryInputError(f"{where}/StatusAanlevering is not 1 or 3")
+    return status
+
+
+def _date(el: etree._Element | None, location: str) -> date:
+    value = parse_date(text_of(el))
+    if value is None:
+        raise HistoryInputError(f"{location} is missing or not a date")
+    return value
+
+
+def _start_key(f: dict[str, etree._Element], where: str) -> StartKey:
+    product = fields(f.get("Product"))
+    return StartKey(
+        toewijzing=toewijzing_nummer(text_of(f.get("ToewijzingNummer"))),
+        categorie=text_of(product.get("Categorie")) or "",
+        code=text_of(product.get("Code")) or "",
+        begindatum=_date(f.get("Begindatum"), f"{where}/Begindatum"),
+    )
+
+
+def _start(line: etree._Element) -> StartLine:
+    where = path_of(line)
+    f = fields(line)
+    status = _status(f, where)
+    return StartLine(where, _start_key(f, where), status)
+
+
+def _stop(line: etree._Element) -> StopLine:
+    where = path_of(line)
+    f = fields(line)
+    key = StopKey(
+        start=_start_key(f, where),
+        reden=_required(text_of(f.get("RedenBeeindiging")), f"{where}/RedenBeeindiging"),
+        einddatum=_date(f.get("Einddatum"), f"{where}/Einddatum"),
+    )
+    status = _status(f, where)
+    return StopLine(where, key, status)
+
+
+def _toewijzing(line: etree._Element) -> ToewijzingLine:
+    where = path_of(line)
+    f = fields(line)
+    product = fields(f.get("Product"))
+    einde = f.get("Einddatum")
+    tijd = text_of(f.get("Toewijzingstijd"))
+    try:
+        clock = time.fromisoformat(tijd or "")
+    except ValueError:
+        raise HistoryInputError(f"{where}/Toewijzingstijd is missing or not a time") from None
+    datum = _date(f.get("Toewijzingsdatum"), f"{where}/Toewijzingsdatum")
+    return ToewijzingLine(
+        location=where,
+        nummer=_required(
+            toewijzing_nummer(text_of(f.get("ToewijzingNummer"))), f"{where}/ToewijzingNummer"
+        ),
+        categorie=text_of(product.get("Categorie")) or "",
+        code=text_of(product.get("Code")) or "",
+        ingangsdatum=_date(f.get("Ingangsdatum"), f"{where}/Ingangsdatum"),
+        einddatum=None if einde is None else _date(einde, f"{where}/Einddatum"),
+        # Naive: LDT_Datum and LDT_Tijd carry no timezone (Dutch local time).
+        toegewezen_op=datetime.combine(datum, clock.replace(tzinfo=None)),
+    )
