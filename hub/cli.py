@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub import __version__, store, topics
+from hub import __version__, preflight, store, topics
 from hub.errors import ConfigError, HubError
 from hub.settings import Settings, load_settings
 
@@ -63,6 +63,7 @@ def cmd_core(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level, "core")
     bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "core")
     database_url = _need(settings.database_url, "HUB_DATABASE_URL", "core")
+    asyncio.run(preflight.check(settings, bootstrap, database_url))
     app = core_app(settings, bootstrap, database_url)
     return _serve(app, settings.host, settings.core_port, settings.log_level)
 
@@ -76,6 +77,7 @@ def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level, f"adapter-{args.name}")
     bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "adapter")
     database_url = _need(settings.database_url, "HUB_DATABASE_URL", "adapter")
+    asyncio.run(preflight.check(settings, bootstrap, database_url))
     port = settings.ggk_port if adapter.node.value == "ggk" else settings.vecozo_port
     app = adapter_app(args.name, settings, bootstrap, database_url)
     return _serve(app, settings.host, port, settings.log_level)

@@ -109,3 +109,29 @@ def test_db_upgrade_twice_is_a_no_op(database_url: str) -> None:
     second = _hub("db", "upgrade", env={"HUB_DATABASE_URL": database_url})
     assert second.returncode == 0, second.stderr
     assert "already up to date" in second.stdout
+
+
+def test_core_refuses_an_unmigrated_database(database_url: str, kafka_bootstrap: str) -> None:
+    result = _hub(
+        "core",
+        env={"HUB_KAFKA_BOOTSTRAP": kafka_bootstrap, "HUB_DATABASE_URL": database_url},
+    )
+    assert result.returncode == 2
+    assert "run `hub db upgrade` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_core_refuses_missing_topics(
+    pool: object, database_url: str, kafka_bootstrap: str
+) -> None:
+    result = _hub(
+        "core",
+        env={
+            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "HUB_DATABASE_URL": database_url,
+            "HUB_TOPIC_PREFIX": "never-created",
+        },
+    )
+    assert result.returncode == 2
+    assert "run `hub topics ensure` first" in result.stderr
+    assert "Traceback" not in result.stderr
