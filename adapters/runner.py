@@ -8,18 +8,21 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 
+from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
+from adapters.refusal import Refusal, refuse
 from hub import routing, store, topics, xmlcodec
 from hub.headers import H
 from hub.health import health_routes
+from hub.parties import Party
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,31 +46,24 @@ class InboxEntry(BaseModel):
     downloaded: bool
 
 
-class Refusal(BaseModel):
-    error: str
-    reason: str
-    detail: str
-    line: int | None = None
-
-
-def _refuse(status: int, error: str, reason: str, detail: str, line: int | None = None) -> None:
-    raise HTTPException(
-        status_code=status,
-        detail=Refusal(error=error, reason=reason, detail=detail, line=line).model_dump(),
-    )
+# Every refusal is {"detail": Refusal}; declared so the OpenAPI document shows its shape.
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Refusal, "description": "No valid party token"},
+    403: {"model": Refusal, "description": "Party not served by this node, or not the sender"},
+}
 
 
 async def _read_capped(request: Request) -> bytes:
     """Read the body, refusing as soon as it passes the node limit (no 25 MB+ in memory)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-        _refuse(413, "too_large", "too_large", f"body of {declared} bytes exceeds 25 MB")
+        refuse(413, "too_large", "too_large", f"body of {declared} bytes exceeds 25 MB")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            _refuse(413, "too_large", "too_large", "body exceeds 25 MB")
+            refuse(413, "too_large", "too_large", "body exceeds 25 MB")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -116,40 +112,27 @@ def build_app(
     app = FastAPI(
         title=adapter.title,
         version="1",
-        description=f"Upload and fetch iStandaarden messages as {adapter.party_kind}.",
+        description=f"Upload and fetch iStandaarden messages, for {adapter.party_kind}. Every "
+        "party endpoint needs `Authorization: Bearer <token>`.",
         lifespan=lifespan,
         routes=health_routes(runtime, f"adapter-{node}"),
     )
 
-    def authenticated(party: str | None) -> str:
-        # Provisional: the party names itself. Token authentication replaces this header.
-        if not party:
-            _refuse(401, "unauthenticated", "no_party", "X-Hub-Party header is required")
-        assert party is not None
-        if not adapter.serves(party):
-            _refuse(403, "forbidden", "wrong_node", f"this node serves {adapter.party_kind}")
-        return party
+    # A default rather than an Annotated alias: FastAPI resolves the (string) annotations of
+    # these endpoints against the module, where a local alias would not be found.
+    authenticated = Depends(party_authenticator(adapter, runtime))
 
-    @app.post("/v1/messages", status_code=202, response_model=Accepted)
-    async def upload(
-        request: Request, x_hub_party: Annotated[str | None, Header()] = None
-    ) -> Accepted:
-        """Upload one message (raw XML). Refused at once when unreadable or not yours."""
-        party = authenticated(x_hub_party)
+    @app.post("/v1/messages", status_code=202, response_model=Accepted, responses=_REFUSALS)
+    async def upload(request: Request, caller: Party = authenticated) -> Accepted:
+        """Upload one message (raw XML). Refused at once when unreadable, or when its sending
+        party is neither you nor a party you may submit for."""
+        party = caller.code
         payload = await _read_capped(request)
         try:
             envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
         except xmlcodec.XmlRejected as exc:
-            _refuse(400, "unreadable", exc.reason.value, exc.detail, exc.line)
-            raise  # unreachable: _refuse raised
-        if routing.sender_of(envelope) != party:
-            _refuse(
-                403,
-                "forbidden",
-                "sender_mismatch",
-                "the message's sending party (Header/Afzender; Ontvanger for a retour) "
-                "is not the uploading party",
-            )
+            refuse(400, "unreadable", exc.reason.value, exc.detail, exc.line)
+        check_sender(caller, routing.sender_of(envelope))
         message_id = uuid4()
         received_at = datetime.now(UTC)
         await runtime.broker.publish(
@@ -159,19 +142,16 @@ def build_app(
             headers={
                 H.MESSAGE_ID.value: str(message_id),
                 H.NODE.value: node,
-                H.PARTY.value: party,
+                H.PARTY.value: party,  # the uploader (indiener), which may differ from Afzender
                 H.RECEIVED_AT.value: received_at.isoformat(),
             },
         )
         return Accepted(id=message_id, received_at=received_at)
 
-    @app.get("/v1/inbox", response_model=list[InboxEntry])
-    async def list_inbox(
-        x_hub_party: Annotated[str | None, Header()] = None, limit: int = 100
-    ) -> list[InboxEntry]:
-        """Messages waiting for this party, oldest first."""
-        party = authenticated(x_hub_party)
-        items = await store.inbox(runtime.pool, node, party, max(1, min(limit, 1000)))
+    @app.get("/v1/inbox", response_model=list[InboxEntry], responses=_REFUSALS)
+    async def list_inbox(limit: int = 100, caller: Party = authenticated) -> list[InboxEntry]:
+        """Messages waiting for you, oldest first."""
+        items = await store.inbox(runtime.pool, node, caller.code, max(1, min(limit, 1000)))
         return [
             InboxEntry(
                 id=i.message_id,
@@ -184,25 +164,21 @@ def build_app(
             for i in items
         ]
 
-    @app.get("/v1/inbox/{message_id}", response_class=Response)
-    async def download(
-        message_id: UUID, x_hub_party: Annotated[str | None, Header()] = None
-    ) -> Response:
+    @app.get("/v1/inbox/{message_id}", response_class=Response, responses=_REFUSALS)
+    async def download(message_id: UUID, caller: Party = authenticated) -> Response:
         """The message itself. A message that is not yours is simply not found."""
-        party = authenticated(x_hub_party)
-        payload = await store.download(runtime.pool, node, party, message_id)
+        payload = await store.download(runtime.pool, node, caller.code, message_id)
         if payload is None:
-            _refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+            refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
         return Response(content=payload, media_type="application/xml")
 
-    @app.post("/v1/inbox/{message_id}/ack", status_code=204, response_class=Response)
-    async def acknowledge(
-        message_id: UUID, x_hub_party: Annotated[str | None, Header()] = None
-    ) -> Response:
+    @app.post(
+        "/v1/inbox/{message_id}/ack", status_code=204, response_class=Response, responses=_REFUSALS
+    )
+    async def acknowledge(message_id: UUID, caller: Party = authenticated) -> Response:
         """Mark the message as received; it leaves the inbox listing."""
-        party = authenticated(x_hub_party)
-        if not await store.acknowledge(runtime.pool, node, party, message_id):
-            _refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+        if not await store.acknowledge(runtime.pool, node, caller.code, message_id):
+            refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
         return Response(status_code=204)
 
     _ = (upload, list_inbox, download, acknowledge, deliver)

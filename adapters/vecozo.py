@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from adapters.base import NodeAdapter
 from hub.messages import Node
 
 ADAPTER = NodeAdapter(
     node=Node.VECOZO,
     title="VECOZO-like node adapter (zorgaanbieders)",
-    party_kind="a care provider (8-digit AGB code)",
-    party_pattern=re.compile(r"[0-9]{8}"),
+    party_kind="care providers (8-digit AGB code)",
 )

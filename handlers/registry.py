@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from faststream.kafka import KafkaRouter
 
-from handlers import passthrough
+from handlers import intake
 from hub.runtime import Runtime
 
 RouterFactory = Callable[[Runtime], KafkaRouter]
 
-CORE_ROUTERS: tuple[RouterFactory, ...] = (passthrough.build_router,)
+CORE_ROUTERS: tuple[RouterFactory, ...] = (intake.build_router,)

@@ -5,6 +5,7 @@ The only module of hub/ that imports handlers/ and adapters/.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -17,9 +18,13 @@ from adapters.registry import build_adapter_app
 from handlers.registry import CORE_ROUTERS
 from hub import store
 from hub.broker import build_broker
+from hub.deadlines import DeadlineWatch
 from hub.errors import StartupError
+from hub.outbox import Relay
+from hub.packs import PackRegistry, load_packs
 from hub.runtime import Runtime
 from hub.settings import Settings
+from hub.validation import Validator
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,16 @@ def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_i
         client_id=client_id,
         middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),),
     )
-    return Runtime(settings=settings, bootstrap=bootstrap, database_url=database_url, broker=broker)
+    # Every schema compiled once per process, here.
+    packs = load_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs])
+    return Runtime(
+        settings=settings,
+        bootstrap=bootstrap,
+        database_url=database_url,
+        broker=broker,
+        packs=packs,
+        validator=Validator(packs),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -78,8 +92,23 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with open_resources(runtime):
+            relay = Relay(runtime.pool, runtime.broker)
+            runtime.attach_relay(relay.wake.set)
+            watch = DeadlineWatch(runtime)
+            tasks = [
+                asyncio.create_task(relay.run(), name="outbox-relay"),
+                asyncio.create_task(watch.run(), name="deadline-watch"),
+            ]
             log.info("hub core consuming %s", settings.topic("ingress"))
-            yield
+            try:
+                yield
+            finally:
+                relay.stop()
+                watch.stop()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                runtime.attach_relay(None)
 
     return Starlette(routes=health_routes(runtime, "core"), lifespan=lifespan)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub import __version__, preflight, store, topics
+from hub import __version__, partycli, preflight, store, topics
 from hub.errors import ConfigError, HubError
 from hub.settings import Settings, load_settings
 
@@ -84,7 +84,7 @@ def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.supervisor import start_infrastructure
+    from hub.supervisor import on_database
 
     async def upgrade(url: str) -> tuple[list[store.Migration], int]:
         pool = await store.create_pool(url, connect_timeout=settings.startup_timeout_s)
@@ -94,15 +94,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await pool.close()
 
-    if settings.database_url is not None:
-        applied, version = asyncio.run(upgrade(settings.database_url))
-    else:
-        # No URL: upgrade the embedded database that `hub up` would use.
-        infra = start_infrastructure(settings.model_copy(update={"kafka_bootstrap": "unused:1"}))
-        try:
-            applied, version = asyncio.run(upgrade(infra.database_url))
-        finally:
-            infra.stop()
+    # No HUB_DATABASE_URL: upgrade the embedded database that `hub up` would use.
+    applied, version = on_database(settings, upgrade)
     for migration in applied:
         print(f"applied {migration.version:04d}_{migration.name}")
     print(f"schema at version {version}" + ("" if applied else " (already up to date)"))
@@ -119,12 +112,15 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.demo import Demo
+    from hub.demo import Demo, load_tokens
     from hub.logs import configure
 
     configure(settings.log_level, "demo")
     base = f"http://{settings.host}"
-    demo = Demo(f"{base}:{settings.ggk_port}", f"{base}:{settings.vecozo_port}", args.interval)
+    tokens = load_tokens(settings.demo_tokens_file)
+    demo = Demo(
+        f"{base}:{settings.ggk_port}", f"{base}:{settings.vecozo_port}", args.interval, tokens
+    )
     return demo.run()
 
 
@@ -228,6 +224,26 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    """Print or write a generated contract document (docs/ holds the checked-in copies)."""
+    if args.docs_command == "asyncapi":
+        from hub.asyncapi import render
+
+        text = render()
+    else:
+        from hub.events import event_json_schema
+
+        text = json.dumps(event_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--out {args.out}: {exc.strerror}") from None
+    return 0
+
+
 def cmd_version(args: argparse.Namespace, settings: Settings) -> int:
     print(f"isd-hub {__version__}")
     return 0
@@ -258,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser(
         "upgrade", help="apply pending migrations (a re-run is a no-op)"
     ).set_defaults(func=cmd_db_upgrade)
+
+    partycli.add_parser(sub)
 
     tp = sub.add_parser("topics", help="Kafka topics")
     tp_sub = tp.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
@@ -290,6 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("config", help="list every HUB_* setting, its value and meaning").set_defaults(
         func=cmd_config
     )
+    docs = sub.add_parser("docs", help="generated contract documents")
+    docs_sub = docs.add_subparsers(dest="docs_command", metavar="DOCUMENT", required=True)
+    for name, text in (
+        ("asyncapi", "AsyncAPI 3.0 description of every topic (docs/asyncapi.json)"),
+        ("events-schema", "JSON Schema of the domain events (docs/events.schema.json)"),
+    ):
+        doc = docs_sub.add_parser(name, help=text)
+        doc.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+        doc.set_defaults(func=cmd_docs)
+
     sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
     return parser
 

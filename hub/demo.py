@@ -4,24 +4,58 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 import httpx
 
 from hub import xmlcodec
+from hub.errors import ConfigError
 from hub.messages import Standard, by_name
 from hub.packgen.packspec import PACKS
+from hub.packgen.sampledata import CASTS
 from hub.packgen.samples import samples
 
 log = logging.getLogger(__name__)
 
 # (heen, retour) pairs in the order a care trajectory produces them.
 _TRAJECTORY = (("301", "302"), ("305", "306"), ("307", "308"))
+_STANDARDS = (Standard.IWMO, Standard.IJW)
+# The administratiekantoor of the demo registry (hub/parties.demo.toml): with a token, it
+# uploads some of the providers' messages for them, as an indiener does.
+DEMO_INDIENER = "98000017"
+_VIA_INDIENER = 1 / 3
+
+
+def demo_party_codes() -> tuple[str, ...]:
+    """Every party the demo acts as; `hub up --demo` issues a token for each."""
+    codes = {p for st in _STANDARDS for p in (CASTS[st].gemeente, CASTS[st].tegenpartij)}
+    return (*sorted(codes), DEMO_INDIENER)
+
+
+def load_tokens(path: Path | None) -> dict[str, str]:
+    """The demo's tokens by party code, from the JSON file `hub up --demo` writes."""
+    if path is None:
+        raise ConfigError(
+            "`hub demo` needs HUB_DEMO_TOKENS_FILE (JSON {party code: token}); "
+            "`hub up --demo` writes one and sets it"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"HUB_DEMO_TOKENS_FILE={path}: cannot read tokens ({exc})") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise ConfigError(f"HUB_DEMO_TOKENS_FILE={path}: expected {{party code: token}}")
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +87,11 @@ def _with_identificatie(template: bytes, identificatie: str, retour_id: str | No
 class Demo:
     """Runs trajectories until stopped; the receiving side downloads, acks and answers."""
 
-    def __init__(self, ggk_url: str, vecozo_url: str, interval_s: float) -> None:
+    def __init__(
+        self, ggk_url: str, vecozo_url: str, interval_s: float, tokens: Mapping[str, str]
+    ) -> None:
         self.doors = {"ggk": Door("ggk", ggk_url), "vecozo": Door("vecozo", vecozo_url)}
+        self.tokens = dict(tokens)
         self.interval_s = interval_s
         self.counter = itertools.count(1)
         self.sent = 0
@@ -65,15 +102,23 @@ class Demo:
     def stop(self, _signum: int, _frame: FrameType | None) -> None:
         self._stop = True
 
+    def _auth(self, party: str) -> dict[str, str]:
+        # A party without a token is sent without one: the adapter refuses, the demo counts it.
+        token = self.tokens.get(party)
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     def _upload(self, client: httpx.Client, door: Door, payload: bytes) -> None:
         envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
         party = envelope.afzender or ""
         if envelope.message_name and by_name(envelope.message_name).copies_heen_header:
             party = envelope.ontvanger or ""  # a retour is sent by the heen's receiver
+        indiener = door.node == "vecozo" and DEMO_INDIENER in self.tokens
+        if indiener and random.random() < _VIA_INDIENER:
+            party = DEMO_INDIENER  # uploads with the provider's Afzender, on its behalf
         response = client.post(
             f"{door.url}/v1/messages",
             content=payload,
-            headers={"X-Hub-Party": party, "Content-Type": "application/xml"},
+            headers={**self._auth(party), "Content-Type": "application/xml"},
         )
         if response.status_code == 202:
             self.sent += 1
@@ -82,17 +127,18 @@ class Demo:
             log.warning("demo upload refused: %s %s", response.status_code, response.text[:200])
 
     def _drain(self, client: httpx.Client, door: Door, party: str) -> None:
-        listing = client.get(f"{door.url}/v1/inbox", headers={"X-Hub-Party": party})
+        auth = self._auth(party)
+        listing = client.get(f"{door.url}/v1/inbox", headers=auth)
         if listing.status_code != 200:
             return
         for item in listing.json():
-            got = client.get(f"{door.url}/v1/inbox/{item['id']}", headers={"X-Hub-Party": party})
+            got = client.get(f"{door.url}/v1/inbox/{item['id']}", headers=auth)
             if got.status_code == 200:
-                client.post(f"{door.url}/v1/inbox/{item['id']}/ack", headers={"X-Hub-Party": party})
+                client.post(f"{door.url}/v1/inbox/{item['id']}/ack", headers=auth)
                 self.received += 1
 
     def step(self, client: httpx.Client) -> None:
-        standard = random.choice((Standard.IWMO, Standard.IWMO, Standard.IJW))
+        standard = random.choice((*_STANDARDS, Standard.IWMO))
         for heen, retour in _TRAJECTORY:
             n = next(self.counter)
             heen_bytes = _with_identificatie(_template(standard, heen), f"DEMO{n:08d}", None)
@@ -121,11 +167,14 @@ class Demo:
                 except httpx.HTTPError as exc:
                     log.warning("demo step failed: %s", exc)
                 if time.monotonic() - last_report > 10:
-                    print(
-                        f"demo: {self.sent} uploaded, {self.received} downloaded, "
-                        f"{self.refused} refused",
-                        flush=True,
-                    )
+                    self._report()
                     last_report = time.monotonic()
                 time.sleep(self.interval_s)
+        self._report()
         return 0
+
+    def _report(self) -> None:
+        print(
+            f"demo: {self.sent} uploaded, {self.received} downloaded, {self.refused} refused",
+            flush=True,
+        )

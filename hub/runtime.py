@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from faststream.kafka import KafkaBroker
 
 from hub.errors import StartupError
+from hub.packs import PackRegistry
 from hub.settings import Settings
 from hub.store import Pool
+from hub.validation import Validator
 
 
 @dataclass
@@ -23,7 +26,10 @@ class Runtime:
     bootstrap: str
     database_url: str
     broker: KafkaBroker
+    packs: PackRegistry
+    validator: Validator
     _pool: Pool | None = field(default=None, repr=False)
+    _wake_relay: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def pool(self) -> Pool:
@@ -33,3 +39,11 @@ class Runtime:
 
     def attach_pool(self, pool: Pool | None) -> None:
         self._pool = pool
+
+    def attach_relay(self, wake: Callable[[], None] | None) -> None:
+        self._wake_relay = wake
+
+    def wake_relay(self) -> None:
+        """Tell the outbox relay there is work now, instead of at its next poll."""
+        if self._wake_relay is not None:
+            self._wake_relay()

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
+from hub.parties import DEFAULT_CAK_CODE, DEMO_FILE
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 _SECRET_FIELDS = frozenset({"database_url", "person_key_secret"})
@@ -40,6 +41,22 @@ class Settings(BaseSettings):
         description="Extra schema-pack directories, separated by ':', loaded after the built-in "
         "packs; a pack for the same standard and release replaces the built-in one (e.g. an "
         "official XSD set).",
+    )
+    parties_file: Path = Field(
+        default=DEMO_FILE,
+        description="TOML file with the party registry ([[party]] code, name, node, "
+        "may_submit_for), imported into PostgreSQL by `hub up` and `hub party import`. "
+        "Default: the built-in demo registry (the fixture and demo parties).",
+    )
+    cak_party_code: str = Field(
+        default=DEFAULT_CAK_CODE,
+        pattern=r"^[0-9]{8}$",
+        description="Party code of the CAK, the fixed iEb party on the GGK node.",
+    )
+    demo_tokens_file: Path | None = Field(
+        default=None,
+        description="JSON file {party code: bearer token} that `hub demo` sends with; "
+        "`hub up --demo` writes it (mode 0600) under data_dir and sets this.",
     )
     host: str = Field(default="127.0.0.1", description="Interface every HTTP endpoint binds.")
     embedded_kafka_port: Port = Field(default=19092, description="Port of the embedded broker.")
@@ -89,6 +106,12 @@ class Settings(BaseSettings):
         min_length=16,
         description="Secret for the keyed hash that pseudonymises BSNs in keys, state and "
         "events. Set a long random value in production and keep it stable.",
+    )
+    deadline_scan_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How often the core looks for heenberichten past their retour deadline.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."

@@ -4,6 +4,7 @@ them all, in reverse order, on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -12,8 +13,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 from hub import store, topics
 from hub.embedded import (
@@ -23,9 +27,13 @@ from hub.embedded import (
     ensure_port_free,
 )
 from hub.errors import StartupError
+from hub.parties import PartyRegistry, load_parties, new_token
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEMO_TOKEN_LABEL = "demo"  # noqa: S105 - a label, not a secret
 
 
 @dataclass
@@ -86,16 +94,89 @@ def start_infrastructure(settings: Settings) -> Infrastructure:
     return Infrastructure(bootstrap, database_url, broker, postgres)
 
 
-async def prepare(settings: Settings, bootstrap: str, database_url: str) -> tuple[int, list[str]]:
-    """Apply migrations and create topics; returns (schema version, topics created)."""
+def on_database(settings: Settings, work: Callable[[str], Coroutine[Any, Any, T]]) -> T:
+    """Run `work(database_url)` against HUB_DATABASE_URL or, when that is unset, against the
+    embedded database `hub up` uses: the running one, or one started for the duration."""
+    if settings.database_url is not None:
+        return asyncio.run(work(settings.database_url))
+    running = running_embedded_postgres(settings)
+    if running is not None:  # a `hub up` holds it: share, don't start a second server
+        return asyncio.run(work(running))
+    infra = start_infrastructure(settings.model_copy(update={"kafka_bootstrap": "unused:1"}))
+    try:
+        return asyncio.run(work(infra.database_url))
+    finally:
+        infra.stop()
+
+
+def running_embedded_postgres(settings: Settings) -> str | None:
+    """The URL of the embedded PostgreSQL that runs on data_dir now (a `hub up`), if any."""
+    data = settings.data_dir.resolve()
+    try:
+        lines = (data / "postgres" / "postmaster.pid").read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (OSError, ValueError, IndexError):
+        return None
+    if port != settings.embedded_postgres_port or not Path(f"/proc/{pid}").exists():
+        return None
+    server = EmbeddedPostgres(data / "postgres", settings.host, port, data / "logs" / "pg.log")
+    return server.dsn
+
+
+@dataclass(frozen=True)
+class Prepared:
+    version: int  # schema version
+    created: list[str]  # topics created
+    parties: store.PartyImport
+    tokens: dict[str, str]  # demo tokens by party code (empty without --demo)
+
+
+async def prepare(
+    settings: Settings,
+    bootstrap: str,
+    database_url: str,
+    registry: PartyRegistry,
+    demo_parties: Sequence[str] = (),
+) -> Prepared:
+    """Apply migrations, import the party registry, issue demo tokens, create topics."""
     pool = await store.create_pool(database_url, connect_timeout=settings.startup_timeout_s)
     try:
         await store.migrate(pool)
         version = await store.schema_version(pool)
+        imported = await store.upsert_parties(pool, list(registry))
+        tokens = await _demo_tokens(pool, demo_parties)
     finally:
         await pool.close()
     created = await topics.ensure_topics(settings, bootstrap)
-    return version, created
+    return Prepared(version, created, imported, tokens)
+
+
+async def _demo_tokens(pool: store.Pool, codes: Sequence[str]) -> dict[str, str]:
+    """Fresh tokens for the demo parties; the previous demo's tokens stop working."""
+    tokens: dict[str, str] = {}
+    for code in codes:
+        if await store.get_party(pool, code) is None:
+            log.warning("demo party %s is not in the party registry; it gets no token", code)
+            continue
+        await store.revoke_tokens(pool, code, label=DEMO_TOKEN_LABEL)
+        token = new_token()
+        await store.add_token(pool, code, token, label=DEMO_TOKEN_LABEL)
+        tokens[code] = token
+    return tokens
+
+
+def write_secret_json(path: Path, data: Mapping[str, str]) -> None:
+    """Write a JSON file only its owner can read; replaced atomically, never world-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            os.fchmod(out.fileno(), 0o600)  # O_CREAT's mode does not apply to a leftover file
+            json.dump(dict(data), out, indent=2, sort_keys=True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
 
 
 @dataclass
@@ -116,21 +197,36 @@ class Supervisor:
             (settings.vecozo_port, "the VECOZO adapter", "HUB_VECOZO_PORT"),
         ):
             ensure_port_free(settings.host, port, what, setting)
+        # A broken parties file ends `hub up` before anything starts.
+        registry = load_parties(settings.parties_file, settings.cak_party_code)
+        demo_parties: tuple[str, ...] = ()
+        if self.demo:
+            from hub.demo import demo_party_codes
+
+            demo_parties = demo_party_codes()
         infra = start_infrastructure(settings)
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        tokens_file = settings.data_dir.resolve() / "demo-tokens.json"
         try:
-            version, created = asyncio.run(prepare(settings, infra.bootstrap, infra.database_url))
+            prepared = asyncio.run(
+                prepare(settings, infra.bootstrap, infra.database_url, registry, demo_parties)
+            )
             env = {
                 **os.environ,
                 "HUB_KAFKA_BOOTSTRAP": infra.bootstrap,
                 "HUB_DATABASE_URL": infra.database_url,
             }
+            if self.demo:
+                write_secret_json(tokens_file, prepared.tokens)
+                env["HUB_DEMO_TOKENS_FILE"] = str(tokens_file)
             self._spawn_all(env)
-            self._banner(infra, version, created)
+            self._banner(infra, prepared)
             return self._watch()
         finally:
             self._stop_children()
+            if self.demo:
+                tokens_file.unlink(missing_ok=True)
             infra.stop()
             print("isd-hub: stopped", flush=True)
 
@@ -183,21 +279,28 @@ class Supervisor:
             time.sleep(0.1)
         raise StartupError(f"{child.name} did not become ready at {child.ready_url}")
 
-    def _banner(self, infra: Infrastructure, version: int, created: list[str]) -> None:
+    def _banner(self, infra: Infrastructure, prepared: Prepared) -> None:
         s = self.settings
+        version, created, parties = prepared.version, prepared.created, prepared.parties
+        total = len(parties.added) + len(parties.changed) + parties.unchanged
         kafka = "embedded tansu" if infra.broker else "external"
         database = (
             "embedded, data in " + str(s.data_dir / "postgres") if infra.postgres else "external"
         )
+        demo = "off (make run DEMO=1)"
+        if self.demo:
+            demo = f"feeding traffic as {len(prepared.tokens)} parties (tokens in data_dir)"
         lines = [
             "isd-hub is running",
             f"  kafka       {infra.bootstrap}  ({kafka}; topics prefix '{s.topic_prefix}.',"
             f" {len(created)} created)",
             f"  postgresql  {redact(infra.database_url)}  ({database}; schema v{version})",
+            f"  parties     {total} from {s.parties_file}  ({len(parties.added)} added,"
+            f" {len(parties.changed)} changed; tokens: `hub party token issue CODE`)",
             f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
             f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs)",
             f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; API docs at /docs)",
-            f"  demo        {'feeding traffic' if self.demo else 'off (make run DEMO=1)'}",
+            f"  demo        {demo}",
             "Ctrl-C stops everything.",
         ]
         print("\n".join(lines), flush=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,23 +24,14 @@ from hub.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 
-BSN = "999993653"  # passes the 11-proef; a test number, not a person
+# A valid toewijzing (0363 → 65656055): routed by the validating core without history.
+_WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
 
 
-def _start_305(identificatie: str, afzender: str = "65656055") -> bytes:
-    ns = "http://www.istandaarden.nl/iwmo/3_2/wmo305/schema"
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Bericht xmlns="{ns}">
-  <Header>
-    <BerichtCode>418</BerichtCode><BerichtVersie>3</BerichtVersie><BerichtSubversie>2</BerichtSubversie>
-    <Afzender>{afzender}</Afzender><Ontvanger>0363</Ontvanger>
-    <BerichtIdentificatie><Identificatie>{identificatie}</Identificatie>
-      <Dagtekening>2025-04-05</Dagtekening></BerichtIdentificatie>
-    <XsdVersie><BasisschemaXsdVersie>1.0.0</BasisschemaXsdVersie>
-      <BerichtXsdVersie>1.0.0</BerichtXsdVersie></XsdVersie>
-  </Header>
-  <Client><Bsn>{BSN}</Bsn></Client>
-</Bericht>""".encode()
+def _toewijzing(identificatie: str, afzender: str = "0363") -> bytes:
+    """The fixture 301 with its own Identificatie (unique per sender, TR056) and Afzender."""
+    message = _WMO301.replace(b">30120250324<", f">{identificatie}<".encode())
+    return message.replace(b"<Afzender>0363<", f"<Afzender>{afzender}<".encode())
 
 
 @dataclass
@@ -50,9 +44,9 @@ class Stack:
         return f"http://127.0.0.1:{self.env[f'HUB_{name.upper()}_PORT']}"
 
 
-def _launch(env: dict[str, str], timeout: float = 120) -> Stack:
+def _launch(env: dict[str, str], timeout: float = 120, demo: bool = False) -> Stack:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hub", "up"],
+        [sys.executable, "-m", "hub", "up", *(["--demo"] if demo else [])],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -103,18 +97,41 @@ def up_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+def _dsn(env: dict[str, str]) -> str:
+    return f"postgresql://postgres@127.0.0.1:{env['HUB_EMBEDDED_POSTGRES_PORT']}/isdhub"
+
+
+def _issue(env: dict[str, str], party: str) -> str:
+    """A token for `party`, issued the way an operator does next to a running `hub up`
+    (no HUB_DATABASE_URL: the command finds the embedded PostgreSQL that `hub up` runs)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "party", "token", "issue", party],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _wait_inbox(
-    client: httpx.Client, url: str, party: str, timeout: float = 30
+    client: httpx.Client, url: str, token: str, timeout: float = 30
 ) -> list[dict[str, object]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        response = client.get(f"{url}/v1/inbox", headers={"X-Hub-Party": party})
+        response = client.get(f"{url}/v1/inbox", headers=_auth(token))
         assert response.status_code == 200
         items: list[dict[str, object]] = response.json()
         if items:
             return items
         time.sleep(0.1)
-    raise AssertionError(f"nothing arrived in {party}'s inbox")
+    raise AssertionError("nothing arrived in the inbox")
 
 
 def test_up_routes_a_message_and_stops_cleanly(up_env: dict[str, str]) -> None:
@@ -123,45 +140,50 @@ def test_up_routes_a_message_and_stops_cleanly(up_env: dict[str, str]) -> None:
         text = "\n".join(stack.banner)
         for expected in ("kafka", "postgresql", "hub core", "ggk", "vecozo"):
             assert expected in text
+        assert any(line.lstrip().startswith("parties") for line in stack.banner)
+        amsterdam, provider, other_provider = (
+            _issue(up_env, p) for p in ("0363", "65656055", "41125003")
+        )
         with httpx.Client(timeout=10) as client:
-            message = _start_305("E2E000000001")
+            message = _toewijzing("E2E000000001")
+            anonymous = client.post(f"{stack.url('ggk')}/v1/messages", content=message)
+            assert anonymous.status_code == 401
             accepted = client.post(
-                f"{stack.url('vecozo')}/v1/messages",
+                f"{stack.url('ggk')}/v1/messages",
                 content=message,
-                headers={"X-Hub-Party": "65656055", "Content-Type": "application/xml"},
+                headers={**_auth(amsterdam), "Content-Type": "application/xml"},
             )
             assert accepted.status_code == 202, accepted.text
             message_id = accepted.json()["id"]
 
             # Refused at once: not well-formed, and an Afzender that is not the uploader.
             broken = client.post(
-                f"{stack.url('vecozo')}/v1/messages",
+                f"{stack.url('ggk')}/v1/messages",
                 content=b"<Bericht><Header>",
-                headers={"X-Hub-Party": "65656055"},
+                headers=_auth(amsterdam),
             )
             assert broken.status_code == 400
             assert broken.json()["detail"]["reason"] == "not_well_formed"
             spoofed = client.post(
-                f"{stack.url('vecozo')}/v1/messages",
-                content=_start_305("E2E000000002", afzender="11111111"),
-                headers={"X-Hub-Party": "65656055"},
+                f"{stack.url('ggk')}/v1/messages",
+                content=_toewijzing("E2E000000002", afzender="0344"),
+                headers=_auth(amsterdam),
             )
             assert spoofed.status_code == 403
+            assert spoofed.json()["detail"]["reason"] == "sender_mismatch"
+            # A provider's token does not open the gemeenten's node.
+            wrong_node = client.get(f"{stack.url('ggk')}/v1/inbox", headers=_auth(provider))
+            assert wrong_node.status_code == 403
 
-            items = _wait_inbox(client, stack.url("ggk"), "0363")
+            vecozo = stack.url("vecozo")
+            items = _wait_inbox(client, vecozo, provider)
             assert [i["id"] for i in items] == [message_id]
-            body = client.get(
-                f"{stack.url('ggk')}/v1/inbox/{message_id}", headers={"X-Hub-Party": "0363"}
-            )
+            body = client.get(f"{vecozo}/v1/inbox/{message_id}", headers=_auth(provider))
             assert body.content == message
-            # Another gemeente cannot see it.
-            other = client.get(
-                f"{stack.url('ggk')}/v1/inbox/{message_id}", headers={"X-Hub-Party": "0344"}
-            )
+            # Another provider cannot see it.
+            other = client.get(f"{vecozo}/v1/inbox/{message_id}", headers=_auth(other_provider))
             assert other.status_code == 404
-            ack = client.post(
-                f"{stack.url('ggk')}/v1/inbox/{message_id}/ack", headers={"X-Hub-Party": "0363"}
-            )
+            ack = client.post(f"{vecozo}/v1/inbox/{message_id}/ack", headers=_auth(provider))
             assert ack.status_code == 204
             metrics = client.get(f"{stack.url('core')}/metrics")
             assert metrics.status_code == 200
@@ -175,25 +197,60 @@ def test_up_routes_a_message_and_stops_cleanly(up_env: dict[str, str]) -> None:
 async def test_second_up_reuses_the_database(up_env: dict[str, str]) -> None:
     first = _launch(up_env)
     try:
+        amsterdam, provider = _issue(up_env, "0363"), _issue(up_env, "65656055")
         with httpx.Client(timeout=10) as client:
             response = client.post(
-                f"{first.url('vecozo')}/v1/messages",
-                content=_start_305("E2E000000003"),
-                headers={"X-Hub-Party": "65656055"},
+                f"{first.url('ggk')}/v1/messages",
+                content=_toewijzing("E2E000000003"),
+                headers=_auth(amsterdam),
             )
             assert response.status_code == 202
-            _wait_inbox(client, first.url("ggk"), "0363")
+            _wait_inbox(client, first.url("vecozo"), provider)
     finally:
         _stop(first)
     second = _launch(up_env)
     try:
+        # Tokens live in the database: they survive a restart, and the re-import changes nothing.
+        with httpx.Client(timeout=10) as client:
+            inbox = client.get(f"{second.url('vecozo')}/v1/inbox", headers=_auth(provider))
+            assert inbox.status_code == 200
+        assert any("0 added, 0 changed" in line for line in second.banner)
         version = max(m.version for m in store.migrations())
         assert any(f"schema v{version}" in line for line in second.banner)
-        dsn = f"postgresql://postgres@127.0.0.1:{up_env['HUB_EMBEDDED_POSTGRES_PORT']}/isdhub"
-        conn = await asyncpg.connect(dsn)
+        conn = await asyncpg.connect(_dsn(up_env))
         try:
             assert await conn.fetchval("SELECT count(*) FROM message") == 1
         finally:
             await conn.close()
     finally:
         _stop(second)
+
+
+async def test_up_demo_feeds_traffic_with_its_own_tokens(up_env: dict[str, str]) -> None:
+    stack = _launch(up_env, demo=True)
+    tokens_file = Path(up_env["HUB_DATA_DIR"]).resolve() / "demo-tokens.json"
+    try:
+        assert tokens_file.stat().st_mode & 0o777 == 0o600
+        tokens = json.loads(tokens_file.read_text())
+        assert {"0363", "65656055"} <= set(tokens)
+        conn = await asyncpg.connect(_dsn(up_env))
+        try:
+            deadline = time.monotonic() + 60
+            acked = 0
+            while time.monotonic() < deadline and acked < 6:
+                acked = await conn.fetchval(
+                    "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"
+                )
+                await asyncio.sleep(0.2)
+            assert acked >= 6, "the demo's messages were not delivered and acknowledged"
+            # The tokens file holds tokens; the database only their digests.
+            digests = await conn.fetch("SELECT token_sha256 FROM party_token WHERE label = 'demo'")
+            assert len(digests) == len(tokens)
+        finally:
+            await conn.close()
+    finally:
+        out = _stop(stack)
+    report = [line for line in out.splitlines() if line.startswith("demo: ")]
+    assert report, out
+    assert re.fullmatch(r"demo: [1-9]\d* uploaded, [1-9]\d* downloaded, 0 refused", report[-1])
+    assert not tokens_file.exists()

@@ -1,0 +1,226 @@
+"""The intake flow of the hub core: every ingress batch is validated (schema, in-message and
+history rules), decided, and written in one PostgreSQL transaction (ledger, findings,
+history state, retour links, dead letters and the outbox) before its offsets are committed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaRouter
+from faststream.kafka.annotations import KafkaMessage
+
+from handlers import decide
+from handlers.decide import Context, Decision, Incoming
+from hub import events, history, ledger, outbox, store, topics, workdays, xmlcodec
+from hub.headers import H
+from hub.history import HistoryFacts, HistoryInputError
+from hub.ledger import HeenRef
+from hub.messages import Direction, Node
+from hub.privacy import person_key
+from hub.runtime import Runtime
+from hub.store import DbConnection
+from hub.validation import Verdict, today_in_amsterdam
+
+log = logging.getLogger(__name__)
+
+_BACKOFF_S: Final = 1.0
+_TRACE_HEADERS: Final = ("traceparent", "tracestate")
+# A record without a hub message id (produced straight to ingress, not by an adapter) gets
+# one derived from where it sits, so a redelivery keeps the same id and is recognised.
+_NAMESPACE_ID: Final = uuid.UUID("5d3f8f7e-3b51-4f39-9a59-7f3c2b6a1e10")
+
+
+def _headers(record: Any) -> dict[str, str]:
+    return {k: bytes(v).decode("utf-8", "replace") for k, v in record.headers or ()}
+
+
+def incoming(record: Any) -> Incoming:
+    headers = _headers(record)
+    origin = f"{record.topic}/{record.partition}/{record.offset}"
+    try:
+        message_id = UUID(headers[H.MESSAGE_ID.value])
+    except (KeyError, ValueError):
+        message_id = uuid.uuid5(_NAMESPACE_ID, origin)
+    try:
+        received_at = datetime.fromisoformat(headers[H.RECEIVED_AT.value])
+    except (KeyError, ValueError):
+        received_at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    return Incoming(
+        id=message_id,
+        node=headers.get(H.NODE.value, ""),
+        party=headers.get(H.PARTY.value, ""),
+        received_at=received_at,
+        payload=record.value or b"",
+        partition=record.partition,
+        offset=record.offset,
+        topic=record.topic,
+        trace_headers={k: headers[k] for k in _TRACE_HEADERS if k in headers},
+    )
+
+
+def person_of(verdict: Verdict, secret: bytes) -> str | None:
+    """The keyed hash of the message's one client, if it has exactly one."""
+    if verdict.root is None or verdict.pack_message is None:
+        return None
+    client = xmlcodec.child(verdict.root, "Client")
+    bsn = xmlcodec.child_text(client, "Bsn")
+    return person_key(bsn, secret) if bsn else None
+
+
+def build_context(runtime: Runtime) -> Context:
+    settings = runtime.settings
+    return Context(
+        packs=runtime.packs,
+        egress_topic=lambda node: topics.egress_name(settings, Node(node)),
+        dlq_topic=topics.name(settings, topics.DLQ),
+        today=today_in_amsterdam,
+        deadline=workdays.retour_deadline,
+    )
+
+
+async def process(runtime: Runtime, ctx: Context, items: Sequence[Incoming]) -> list[Decision]:
+    """Decide and record one batch; returns the decisions (for tests and metrics)."""
+    secret = runtime.settings.person_key_secret.get_secret_value().encode()
+    unique = list({i.id: i for i in items}.values())
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        known = await ledger.known_ids(conn, [i.id for i in unique])
+        fresh = [i for i in unique if i.id not in known]
+        verdicts = [runtime.validator.validate(i.payload) for i in fresh]
+        persons = [person_of(v, secret) for v in verdicts]
+
+        facts: dict[UUID, HistoryFacts] = {}
+        heen_count = 0
+        for item, verdict in zip(fresh, verdicts, strict=True):
+            mt = verdict.message_type
+            if mt is None or not verdict.answerable or mt.direction is not Direction.HEEN:
+                continue
+            heen_count += 1
+            if verdict.findings:
+                continue  # history rules run only on messages that pass levels 1 and 2
+            assert verdict.root is not None
+            try:
+                facts[item.id] = history.extract(verdict.root, mt.name, secret, message_id=item.id)
+            except HistoryInputError:
+                log.warning("message %s: history facts unreadable; rules skipped", item.id)
+        state = await store.load_history(conn, list(facts.values()))
+
+        keys = {
+            item.id: decide.heen_key(verdict, runtime.packs)
+            for item, verdict in zip(fresh, verdicts, strict=True)
+            if verdict.message_type is not None and not verdict.message_type.is_heen
+        }
+        heens: dict[tuple[str, str, str], HeenRef] = await ledger.find_heen(
+            conn, [k for k in keys.values() if k is not None]
+        )
+        identificaties = iter(await ledger.next_retour_identificaties(conn, heen_count))
+
+        decisions: list[Decision] = []
+        for item, verdict, person in zip(fresh, verdicts, persons, strict=True):
+            mt = verdict.message_type
+            if mt is None or not verdict.answerable:
+                decision = decide.unusable(ctx, item, verdict, person)
+            elif mt.direction is Direction.HEEN:
+                outcome = history.evaluate(facts[item.id], state) if item.id in facts else None
+                decision = decide.heen(
+                    ctx,
+                    item,
+                    verdict,
+                    person,
+                    outcome.findings if outcome else (),
+                    outcome.effects if outcome else None,
+                    lambda: next(identificaties),
+                )
+                if decision.effects is not None:
+                    state = state.with_effects(decision.effects)
+                _remember_heen(heens, decision)
+            else:
+                key = keys.get(item.id)
+                decision = decide.retour(
+                    ctx, item, verdict, person, heens.get(key) if key else None
+                )
+                if key is not None and decision.link is not None and key in heens:
+                    heens[key] = replace(heens[key], retour_id=item.id)
+            decisions.append(decision)
+
+        await _write(conn, runtime, decisions)
+    if decisions:
+        runtime.wake_relay()
+    return decisions
+
+
+def _remember_heen(heens: dict[tuple[str, str, str], HeenRef], decision: Decision) -> None:
+    """A heenbericht accepted earlier in this batch can be answered later in the same batch."""
+    row = decision.rows[0]
+    if row.status == "accepted" and row.sender and row.bericht_code and row.identificatie:
+        heens[(row.sender, row.bericht_code, row.identificatie)] = HeenRef(
+            id=row.id,
+            sender=row.sender,
+            receiver=row.receiver,
+            receiver_node=row.receiver_node,
+            source_node=row.source_node,
+            message_type=row.message_type,
+            retour_id=None,
+        )
+
+
+async def _write(conn: DbConnection, runtime: Runtime, decisions: Sequence[Decision]) -> None:
+    settings = runtime.settings
+    events_topic = topics.name(settings, topics.EVENTS)
+    now = datetime.now(UTC)
+    await ledger.insert_messages(conn, [r for d in decisions for r in d.rows])
+    await ledger.insert_findings(conn, [f for d in decisions for f in d.findings])
+    effects = [d.effects for d in decisions if d.effects is not None]
+    if effects:
+        await store.apply_history(conn, effects)
+    await ledger.link_retours(conn, [d.link for d in decisions if d.link is not None])
+    await ledger.add_dead_letters(
+        conn, [d.dead_letter for d in decisions if d.dead_letter is not None]
+    )
+    messages = [m for d in decisions for m in d.outbox]
+    for d in decisions:
+        for e in d.events:
+            try:
+                messages.append(
+                    events.to_outbox(events_topic, e.type, e.row, e.data, occurred_at=now)
+                )
+            except ValueError:
+                # An event that does not fit its schema is a bug to fix, never a reason to
+                # hold up the messages themselves (the batch would be redelivered forever).
+                log.exception("event %s for message %s not published", e.type, e.message_id)
+    await outbox.add(conn, messages)
+
+
+def build_router(runtime: Runtime) -> KafkaRouter:
+    settings = runtime.settings
+    router = KafkaRouter()
+    ctx = build_context(runtime)
+
+    @router.subscriber(
+        topics.name(settings, topics.INGRESS),
+        group_id=settings.consumer_group,
+        batch=True,
+        max_records=settings.batch_max_records,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        # Offsets are committed only after the batch's transaction committed; an error
+        # seeks back so the batch is redelivered, and the ledger recognises what it has.
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def intake(body: list[bytes], msg: KafkaMessage) -> None:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        try:
+            await process(runtime, ctx, [incoming(r) for r in records])
+        except Exception:
+            log.exception("intake batch of %d failed; it will be redelivered", len(records))
+            await asyncio.sleep(_BACKOFF_S)
+            raise
+
+    return router

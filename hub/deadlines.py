@@ -1,0 +1,53 @@
+"""Watches retour deadlines: a routed heenbericht without its retour past the deadline raises
+a `retour.overdue` event once (OP090: the sender must learn a retour is missing)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from hub import events, ledger, outbox, topics
+from hub.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+_BACKOFF_S: Final = 5.0
+
+
+@dataclass
+class DeadlineWatch:
+    runtime: Runtime
+    raised: int = 0
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        interval = self.runtime.settings.deadline_scan_s
+        while not self._stop.is_set():
+            try:
+                await self.scan_once(datetime.now(UTC))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("deadline scan failed; trying again later")
+                await asyncio.sleep(_BACKOFF_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), interval)
+
+    async def scan_once(self, now: datetime) -> int:
+        """Report every heenbericht that became overdue; several cores never report twice."""
+        topic = topics.name(self.runtime.settings, topics.EVENTS)
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            late = await ledger.claim_overdue(conn, now)
+            await outbox.add(conn, [events.overdue_to_outbox(topic, o, now) for o in late])
+        if late:
+            self.raised += len(late)
+            log.info("%d heenbericht(en) overdue for their retour", len(late))
+            self.runtime.wake_relay()
+        return len(late)

@@ -1,0 +1,438 @@
+"""Versioned JSON domain events for integrators on the events topic (schema isd-hub.event/1).
+
+Every event is one JSON object: a common envelope (which message, of which kind, between which
+parties, through which node, when) and a `data` object whose shape depends on `type`. The
+JSON Schema (`event_json_schema`, checked in as docs/events.schema.json) is the contract;
+`schema` changes to "isd-hub.event/2" only for an incompatible change, new optional fields
+and new event types are added within version 1.
+
+No personal data, ever: no BSN, name, birth date or address, and no free-text sentences
+(which could quote them). A person is identified only by `person`, the keyed hash of
+`hub.privacy.person_key`; rejections carry retourcodes, rule ids and element paths. The
+models enforce this with patterns on every string, and refuse unknown fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Protocol, TypeAlias
+from uuid import UUID, uuid4
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from hub.headers import H
+from hub.messages import CATALOGUE, Node, Standard, node_of
+
+if TYPE_CHECKING:
+    from hub.outbox import OutboxMessage
+
+SCHEMA: Final = "isd-hub.event/1"
+SCHEMA_ID: Final = "urn:isd-hub:schema:event:1"
+# Headers every event record carries on the events topic (the key is the message id).
+EVENT_HEADERS: Final = (H.MESSAGE_ID, H.MESSAGE_TYPE)
+
+
+_DESCRIPTION: Final = (
+    "One domain event of the isd-hub events topic: a common envelope (message, kind, parties, "
+    "node, time) and a `data` object whose shape depends on `type`. `schema` changes only for "
+    "an incompatible change. No personal data: a person appears only as `person`, a keyed "
+    "hash; rejections carry retourcodes, rule ids and element paths, never sentences."
+)
+
+
+class EventType(StrEnum):
+    ACCEPTED = "message.accepted"
+    REJECTED = "message.rejected"
+    DELIVERED = "message.delivered"
+    DOWNLOADED = "message.downloaded"
+    RETOUR_RECEIVED = "retour.received"
+    RETOUR_OVERDUE = "retour.overdue"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+UtcDatetime: TypeAlias = Annotated[AwareDatetime, AfterValidator(_utc)]
+# 4-digit CBS gemeentecode or 8-digit AGB code (the CAK has one too): never 9 digits, so a
+# BSN cannot pass for a party.
+PartyCode: TypeAlias = Annotated[str, Field(pattern=r"^([0-9]{4}|[0-9]{8})$")]
+MessageTypeName: TypeAlias = Annotated[str, Field(pattern=r"^(WMO|JW)[0-9]{3}$")]
+Release: TypeAlias = Annotated[str, Field(pattern=r"^[0-9]{1,2}\.[0-9]{1,2}$")]
+Retourcode: TypeAlias = Annotated[str, Field(pattern=r"^[0-9A-Z]{4}$")]
+RuleId: TypeAlias = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9]*(:[a-z0-9_]+)?$")]
+Code: TypeAlias = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+Location: TypeAlias = Annotated[
+    str, Field(pattern=r"^(/|line [0-9]+|(/@?[A-Za-z_][A-Za-z0-9_.-]*(\[[0-9]+\])?)+)$")
+]
+PersonKey: TypeAlias = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _sorted_set(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+Retourcodes: TypeAlias = Annotated[tuple[Retourcode, ...], AfterValidator(_sorted_set)]
+RuleIds: TypeAlias = Annotated[tuple[RuleId, ...], AfterValidator(_sorted_set)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_serialization_defaults_required=True,
+    )
+
+
+# --- data, per event type ----------------------------------------------------------------
+
+
+class AcceptedData(_Model):
+    """The hub accepted the message (valid, routed to its receiver)."""
+
+    expects: MessageTypeName | None = Field(
+        default=None, description="The answer this heenbericht expects (WMO306), if any."
+    )
+    deadline: UtcDatetime | None = Field(
+        default=None,
+        description="When that answer is due: end of the last werkdag (Europe/Amsterdam).",
+    )
+
+
+class FindingRef(_Model):
+    """One reason for a rejection: the rule, its retourcode and where, never the text."""
+
+    rule: RuleId = Field(description="Rule id (CS002, TR063) or a hub check (XSD, XML:…).")
+    retourcode: Retourcode | None = Field(description="iStandaarden retourcode, if any.")
+    level: int = Field(ge=1, le=4, description="Controleniveau: 1 XSD, 2 in-message, 3, 4.")
+    location: Location = Field(description="Element path, e.g. /Bericht/Client/Bsn.")
+
+
+class RejectedData(_Model):
+    """The hub refused the message: answered with a retour, or dead-lettered."""
+
+    retourcodes: Retourcodes = Field(
+        default=(), description="Retourcodes of the retour the hub sent, sorted, unique."
+    )
+    rules: RuleIds = Field(default=(), description="Ids of the failed rules, sorted, unique.")
+    findings: tuple[FindingRef, ...] = Field(default=(), description="Per failed check.")
+    retour_id: UUID | None = Field(
+        default=None, description="Message id of the retour the hub sent to the sender."
+    )
+    stage: Code | None = Field(default=None, description="Where it failed (validation, …).")
+    error: Code | None = Field(default=None, description="Machine-readable error code.")
+    dead_lettered: bool = Field(
+        default=False, description="True when no retour was possible: it went to the DLQ."
+    )
+
+
+class DeliveredData(_Model):
+    """The message was put into the receiver's inbox at its node."""
+
+    node: Node = Field(description="Node whose inbox received it.")
+    inbox: PartyCode = Field(description="Party whose inbox it is.")
+
+
+class DownloadedData(_Model):
+    """The receiver fetched the message from its inbox."""
+
+    node: Node = Field(description="Node it was fetched from.")
+    by: PartyCode = Field(description="Party that fetched it.")
+
+
+class RetourReceivedData(_Model):
+    """A retour (or 325) arrived and was linked to its heenbericht."""
+
+    heen_id: UUID = Field(description="Message id of the heenbericht it answers.")
+    heen_message_type: MessageTypeName | None = Field(default=None, description="e.g. WMO305.")
+    retourcodes: Retourcodes = Field(default=(), description="Its retourcodes, sorted, unique.")
+    deadline: UtcDatetime | None = Field(default=None, description="When it was due.")
+    late: bool | None = Field(default=None, description="True when it came after the deadline.")
+
+
+class RetourOverdueData(_Model):
+    """The heenbericht's answer did not arrive in time (OP090: the sender must learn this).
+
+    The envelope's message_id, message_type, sender and receiver are the heenbericht's.
+    """
+
+    expects: MessageTypeName | None = Field(default=None, description="The missing answer.")
+    deadline: UtcDatetime = Field(description="When the answer was due.")
+    received_at: UtcDatetime | None = Field(default=None, description="When the heen arrived.")
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+
+class EventBase(_Model):
+    schema_id: Literal["isd-hub.event/1"] = Field(
+        default=SCHEMA, alias="schema", description="Event schema and major version."
+    )
+    id: UUID = Field(default_factory=uuid4, description="Unique id of this event.")
+    occurred_at: UtcDatetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When it happened (UTC)."
+    )
+    message_id: UUID = Field(description="The hub's id of the message this event is about.")
+    message_type: MessageTypeName | None = Field(
+        default=None, description="e.g. WMO305; null when the message was not recognised."
+    )
+    standard: Standard | None = Field(default=None, description="iwmo, ijw or ieb.")
+    release: Release | None = Field(default=None, description="Release, e.g. 3.2.")
+    sender: PartyCode | None = Field(default=None, description="Party that sent the message.")
+    receiver: PartyCode | None = Field(default=None, description="Party it is for.")
+    node: Node | None = Field(default=None, description="Node the message entered through.")
+    person: PersonKey | None = Field(
+        default=None, description="Keyed hash of the client's BSN (never the BSN itself)."
+    )
+
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON with sorted keys: equal events give equal bytes."""
+        body = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def kafka_key(self) -> bytes:
+        return str(self.message_id).encode()
+
+    def kafka_headers(self) -> dict[str, str]:
+        headers = {H.MESSAGE_ID.value: str(self.message_id)}
+        if self.message_type:
+            headers[H.MESSAGE_TYPE.value] = self.message_type
+        return headers
+
+
+class MessageAccepted(EventBase):
+    """message.accepted: valid and routed to its receiver."""
+
+    type: Literal["message.accepted"] = "message.accepted"
+    data: AcceptedData = AcceptedData()
+
+
+class MessageRejected(EventBase):
+    """message.rejected: refused with a retour to the sender, or dead-lettered."""
+
+    type: Literal["message.rejected"] = "message.rejected"
+    data: RejectedData = RejectedData()
+
+
+class MessageDelivered(EventBase):
+    """message.delivered: in the receiver's inbox."""
+
+    type: Literal["message.delivered"] = "message.delivered"
+    data: DeliveredData
+
+
+class MessageDownloaded(EventBase):
+    """message.downloaded: fetched by the receiver."""
+
+    type: Literal["message.downloaded"] = "message.downloaded"
+    data: DownloadedData
+
+
+class RetourReceived(EventBase):
+    """retour.received: an answer arrived and was linked to its heenbericht."""
+
+    type: Literal["retour.received"] = "retour.received"
+    data: RetourReceivedData
+
+
+class RetourOverdue(EventBase):
+    """retour.overdue: a heenbericht's answer is past its deadline."""
+
+    type: Literal["retour.overdue"] = "retour.overdue"
+    data: RetourOverdueData
+
+
+Event: TypeAlias = Annotated[
+    MessageAccepted
+    | MessageRejected
+    | MessageDelivered
+    | MessageDownloaded
+    | RetourReceived
+    | RetourOverdue,
+    Field(discriminator="type"),
+]
+MODELS: Final[Mapping[EventType, type[EventBase]]] = {
+    EventType.ACCEPTED: MessageAccepted,
+    EventType.REJECTED: MessageRejected,
+    EventType.DELIVERED: MessageDelivered,
+    EventType.DOWNLOADED: MessageDownloaded,
+    EventType.RETOUR_RECEIVED: RetourReceived,
+    EventType.RETOUR_OVERDUE: RetourOverdue,
+}
+
+
+def _data_model(model: type[EventBase]) -> type[BaseModel]:
+    annotation = model.model_fields["data"].annotation
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        raise TypeError(f"{model.__name__}.data is not a model")
+    return annotation
+
+
+_DATA: Final[Mapping[str, type[BaseModel]]] = {t: _data_model(m) for t, m in MODELS.items()}
+_ADAPTER: Final[TypeAdapter[Event]] = TypeAdapter(Event)
+
+
+def parse_event(raw: bytes | str) -> Event:
+    """Read one event back (integrators' side, tests); ValidationError when it does not fit."""
+    return _ADAPTER.validate_json(raw)
+
+
+def event_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of every event, as docs/events.schema.json holds it."""
+    generated = _ADAPTER.json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "isd-hub domain event",
+        "description": _DESCRIPTION,
+        **generated,
+    }
+
+
+# --- from the ledger's rows to outbox records (the core's glue) -----------------------------
+
+
+class MessageRowLike(Protocol):
+    """What an event needs from a recorded message (hub.ledger.MessageRow has it)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def message_type(self) -> str | None: ...
+    @property
+    def standard(self) -> str | None: ...
+    @property
+    def release(self) -> str | None: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def receiver(self) -> str | None: ...
+    @property
+    def source_node(self) -> str: ...
+    @property
+    def person_key(self) -> str | None: ...
+    @property
+    def retourcodes(self) -> tuple[str, ...]: ...
+    @property
+    def retour_due(self) -> datetime | None: ...
+
+
+class OverdueLike(Protocol):
+    """What a retour.overdue needs from the ledger (hub.ledger.Overdue has it)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def message_type(self) -> str | None: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def receiver(self) -> str | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def retour_due(self) -> datetime: ...
+
+
+def _fits(adapter: TypeAdapter[Any], value: object) -> Any:
+    """The value if it passes the field's pattern, else None: bad input never leaks, nor fails
+    the batch that publishes the event."""
+    try:
+        return adapter.validate_python(value)
+    except ValueError:
+        return None
+
+
+_PARTY: Final[TypeAdapter[Any]] = TypeAdapter(PartyCode | None)
+_TYPE_NAME: Final[TypeAdapter[Any]] = TypeAdapter(MessageTypeName | None)
+_RELEASE: Final[TypeAdapter[Any]] = TypeAdapter(Release | None)
+_PERSON: Final[TypeAdapter[Any]] = TypeAdapter(PersonKey | None)
+_STANDARD: Final[TypeAdapter[Any]] = TypeAdapter(Standard | None)
+_NODE: Final[TypeAdapter[Any]] = TypeAdapter(Node | None)
+
+
+def from_row(
+    type_: EventType | str,
+    row: MessageRowLike,
+    data: Mapping[str, object] | None = None,
+    *,
+    occurred_at: datetime | None = None,
+) -> EventBase:
+    """The event of `type_` about a recorded message.
+
+    `data` is merged over what the row already says (retourcodes, the answer's deadline).
+    Only the data model's declared fields are published: anything else (a dead-letter reason
+    sentence, say) stays in the ledger. Envelope values that do not fit their pattern are
+    published as null instead of failing the batch.
+    """
+    model = MODELS[EventType(type_)]
+    mt = CATALOGUE.get(row.message_type or "")
+    derived: dict[str, object] = {}
+    if model is MessageAccepted:
+        derived = {"expects": mt.answer if mt else None, "deadline": row.retour_due}
+    elif model is MessageRejected or model is RetourReceived:
+        derived = {"retourcodes": row.retourcodes}
+        if model is RetourReceived and mt is not None:
+            derived["heen_message_type"] = mt.answers
+    data_model = _DATA[EventType(type_)]
+    given = {k: v for k, v in {**derived, **(data or {})}.items() if k in data_model.model_fields}
+    return model.model_validate(
+        {
+            "occurred_at": occurred_at or datetime.now(UTC),
+            "message_id": row.id,
+            "message_type": _fits(_TYPE_NAME, row.message_type),
+            "standard": _fits(_STANDARD, row.standard),
+            "release": _fits(_RELEASE, row.release),
+            "sender": _fits(_PARTY, row.sender),
+            "receiver": _fits(_PARTY, row.receiver),
+            "node": _fits(_NODE, row.source_node or None),
+            "person": _fits(_PERSON, row.person_key),
+            "data": data_model.model_validate(given),
+        }
+    )
+
+
+def overdue_event(overdue: OverdueLike, now: datetime) -> RetourOverdue:
+    mt = CATALOGUE.get(overdue.message_type or "")
+    return RetourOverdue(
+        occurred_at=now,
+        message_id=overdue.id,
+        message_type=_fits(_TYPE_NAME, overdue.message_type),
+        standard=mt.standard if mt else None,
+        sender=_fits(_PARTY, overdue.sender),
+        receiver=_fits(_PARTY, overdue.receiver),
+        node=node_of(mt.sender) if mt else None,
+        # Not in the OverdueLike contract yet; published when the ledger provides it.
+        person=_fits(_PERSON, getattr(overdue, "person_key", None)),
+        data=RetourOverdueData(
+            expects=mt.answer if mt else None,
+            deadline=overdue.retour_due,
+            received_at=overdue.received_at,
+        ),
+    )
+
+
+def to_record(topic: str, event: EventBase) -> OutboxMessage:
+    from hub.outbox import OutboxMessage  # the outbox pulls in Kafka; events stay light
+
+    return OutboxMessage(topic, event.kafka_key(), event.to_json(), event.kafka_headers())
+
+
+def to_outbox(
+    topic: str,
+    type_: EventType | str,
+    row: MessageRowLike,
+    data: Mapping[str, object] | None = None,
+    *,
+    occurred_at: datetime | None = None,
+) -> OutboxMessage:
+    """`from_row`, as a record for the transactional outbox."""
+    return to_record(topic, from_row(type_, row, data, occurred_at=occurred_at))
+
+
+def overdue_to_outbox(topic: str, overdue: OverdueLike, now: datetime) -> OutboxMessage:
+    return to_record(topic, overdue_event(overdue, now))

@@ -1,0 +1,206 @@
+"""The core's decisions on a real PostgreSQL: route, answer with a retour, link, dead-letter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from handlers import intake
+from handlers.decide import Context, Incoming
+from hub import store, xmlcodec
+from hub.app import make_runtime
+from hub.runtime import Runtime
+from hub.settings import Settings
+from hub.validation import Outcome
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
+BSN = "174285917"
+
+
+@pytest.fixture
+async def runtime(
+    settings: Settings, pool: store.Pool, database_url: str
+) -> AsyncIterator[Runtime]:
+    assert settings.kafka_bootstrap is not None
+    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
+    rt.attach_pool(pool)
+    yield rt
+    rt.attach_pool(None)
+
+
+@pytest.fixture
+def ctx(runtime: Runtime) -> Context:
+    return intake.build_context(runtime)
+
+
+def _item(payload: bytes, party: str, node: str, message_id: UUID | None = None) -> Incoming:
+    return Incoming(
+        id=message_id or uuid4(),
+        node=node,
+        party=party,
+        received_at=datetime(2025, 7, 21, 9, 30, tzinfo=UTC),
+        payload=payload,
+        partition=0,
+        offset=1,
+        topic="t.ingress",
+    )
+
+
+def _fixture(name: str, **replace: str) -> bytes:
+    root = xmlcodec.parse_message((FIXTURES / f"{name}.xml").read_bytes())
+    for tag, value in replace.items():
+        next(e for e in root.iter() if xmlcodec.local_name(e) == tag).text = value
+    return xmlcodec.serialize(root)
+
+
+async def _outbox(pool: store.Pool) -> list[dict[str, object]]:
+    rows = await pool.fetch("SELECT topic, key, payload, headers FROM outbox ORDER BY id")
+    return [
+        {
+            "topic": r["topic"],
+            "key": bytes(r["key"]).decode() if r["key"] else None,
+            "payload": bytes(r["payload"]),
+            "headers": json.loads(r["headers"]),
+        }
+        for r in rows
+    ]
+
+
+async def _toewijzing(runtime: Runtime, ctx: Context) -> Incoming:
+    """The gemeente's 301 that the provider's 305/307 refer to (TR019)."""
+    item = _item(_fixture("WMO301"), "0363", "ggk")
+    await intake.process(runtime, ctx, [item])
+    assert await _status(runtime.pool, item.id) == "accepted", await _debug(runtime.pool)
+    return item
+
+
+async def _status(pool: store.Pool, message_id: UUID) -> str:
+    return str(await pool.fetchval("SELECT status FROM message WHERE id = $1", message_id))
+
+
+async def test_clean_heenbericht_is_routed_to_the_receiver(runtime: Runtime, ctx: Context) -> None:
+    await _toewijzing(runtime, ctx)
+    item = _item(_fixture("WMO305"), "65656055", "vecozo")
+    await intake.process(runtime, ctx, [item])
+    assert await _status(runtime.pool, item.id) == "accepted", await _debug(runtime.pool)
+    due = await runtime.pool.fetchval("SELECT retour_due FROM message WHERE id = $1", item.id)
+    assert due is not None
+    assert due > item.received_at
+    sent = await _outbox(runtime.pool)
+    egress = [m for m in sent if m["topic"].endswith("egress.ggk")]  # type: ignore[union-attr]
+    assert len(egress) == 1
+    assert egress[0]["key"] == "0363"
+    assert [m["key"] for m in sent if str(m["topic"]).endswith("egress.vecozo")] == ["65656055"]
+    assert egress[0]["payload"] == item.payload
+    kinds = [
+        json.loads(m["payload"])["type"]  # type: ignore[arg-type]
+        for m in sent
+        if str(m["topic"]).endswith("events")
+    ]
+    assert kinds == ["message.accepted", "message.accepted"]
+
+
+async def test_rule_failure_is_answered_with_a_standard_retour(
+    runtime: Runtime, ctx: Context
+) -> None:
+    item = _item(_fixture("WMO305", Bsn="174285918"), "65656055", "vecozo")
+    await intake.process(runtime, ctx, [item])
+    assert await _status(runtime.pool, item.id) == "rejected"
+    sent = await _outbox(runtime.pool)
+    back = [m for m in sent if str(m["topic"]).endswith("egress.vecozo")]
+    assert len(back) == 1
+    assert back[0]["key"] == "65656055"
+    verdict = runtime.validator.validate(back[0]["payload"])  # type: ignore[arg-type]
+    assert verdict.outcome is Outcome.VALID
+    assert verdict.message_type is not None
+    assert verdict.message_type.name == "WMO306"
+    assert verdict.root is not None
+    codes = [e.text for e in verdict.root.iter() if xmlcodec.local_name(e) == "RetourCode"]
+    assert codes == ["0001"]
+    # Nothing went to the gemeente.
+    assert not [m for m in sent if str(m["topic"]).endswith("egress.ggk")]
+    # Events never carry the BSN.
+    for m in sent:
+        if str(m["topic"]).endswith("events"):
+            assert BSN.encode() not in m["payload"]  # type: ignore[operator]
+
+
+async def test_redelivery_is_recognised_and_true_duplicate_gets_9056(
+    runtime: Runtime, ctx: Context
+) -> None:
+    await _toewijzing(runtime, ctx)
+    payload = _fixture("WMO305")
+    first = _item(payload, "65656055", "vecozo")
+    await intake.process(runtime, ctx, [first])
+    await intake.process(runtime, ctx, [first])  # Kafka redelivered the same record
+    assert await store.count_messages(runtime.pool) == 2
+    again = _item(payload, "65656055", "vecozo")  # the party uploaded the same message again
+    await intake.process(runtime, ctx, [again])
+    row = await runtime.pool.fetchrow(
+        "SELECT status, retourcodes FROM message WHERE id = $1", again.id
+    )
+    assert row is not None
+    assert row["status"] == "rejected"
+    assert "9056" in row["retourcodes"]
+    to_ggk = [m for m in await _outbox(runtime.pool) if str(m["topic"]).endswith("egress.ggk")]
+    assert len(to_ggk) == 1  # delivered once
+
+
+async def test_retour_is_linked_and_routed_back(runtime: Runtime, ctx: Context) -> None:
+    await _toewijzing(runtime, ctx)
+    heen = _item(_fixture("WMO305"), "65656055", "vecozo")
+    await intake.process(runtime, ctx, [heen])
+    retour = _item((FIXTURES.parent / "iwmo-3.2" / "WMO306.xml").read_bytes(), "0363", "ggk")
+    await intake.process(runtime, ctx, [retour])
+    assert await _status(runtime.pool, retour.id) == "accepted"
+    linked = await runtime.pool.fetchval("SELECT retour_id FROM message WHERE id = $1", heen.id)
+    assert linked == retour.id
+    back = [
+        m
+        for m in await _outbox(runtime.pool)
+        if str(m["topic"]).endswith("egress.vecozo")
+        and m["headers"]["hub-message-type"] == "WMO306"  # type: ignore[index]
+    ]
+    assert [m["key"] for m in back] == ["65656055"]
+    # A second retour for the same heenbericht is kept aside.
+    second = _item(_fixture("WMO306", IdentificatieRetour="X2"), "0363", "ggk")
+    await intake.process(runtime, ctx, [second])
+    assert await _status(runtime.pool, second.id) == "dead-lettered"
+
+
+async def test_retour_without_heenbericht_and_unreadable_input_are_dead_lettered(
+    runtime: Runtime, ctx: Context
+) -> None:
+    orphan = _item(_fixture("WMO306", Identificatie="NOSUCHHEEN"), "0363", "ggk")
+    junk = _item(b"<not-xml", "0363", "ggk")
+    await intake.process(runtime, ctx, [orphan, junk])
+    assert await _status(runtime.pool, orphan.id) == "dead-lettered"
+    assert await _status(runtime.pool, junk.id) == "dead-lettered"
+    letters = await runtime.pool.fetch("SELECT stage, error FROM dead_letter ORDER BY id")
+    assert [(r["stage"], r["error"]) for r in letters] == [
+        ("linking", "unknown-heenbericht"),
+        ("validation", "unreadable"),
+    ]
+    dlq = [m for m in await _outbox(runtime.pool) if str(m["topic"]).endswith(".dlq")]
+    assert len(dlq) == 2
+    assert dlq[1]["headers"]["hub-dlq-stage"] == "validation"  # type: ignore[index]
+
+
+async def test_history_rule_rejects_a_stop_without_start(runtime: Runtime, ctx: Context) -> None:
+    await _toewijzing(runtime, ctx)
+    stop = _item(_fixture("WMO307"), "65656055", "vecozo")
+    await intake.process(runtime, ctx, [stop])
+    codes = await runtime.pool.fetchval("SELECT retourcodes FROM message WHERE id = $1", stop.id)
+    assert "9069" in codes
+
+
+async def _debug(pool: store.Pool) -> object:
+    return [
+        dict(r)
+        for r in await pool.fetch("SELECT rule, retourcode, location, sentence FROM finding")
+    ]

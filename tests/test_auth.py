@@ -1,0 +1,359 @@
+"""Party authentication at the adapters, in-process (httpx.ASGITransport) on the real PostgreSQL
+and, for accepted uploads, the real broker: tokens, delegations, nodes and inbox isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from adapters.registry import build_adapter_app
+from hub import store, topics
+from hub.app import make_runtime
+from hub.errors import ConfigError
+from hub.headers import H
+from hub.parties import DEMO_FILE, Party, load_parties, make_party, new_token
+from hub.runtime import Runtime
+from hub.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()  # 65656055 → 0363
+WMO306 = (FIXTURES / "iwmo-3.2" / "WMO306.xml").read_bytes()  # retour, sent by 0363
+WMO406 = (FIXTURES / "ieb-4.0" / "WMO406.xml").read_bytes()  # retour, sent by the CAK
+INDIENER = "98000017"  # may submit for 65656055 only (in these tests)
+
+Client = Callable[[str], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+def _afzender(payload: bytes, code: str) -> bytes:
+    original = b"<Afzender>65656055</Afzender>"
+    assert original in payload
+    return payload.replace(original, f"<Afzender>{code}</Afzender>".encode())
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def registry(pool: store.Pool) -> store.Pool:
+    """The demo parties, with an indiener whose delegation covers one provider only."""
+    parties: list[Party] = [p for p in load_parties(DEMO_FILE) if p.code != INDIENER]
+    parties.append(make_party(INDIENER, "Kantoor", may_submit_for=["65656055"]))
+    await store.upsert_parties(pool, parties)
+    return pool
+
+
+@pytest.fixture
+async def token(registry: store.Pool) -> Callable[[str], Any]:
+    async def issue(code: str, **kwargs: Any) -> str:
+        value = new_token()
+        await store.add_token(registry, code, value, **kwargs)
+        return value
+
+    return issue
+
+
+@pytest.fixture
+def adapter(registry: store.Pool, settings: Settings) -> Client:
+    """An adapter app on the test database; its producer connects, its egress consumer does
+    not run (deliveries are written with the store instead)."""
+
+    @contextlib.asynccontextmanager
+    async def open_client(name: str) -> AsyncIterator[httpx.AsyncClient]:
+        bootstrap = settings.kafka_bootstrap
+        assert bootstrap is not None
+        runtime = make_runtime(settings, bootstrap, "postgresql://unused", f"test-{name}")
+        app = build_adapter_app(name, runtime, _no_resources)
+        runtime.attach_pool(registry)
+        await runtime.broker.connect()
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://adapter") as client:
+                yield client
+        finally:
+            await runtime.broker.stop()
+            runtime.attach_pool(None)
+
+    return open_client
+
+
+@contextlib.asynccontextmanager
+async def _no_resources(runtime: Runtime) -> AsyncIterator[None]:
+    yield  # the test opens and closes what the app needs
+
+
+async def _pass_time(pool: store.Pool, delta: timedelta) -> None:
+    """Let `delta` pass for every token: the clock cannot move, so the tokens do."""
+    await pool.execute(
+        "UPDATE party_token SET created_at = created_at - $1::interval,"
+        " expires_at = expires_at - $1::interval, revoked_at = revoked_at - $1::interval",
+        delta,
+    )
+
+
+async def _deliver(pool: store.Pool, party: str, node: str = "ggk") -> UUID:
+    message_id = uuid4()
+    row = store.IngressRow(
+        id=message_id,
+        received_at=datetime.now(UTC),
+        source_node="vecozo",
+        submitted_by="65656055",
+        namespace=None,
+        bericht_code="418",
+        afzender="65656055",
+        ontvanger=party,
+        identificatie=f"T{message_id.hex[:10]}",
+        status="routed",
+        payload=WMO305,
+        ingress_partition=None,
+        ingress_offset=None,
+    )
+    await store.record_messages(pool, [row])
+    await store.add_deliveries(pool, node, [(message_id, party)])
+    return message_id
+
+
+async def _ingress(settings: Settings, count: int, timeout: float = 30) -> list[Any]:
+    """The first `count` records on the ingress topic."""
+    topic = topics.name(settings, topics.INGRESS)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
+        await consumer.seek_to_beginning()
+        records: list[Any] = []
+        async with asyncio.timeout(timeout):
+            while len(records) < count:
+                batches = await consumer.getmany(timeout_ms=200)
+                for batch in batches.values():
+                    records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+async def test_missing_unknown_expired_and_revoked_tokens_get_one_answer(
+    registry: store.Pool, token: Any, adapter: Client
+) -> None:
+    expired = await token("0363", expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    revoked = await token("0363")
+    assert await store.revoke_tokens(registry, "0363") == 1
+    async with adapter("ggk") as client:
+        answers = [
+            await client.get("/v1/inbox"),
+            await client.get("/v1/inbox", headers=_bearer(new_token())),
+            await client.get("/v1/inbox", headers=_bearer("not-even-a-token")),
+            await client.get("/v1/inbox", headers=_bearer(expired)),
+            await client.get("/v1/inbox", headers=_bearer(revoked)),
+            await client.get("/v1/inbox", headers={"Authorization": f"Basic {revoked}"}),
+            await client.post("/v1/messages", content=WMO306, headers=_bearer(revoked)),
+            await client.get(f"/v1/inbox/{uuid4()}", headers=_bearer(expired)),
+            await client.post(f"/v1/inbox/{uuid4()}/ack"),
+        ]
+    assert {a.status_code for a in answers} == {401}
+    bodies = {a.text for a in answers}
+    assert len(bodies) == 1, bodies
+    detail = answers[0].json()["detail"]
+    assert (detail["error"], detail["reason"]) == ("unauthenticated", "unauthenticated")
+    assert all(a.headers["www-authenticate"].startswith("Bearer") for a in answers)
+
+
+async def test_a_valid_token_opens_the_inbox_until_it_expires(
+    registry: store.Pool, token: Any, adapter: Client
+) -> None:
+    value = await token("0363", expires_at=datetime.now(UTC) + timedelta(days=1))
+    async with adapter("ggk") as client:
+        assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 200
+        await _pass_time(registry, timedelta(days=1, seconds=1))
+        assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 401
+
+
+async def test_rotation_keeps_the_old_token_for_the_grace_period_only(
+    registry: store.Pool, token: Any, adapter: Client
+) -> None:
+    old = await token("65656055")
+    new = new_token()
+    row, revoked = await store.rotate_token(registry, "65656055", new, grace=timedelta(minutes=5))
+    assert revoked == 1
+    assert row.party == "65656055"
+    async with adapter("vecozo") as client:
+        assert (await client.get("/v1/inbox", headers=_bearer(old))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=_bearer(new))).status_code == 200
+        await _pass_time(registry, timedelta(minutes=5, seconds=1))
+        assert (await client.get("/v1/inbox", headers=_bearer(old))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=_bearer(new))).status_code == 200
+
+
+async def test_rotation_without_grace_and_revoke_end_old_tokens_at_once(
+    registry: store.Pool, token: Any, adapter: Client
+) -> None:
+    first = await token("0363")
+    second = new_token()
+    _, revoked = await store.rotate_token(registry, "0363", second)
+    assert revoked == 1
+    async with adapter("ggk") as client:
+        assert (await client.get("/v1/inbox", headers=_bearer(first))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=_bearer(second))).status_code == 200
+        # A later grace never postpones a revocation already made.
+        third = new_token()
+        await store.rotate_token(registry, "0363", third, grace=timedelta(hours=1))
+        assert (await client.get("/v1/inbox", headers=_bearer(first))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=_bearer(second))).status_code == 200
+        assert await store.revoke_tokens(registry, "0363") == 2
+        for value in (second, third):
+            assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 401
+    assert await store.active_token_counts(registry) == {}
+
+
+async def test_only_the_digest_of_a_token_is_stored(registry: store.Pool, token: Any) -> None:
+    value = await token("0363")
+    rows = await registry.fetch("SELECT * FROM party_token")
+    assert len(rows) == 1
+    assert rows[0]["token_sha256"] == hashlib.sha256(value.encode()).digest()
+    assert value not in repr([dict(r) for r in rows])
+    found = await store.authenticate(registry, value)
+    assert found is not None
+    assert found.party.code == "0363"
+    assert found.token_id == rows[0]["id"]
+
+
+async def test_a_token_for_an_unknown_party_is_refused(registry: store.Pool) -> None:
+    with pytest.raises(ConfigError, match="unknown party 0999"):
+        await store.add_token(registry, "0999", new_token())
+
+
+# --- nodes -------------------------------------------------------------------------------
+
+
+async def test_a_party_of_the_other_node_is_forbidden(token: Any, adapter: Client) -> None:
+    gemeente = await token("0363")
+    provider = await token("65656055")
+    cak = await token("99000001")
+    async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
+        for client, value in ((vecozo, gemeente), (vecozo, cak), (ggk, provider)):
+            answer = await client.get("/v1/inbox", headers=_bearer(value))
+            assert answer.status_code == 403
+            assert answer.json()["detail"]["reason"] == "wrong_node"
+            upload = await client.post("/v1/messages", content=WMO305, headers=_bearer(value))
+            assert upload.status_code == 403
+        # The CAK is an 8-digit party, served by the gemeente-side node.
+        assert (await ggk.get("/v1/inbox", headers=_bearer(cak))).status_code == 200
+
+
+# --- uploads -----------------------------------------------------------------------------
+
+
+async def test_uploads_as_yourself_or_for_a_delegating_party_are_accepted(
+    settings: Settings, token: Any, adapter: Client
+) -> None:
+    assert settings.kafka_bootstrap is not None
+    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    provider = await token("65656055")
+    indiener = await token(INDIENER)
+    gemeente = await token("0363")
+    cak = await token("99000001")
+    async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
+        own = await vecozo.post("/v1/messages", content=WMO305, headers=_bearer(provider))
+        delegated = await vecozo.post("/v1/messages", content=WMO305, headers=_bearer(indiener))
+        retour = await ggk.post("/v1/messages", content=WMO306, headers=_bearer(gemeente))
+        ieb = await ggk.post("/v1/messages", content=WMO406, headers=_bearer(cak))
+    for answer in (own, delegated, retour, ieb):
+        assert answer.status_code == 202, answer.text
+    uploaded_by = {
+        own.json()["id"]: "65656055",
+        delegated.json()["id"]: INDIENER,  # the indiener is who uploaded, not the Afzender
+        retour.json()["id"]: "0363",
+        ieb.json()["id"]: "99000001",
+    }
+    records = await _ingress(settings, 4)
+    seen = {}
+    for record in records:
+        headers = {k: bytes(v).decode() for k, v in record.headers}
+        seen[headers[H.MESSAGE_ID.value]] = headers[H.PARTY.value]
+        assert record.key.decode() == headers[H.PARTY.value]
+    assert seen == uploaded_by
+
+
+async def test_another_partys_afzender_is_refused(token: Any, adapter: Client) -> None:
+    provider = await token("65656055")
+    gemeente = await token("0363")
+    async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
+        spoofed = await vecozo.post(
+            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=_bearer(provider)
+        )
+        # A retour's sender is its Ontvanger (the heen's header is kept): 0344 is not 0363.
+        retour = await ggk.post(
+            "/v1/messages",
+            content=WMO306.replace(b"<Ontvanger>0363<", b"<Ontvanger>0344<"),
+            headers=_bearer(gemeente),
+        )
+    for answer in (spoofed, retour):
+        assert answer.status_code == 403
+        assert answer.json()["detail"]["reason"] == "sender_mismatch"
+
+
+async def test_an_indiener_may_submit_only_within_its_delegation(
+    token: Any, adapter: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    indiener = await token(INDIENER)
+    async with adapter("vecozo") as vecozo:
+        outside = await vecozo.post(
+            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=_bearer(indiener)
+        )
+    assert outside.status_code == 403
+    assert outside.json()["detail"]["reason"] == "sender_mismatch"
+    refusals = [r.getMessage() for r in caplog.records if r.name == "adapters.auth"]
+    assert refusals == [f"refused party {INDIENER}: sender_mismatch"]
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+async def test_another_partys_message_is_not_found(
+    registry: store.Pool, token: Any, adapter: Client
+) -> None:
+    mine = await token("0363")
+    other = await token("0344")
+    message_id = await _deliver(registry, "0363")
+    async with adapter("ggk") as client:
+        assert (await client.get("/v1/inbox", headers=_bearer(other))).json() == []
+        theirs = await client.get(f"/v1/inbox/{message_id}", headers=_bearer(other))
+        absent = await client.get(f"/v1/inbox/{uuid4()}", headers=_bearer(other))
+        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=_bearer(other))
+        for answer in (theirs, absent, ack):
+            assert answer.status_code == 404
+        assert theirs.text == absent.text == ack.text  # existence does not leak
+
+        listing = await client.get("/v1/inbox", headers=_bearer(mine))
+        assert [item["id"] for item in listing.json()] == [str(message_id)]
+        body = await client.get(f"/v1/inbox/{message_id}", headers=_bearer(mine))
+        assert body.status_code == 200
+        assert body.content == WMO305
+        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=_bearer(mine))
+        assert ack.status_code == 204
+        assert (await client.get("/v1/inbox", headers=_bearer(mine))).json() == []
+
+
+async def test_the_openapi_document_declares_bearer_auth(adapter: Client) -> None:
+    async with adapter("vecozo") as client:
+        document = (await client.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    assert [s["scheme"].lower() for s in schemes.values()] == ["bearer"]
+    upload = document["paths"]["/v1/messages"]["post"]
+    assert upload["security"]
+    assert "401" in upload["responses"]
