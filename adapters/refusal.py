@@ -15,6 +15,7 @@ class Refusal(BaseModel):
     reason: str
     detail: str
     line: int | None = None
+    findings: list[dict[str, object]] | None = None  # schema failures: every one, with place
 
 
 def refuse(
@@ -24,9 +25,11 @@ def refuse(
     detail: str,
     line: int | None = None,
     headers: dict[str, str] | None = None,
+    findings: list[dict[str, object]] | None = None,
 ) -> NoReturn:
+    body = Refusal(error=error, reason=reason, detail=detail, line=line, findings=findings)
     raise HTTPException(
         status_code=status,
-        detail=Refusal(error=error, reason=reason, detail=detail, line=line).model_dump(),
+        detail=body.model_dump(exclude_none=True),
         headers=headers,
     )

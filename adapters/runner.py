@@ -19,11 +19,14 @@ from pydantic import BaseModel
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
 from adapters.refusal import Refusal, refuse
-from hub import routing, store, topics, xmlcodec
+from hub import events, ledger, outbox, routing, store, topics
+from hub.findings import Finding
 from hub.headers import H
 from hub.health import health_routes
 from hub.parties import Party
+from hub.privacy import client_person_key
 from hub.runtime import Runtime
+from hub.validation import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,11 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _finding(f: Finding) -> dict[str, object]:
+    return {"rule": f.rule, "level": int(f.level.value), "location": f.location,
+            "sentence": f.sentence}  # fmt: skip
+
+
 def build_app(
     adapter: NodeAdapter,
     runtime: Runtime,
@@ -76,6 +84,8 @@ def build_app(
     settings = runtime.settings
     node = adapter.node.value
     ingress = topics.name(settings, topics.INGRESS)
+    events_topic = topics.name(settings, topics.EVENTS)
+    secret = settings.person_key_secret.get_secret_value().encode()
 
     @runtime.broker.subscriber(
         topics.egress_name(settings, adapter.node),
@@ -97,7 +107,20 @@ def build_app(
             except (KeyError, ValueError):
                 log.error("egress record %s/%s lacks hub headers", record.partition, record.offset)
         try:
-            await store.add_deliveries(runtime.pool, node, items)
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                fresh = await store.deliver(conn, node, items)
+                rows = await ledger.event_rows(conn, [m for m, _ in fresh])
+                await outbox.add(
+                    conn,
+                    [
+                        events.to_outbox(
+                            events_topic, "message.delivered", rows[m], {"node": node, "inbox": p}
+                        )
+                        for m, p in fresh
+                        if m in rows
+                    ],
+                )
+            runtime.wake_relay()
         except Exception:
             log.exception("inbox write of %d failed; the batch will be redelivered", len(items))
             await asyncio.sleep(_BACKOFF_S)
@@ -128,17 +151,32 @@ def build_app(
         party is neither you nor a party you may submit for."""
         party = caller.code
         payload = await _read_capped(request)
-        try:
-            envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
-        except xmlcodec.XmlRejected as exc:
-            refuse(400, "unreadable", exc.reason.value, exc.detail, exc.line)
+        # The node's own checks (IB001/IB014): readable, a known message, schema-valid. Rule
+        # failures beyond the schema are not refused here: the core answers them with the
+        # standard retour.
+        verdict = runtime.validator.validate(payload)
+        if verdict.outcome is Outcome.UNREADABLE:
+            first = verdict.findings[0]
+            line = int(first.location[5:]) if first.location.startswith("line ") else None
+            refuse(400, "unreadable", first.rule.partition(":")[2] or first.rule,
+                   first.sentence, line)  # fmt: skip
+        if not verdict.answerable:
+            first = verdict.findings[0]
+            kind = "unknown_message" if verdict.outcome is Outcome.UNKNOWN else "schema"
+            refuse(400, "invalid", kind, f"{first.location}: {first.sentence}",
+                   findings=[_finding(f) for f in verdict.findings[:50]])  # fmt: skip
+        envelope = verdict.envelope
+        assert envelope is not None
         check_sender(caller, routing.sender_of(envelope))
         message_id = uuid4()
         received_at = datetime.now(UTC)
+        # Keyed by person where the message has one client, so one person's messages keep
+        # their order on one partition (history rules depend on it); never by the BSN itself.
+        key = client_person_key(verdict.root, secret) or party
         await runtime.broker.publish(
             payload,
             ingress,
-            key=party.encode(),
+            key=key.encode(),
             headers={
                 H.MESSAGE_ID.value: str(message_id),
                 H.NODE.value: node,

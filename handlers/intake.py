@@ -19,12 +19,12 @@ from faststream.kafka.annotations import KafkaMessage
 
 from handlers import decide
 from handlers.decide import Context, Decision, Incoming
-from hub import events, history, ledger, outbox, store, topics, workdays, xmlcodec
+from hub import events, history, ledger, outbox, store, topics, workdays
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
 from hub.ledger import HeenRef
 from hub.messages import Direction, Node
-from hub.privacy import person_key
+from hub.privacy import client_person_key
 from hub.runtime import Runtime
 from hub.store import DbConnection
 from hub.validation import Verdict, today_in_amsterdam
@@ -68,11 +68,9 @@ def incoming(record: Any) -> Incoming:
 
 def person_of(verdict: Verdict, secret: bytes) -> str | None:
     """The keyed hash of the message's one client, if it has exactly one."""
-    if verdict.root is None or verdict.pack_message is None:
+    if verdict.pack_message is None:
         return None
-    client = xmlcodec.child(verdict.root, "Client")
-    bsn = xmlcodec.child_text(client, "Bsn")
-    return person_key(bsn, secret) if bsn else None
+    return client_person_key(verdict.root, secret)
 
 
 def build_context(runtime: Runtime) -> Context:

@@ -169,6 +169,36 @@ async def next_retour_identificaties(conn: Conn, count: int) -> list[str]:
     return [f"H{r['n']:011d}" for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """What an event says about a recorded message (see hub.events.MessageRowLike)."""
+
+    id: UUID
+    message_type: str | None
+    standard: str | None
+    release: str | None
+    sender: str | None
+    receiver: str | None
+    source_node: str
+    person_key: str | None
+    retourcodes: tuple[str, ...]
+    retour_due: datetime | None
+
+
+async def event_rows(conn: Conn, ids: Sequence[UUID]) -> dict[UUID, EventRow]:
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT id, message_type, standard, release, sender, receiver, source_node, person_key,"
+        " retourcodes, retour_due FROM message WHERE id = ANY($1::uuid[])",
+        list(ids),
+    )
+    return {
+        r["id"]: EventRow(**{**dict(r), "retourcodes": tuple(r["retourcodes"] or ())})
+        for r in rows
+    }
+
+
 # --- deadlines -----------------------------------------------------------------------------
 
 

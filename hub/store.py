@@ -204,19 +204,28 @@ async def count_messages(pool: Pool) -> int:
 
 async def add_deliveries(pool: Pool, node: str, items: Sequence[tuple[UUID, str]]) -> int:
     """Put (message id, party) pairs in the inbox; a redelivered pair is ignored."""
+    return len(await deliver(pool, node, items))
+
+
+async def deliver(
+    db: DbConnection | Pool, node: str, items: Sequence[tuple[UUID, str]]
+) -> list[tuple[UUID, str]]:
+    """Put (message id, party) pairs in the inbox; returns the pairs that are new there (a
+    redelivered pair is ignored, so it raises no second 'delivered' event)."""
     if not items:
-        return 0
-    result = await pool.execute(
+        return []
+    rows = await db.fetch(
         """
         INSERT INTO delivery (message_id, node, party)
         SELECT m, $1, p FROM unnest($2::uuid[], $3::text[]) AS t(m, p)
         ON CONFLICT (message_id, party) DO NOTHING
+        RETURNING message_id, party
         """,
         node,
         [m for m, _ in items],
         [p for _, p in items],
     )
-    return int(result.split()[-1])
+    return [(r["message_id"], r["party"]) for r in rows]
 
 
 async def inbox(pool: Pool, node: str, party: str, limit: int = 100) -> list[InboxItem]:
