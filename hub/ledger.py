@@ -194,8 +194,7 @@ async def event_rows(conn: Conn, ids: Sequence[UUID]) -> dict[UUID, EventRow]:
         list(ids),
     )
     return {
-        r["id"]: EventRow(**{**dict(r), "retourcodes": tuple(r["retourcodes"] or ())})
-        for r in rows
+        r["id"]: EventRow(**{**dict(r), "retourcodes": tuple(r["retourcodes"] or ())}) for r in rows
     }
 
 
