@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test lint typecheck pytest clean venv bench bench-validation
+.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-pipeline
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,14 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 ## make bench: benchmarks that print their figures (not part of make test)
-bench: bench-validation
+bench: bench-validation bench-pipeline
 
 bench-validation: $(STAMP)
 	$(BIN)/python -m benchmarks.validation
+
+## make bench-pipeline [BENCH_ARGS=--quick]: hub core vs the raw reference pipeline
+bench-pipeline: $(STAMP)
+	$(BIN)/python -m benchmarks.pipeline $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

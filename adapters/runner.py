@@ -89,7 +89,7 @@ def build_app(
 
     @runtime.broker.subscriber(
         topics.egress_name(settings, adapter.node),
-        group_id=f"isd-hub-adapter-{node}",
+        group_id=f"{settings.topic_prefix}-adapter-{node}",  # one group per hub deployment
         batch=True,
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
