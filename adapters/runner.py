@@ -19,13 +19,14 @@ from pydantic import BaseModel
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
 from adapters.refusal import Refusal, refuse
-from hub import events, ledger, outbox, routing, store, topics
+from hub import events, outbox, routing, store, topics
 from hub.findings import Finding
 from hub.headers import H
 from hub.health import health_routes
 from hub.parties import Party
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
+from hub.store import ledger
 from hub.validation import Outcome
 
 log = logging.getLogger(__name__)

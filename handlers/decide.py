@@ -16,11 +16,11 @@ from hub import xmlcodec
 from hub.findings import Finding
 from hub.headers import H
 from hub.history import HistoryEffects
-from hub.ledger import DeadLetter, HeenRef, MessageRow
 from hub.messages import CATALOGUE, Direction, MessageType, node_of
 from hub.outbox import OutboxMessage
 from hub.packs import PackRegistry
 from hub.retour import RetourContext, build_retour
+from hub.store.ledger import DeadLetter, HeenRef, MessageRow
 from hub.validation import Verdict
 
 # The version of the hub's in-message rule set, written as XsltVersie in retours that reject

@@ -19,14 +19,14 @@ from faststream.kafka.annotations import KafkaMessage
 
 from handlers import decide
 from handlers.decide import Context, Decision, Incoming
-from hub import events, history, ledger, outbox, store, topics, workdays
+from hub import events, history, outbox, store, topics, workdays
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
-from hub.ledger import HeenRef
 from hub.messages import Direction, Node
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
-from hub.store import DbConnection
+from hub.store import DbConnection, ledger
+from hub.store.ledger import HeenRef
 from hub.validation import Verdict, today_in_amsterdam
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import uuid4
 
-from hub import ledger, store, topics
+from hub import store, topics
 from hub.broker import build_broker
 from hub.errors import ConfigError
 from hub.headers import H
 from hub.settings import Settings
+from hub.store import ledger
 
 T = TypeVar("T")
 

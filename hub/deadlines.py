@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from hub import events, ledger, outbox, topics
+from hub import events, outbox, topics
 from hub.runtime import Runtime
+from hub.store import ledger
 
 log = logging.getLogger(__name__)
 

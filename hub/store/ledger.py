@@ -11,8 +11,8 @@ from datetime import datetime
 from uuid import UUID
 
 from hub.findings import Finding, Level
-from hub.store import DbConnection as Conn
-from hub.store import Pool
+from hub.store.base import DbConnection as Conn
+from hub.store.base import Pool
 
 
 @dataclass(frozen=True, slots=True)
