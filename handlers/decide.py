@@ -363,7 +363,9 @@ def retour(
         status="accepted",
         sender=item.party,
         receiver=heen_ref.sender,
-        receiver_node=heen_ref.source_node,
+        # The node that serves the heenbericht's sender: for a notice the hub sent on a
+        # gemeente's behalf that is the gemeente's node, not "hub".
+        receiver_node=node_of(CATALOGUE[mt.answers].sender).value if mt.answers else "",
         answers=heen_ref.id,
     )
     return Decision(

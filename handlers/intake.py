@@ -19,6 +19,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from handlers import decide
 from handlers.decide import Context, Decision, Incoming
+from handlers.derive import Accepted, Derivation
 from hub import events, history, outbox, store, topics, workdays
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
@@ -84,7 +85,12 @@ def build_context(runtime: Runtime) -> Context:
     )
 
 
-async def process(runtime: Runtime, ctx: Context, items: Sequence[Incoming]) -> list[Decision]:
+async def process(
+    runtime: Runtime,
+    ctx: Context,
+    items: Sequence[Incoming],
+    derivations: Sequence[Derivation] = (),
+) -> list[Decision]:
     """Decide and record one batch; returns the decisions (for tests and metrics)."""
     secret = runtime.settings.person_key_secret.get_secret_value().encode()
     unique = list({i.id: i for i in items}.values())
@@ -148,6 +154,19 @@ async def process(runtime: Runtime, ctx: Context, items: Sequence[Incoming]) -> 
                     heens[key] = replace(heens[key], retour_id=item.id)
             decisions.append(decision)
 
+        accepted = [
+            Accepted(d.rows[0], v.root, v.message_type)
+            for d, v in zip(decisions, verdicts, strict=True)
+            if d.rows
+            and d.rows[0].status == "accepted"
+            and v.root is not None
+            and v.message_type is not None
+        ]
+        for derivation in derivations:
+            derived = await derivation(conn, accepted)
+            decisions.append(
+                Decision(rows=derived.rows, outbox=derived.outbox, events=derived.events)
+            )
         await _write(conn, runtime, decisions)
     if decisions:
         runtime.wake_relay()
@@ -196,7 +215,7 @@ async def _write(conn: DbConnection, runtime: Runtime, decisions: Sequence[Decis
     await outbox.add(conn, messages)
 
 
-def build_router(runtime: Runtime) -> KafkaRouter:
+def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> KafkaRouter:
     settings = runtime.settings
     router = KafkaRouter()
     ctx = build_context(runtime)
@@ -215,7 +234,7 @@ def build_router(runtime: Runtime) -> KafkaRouter:
     async def intake(body: list[bytes], msg: KafkaMessage) -> None:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
-            await process(runtime, ctx, [incoming(r) for r in records])
+            await process(runtime, ctx, [incoming(r) for r in records], derivations)
         except Exception:
             log.exception("intake batch of %d failed; it will be redelivered", len(records))
             await asyncio.sleep(_BACKOFF_S)

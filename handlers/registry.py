@@ -1,4 +1,4 @@
-"""The explicit list of routers the hub core runs, in registration order."""
+"""The explicit lists of what the hub core runs: derivations inside intake, then routers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,18 @@ from collections.abc import Callable
 from faststream.kafka import KafkaRouter
 
 from handlers import intake
+from handlers.derive import Derivation
 from hub.runtime import Runtime
 
 RouterFactory = Callable[[Runtime], KafkaRouter]
+DerivationFactory = Callable[[Runtime], Derivation]
 
-CORE_ROUTERS: tuple[RouterFactory, ...] = (intake.build_router,)
+# Flows derived from accepted messages, run in intake's transaction, in this order.
+DERIVATIONS: tuple[DerivationFactory, ...] = ()
+
+
+def _intake(runtime: Runtime) -> KafkaRouter:
+    return intake.build_router(runtime, [make(runtime) for make in DERIVATIONS])
+
+
+CORE_ROUTERS: tuple[RouterFactory, ...] = (_intake,)

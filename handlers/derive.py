@@ -1,0 +1,39 @@
+"""The contract of a derivation: a flow that turns accepted messages into messages of its own
+(eigen-bijdrage notices for the CAK, signals), inside the intake batch's transaction, so a
+derived message exists exactly when its source was accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lxml import etree
+
+from handlers.decide import EventSpec
+from hub.messages import MessageType
+from hub.outbox import OutboxMessage
+from hub.store.base import DbConnection
+from hub.store.ledger import MessageRow
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A message the core accepted in this batch (in arrival order)."""
+
+    row: MessageRow
+    root: etree._Element
+    message_type: MessageType
+
+
+@dataclass
+class Derived:
+    """What a derivation adds to the batch's transaction."""
+
+    rows: list[MessageRow] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    events: list[EventSpec] = field(default_factory=list)
+
+
+class Derivation(Protocol):
+    async def __call__(self, conn: DbConnection, accepted: Sequence[Accepted]) -> Derived: ...
