@@ -4,6 +4,7 @@ what comes out."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -26,6 +27,16 @@ from hub.validation import Verdict
 # The version of the hub's in-message rule set, written as XsltVersie in retours that reject
 # on those rules (IV028 wants the version of the checks that rejected the message).
 RULESET_VERSION: Final = "1.0.0"
+
+
+_BASE36: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def new_retour_identificatie() -> str:
+    """IdentificatieRetour for a retour the hub builds: 'H' + 11 random base-36 characters
+    (12 in all, the type's limit). 36^11 values make a repeat negligible without a database
+    round trip per batch; the ledger keeps which retour answered which heenbericht."""
+    return "H" + "".join(secrets.choice(_BASE36) for _ in range(11))
 
 
 @dataclass(frozen=True, slots=True)

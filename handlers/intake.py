@@ -101,12 +101,10 @@ async def process(
         persons = [person_of(v, secret) for v in verdicts]
 
         facts: dict[UUID, HistoryFacts] = {}
-        heen_count = 0
         for item, verdict in zip(fresh, verdicts, strict=True):
             mt = verdict.message_type
             if mt is None or not verdict.answerable or mt.direction is not Direction.HEEN:
                 continue
-            heen_count += 1
             if verdict.findings:
                 continue  # history rules run only on messages that pass levels 1 and 2
             assert verdict.root is not None
@@ -124,7 +122,6 @@ async def process(
         heens: dict[tuple[str, str, str], HeenRef] = await ledger.find_heen(
             conn, [k for k in keys.values() if k is not None]
         )
-        identificaties = iter(await ledger.next_retour_identificaties(conn, heen_count))
 
         decisions: list[Decision] = []
         for item, verdict, person in zip(fresh, verdicts, persons, strict=True):
@@ -140,7 +137,7 @@ async def process(
                     person,
                     outcome.findings if outcome else (),
                     outcome.effects if outcome else None,
-                    lambda: next(identificaties),
+                    decide.new_retour_identificatie,
                 )
                 if decision.effects is not None:
                     state = state.with_effects(decision.effects)

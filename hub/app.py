@@ -20,7 +20,7 @@ from hub import store
 from hub.broker import build_broker
 from hub.deadlines import DeadlineWatch
 from hub.errors import StartupError
-from hub.outbox import Relay
+from hub.outbox import Relay, make_producer
 from hub.packs import PackRegistry, load_packs
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -92,7 +92,9 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with open_resources(runtime):
-            relay = Relay(runtime.pool, runtime.broker)
+            producer = make_producer(settings, runtime.bootstrap)
+            await producer.start()
+            relay = Relay(runtime.pool, producer)
             runtime.attach_relay(relay.wake.set)
             watch = DeadlineWatch(runtime)
             tasks = [
@@ -109,6 +111,7 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 runtime.attach_relay(None)
+                await producer.stop()
 
     return Starlette(routes=health_routes(runtime, "core"), lifespan=lifespan)
 

@@ -1,66 +1,54 @@
-"""The transactional outbox: what the core must send is written with its ledger rows, and a
-relay publishes it to Kafka afterwards, so a crash at any point neither loses nor invents a
-message."""
+"""The outbox relay: what the core must send is written with its ledger rows (see
+hub.store.outbox), and this relay publishes it to Kafka afterwards, so a crash at any point
+neither loses nor invents a message."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 
-from hub.store import DbConnection, Pool
+from hub.settings import Settings
+from hub.store import outbox as table
+from hub.store.base import Pool
+from hub.store.outbox import OutboxMessage, add, backlog
+
+__all__ = ["OutboxMessage", "Relay", "add", "backlog", "make_producer"]
 
 log = logging.getLogger(__name__)
 
 _BACKOFF_S: Final = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    topic: str
-    key: bytes | None
-    payload: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+def make_producer(settings: Settings, bootstrap: str) -> AIOKafkaProducer:
+    """The relay's own producer: batching, no auto-created topics, every replica acks.
 
-
-async def add(conn: DbConnection, messages: Sequence[OutboxMessage]) -> None:
-    """Queue messages inside the caller's transaction."""
-    if not messages:
-        return
-    await conn.copy_records_to_table(
-        "outbox",
-        records=[(m.topic, m.key, m.payload, json.dumps(m.headers)) for m in messages],
-        columns=["topic", "key", "payload", "headers"],
+    The relay sends thousands of rows a second; it talks to aiokafka directly rather than
+    through FastStream's per-message publish path, which costs more than the send itself.
+    """
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id="isd-hub-outbox-relay",
+        acks="all",
+        linger_ms=settings.producer_linger_ms,
+        max_batch_size=settings.producer_batch_bytes,
+        max_request_size=32 * 1024 * 1024,
+        enable_idempotence=False,  # tansu refuses it; the ledger and inbox deduplicate
     )
-
-
-async def backlog(pool: Pool) -> tuple[int, float]:
-    """(rows waiting, age in seconds of the oldest) for health and metrics."""
-    row = await pool.fetchrow(
-        "SELECT count(*) AS n,"
-        " coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age FROM outbox"
-    )
-    assert row is not None
-    return int(row["n"]), float(row["age"])
 
 
 @dataclass
 class Relay:
-    """Publishes outbox rows in id order and deletes them once Kafka has them.
-
-    Rows are claimed with FOR UPDATE SKIP LOCKED, so several cores relay side by side
-    without sending a row twice while both are alive.
-    """
+    """Publishes outbox rows in id order; a row is deleted in the transaction that waits for
+    Kafka to have it, so a failed publish leaves it queued."""
 
     pool: Pool
-    broker: KafkaBroker
-    batch: int = 1000
+    producer: Any  # AIOKafkaProducer (untyped library)
+    batch: int = 2000
     idle_poll_s: float = 0.25
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     published: int = 0
@@ -87,28 +75,19 @@ class Relay:
 
     async def relay_once(self) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT id, topic, key, payload, headers FROM outbox ORDER BY id"
-                " LIMIT $1 FOR UPDATE SKIP LOCKED",
-                self.batch,
-            )
-            if not rows:
+            messages = await table.claim(conn, self.batch)
+            if not messages:
                 return 0
-            # Sent concurrently so the producer batches them; any failure rolls the claim
-            # back and the rows are sent again.
-            await asyncio.gather(
-                *(
-                    self.broker.publish(
-                        bytes(r["payload"]),
-                        r["topic"],
-                        key=bytes(r["key"]) if r["key"] is not None else None,
-                        headers=json.loads(r["headers"]),
-                    )
-                    for r in rows
+            # send() only enqueues (the producer batches per partition); then wait for all.
+            futures = [
+                await self.producer.send(
+                    m.topic,
+                    m.payload,
+                    key=m.key,
+                    headers=[(k, v.encode()) for k, v in m.headers.items()],
                 )
-            )
-            await conn.execute(
-                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
-            )
-        self.published += len(rows)
-        return len(rows)
+                for m in messages
+            ]
+            await asyncio.gather(*futures)
+        self.published += len(messages)
+        return len(messages)

@@ -11,7 +11,7 @@ from lxml import etree
 
 from hub.findings import XSLT_RETOURCODE, Finding, Level
 from hub.messages import CATALOGUE, MessageType, Standard
-from hub.xmlcodec import child, children_by_name, local_name, text_of
+from hub.xmlcodec import child, children_by_name, text_of
 
 # A rule's body yields (location, sentence); the Rule wraps those into Findings.
 Check = Callable[[etree._Element, "RuleContext"], Iterable[tuple[str, str]]]
@@ -178,12 +178,13 @@ def path_of(el: etree._Element) -> str:
     steps: list[str] = []
     node: etree._Element | None = el
     while node is not None:
-        step = local_name(node)
-        parent = node.getparent()
-        if parent is not None:
-            same = [c for c in parent if c.tag == node.tag]
-            if len(same) > 1:
-                step += f"[{same.index(node) + 1}]"
+        tag = node.tag
+        step = tag[tag.find("}") + 1 :] if isinstance(tag, str) else ""
+        if node.getparent() is not None and isinstance(tag, str):
+            # Sibling scans run in C; only the counting is Python.
+            before = sum(1 for _ in node.itersiblings(tag, preceding=True))
+            if before or next(node.itersiblings(tag), None) is not None:
+                step += f"[{before + 1}]"
         steps.append(step)
-        node = parent
+        node = node.getparent()
     return "/" + "/".join(reversed(steps))

@@ -159,16 +159,6 @@ async def link_retours(conn: Conn, links: Sequence[tuple[UUID, UUID, datetime]])
         )
 
 
-async def next_retour_identificaties(conn: Conn, count: int) -> list[str]:
-    """Identificaties for retours the hub builds: 'H' + 11 digits, unique per hub."""
-    if count == 0:
-        return []
-    rows = await conn.fetch(
-        "SELECT nextval('retour_identificatie_seq') AS n FROM generate_series(1, $1)", count
-    )
-    return [f"H{r['n']:011d}" for r in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class EventRow:
     """What an event says about a recorded message (see hub.events.MessageRowLike)."""
