@@ -70,9 +70,31 @@ def _template(standard: Standard, number: str) -> bytes:
     return samples(spec, by_name(f"{prefix}{number}"))
 
 
-def _with_identificatie(template: bytes, identificatie: str, retour_id: str | None) -> bytes:
-    """A copy of the template with a fresh message id (and, for a retour, its own retour id)."""
+def demo_bsn(n: int) -> str:
+    """The n-th made-up BSN that passes the 11-proef (9·d9 + … + 2·d2 − d1 ≡ 0 mod 11).
+
+    Starts at 9xxxxxxxx, a range the demo uses for every person it invents, so each trajectory
+    is its own client and the history rules see a clean life cycle.
+    """
+    while True:
+        body = f"{900_000_00 + n % 10_000_000:08d}"
+        weighted = sum(int(d) * w for d, w in zip(body, range(9, 1, -1), strict=True))
+        check = weighted % 11
+        if check < 10:
+            return body + str(check)
+        n += 1
+
+
+def _with_identificatie(
+    template: bytes, identificatie: str, retour_id: str | None, bsn: str | None = None
+) -> bytes:
+    """A copy of the template with a fresh message id (and, for a retour, its own retour id),
+    about client `bsn`."""
     root = xmlcodec.parse_message(template)
+    if bsn is not None:
+        element = xmlcodec.child(xmlcodec.child(root, "Client"), "Bsn")
+        if element is not None:
+            element.text = bsn
     header = xmlcodec.child(root, "Header")
     ident = xmlcodec.child(xmlcodec.child(header, "BerichtIdentificatie"), "Identificatie")
     if ident is not None:
@@ -93,7 +115,11 @@ class Demo:
         self.doors = {"ggk": Door("ggk", ggk_url), "vecozo": Door("vecozo", vecozo_url)}
         self.tokens = dict(tokens)
         self.interval_s = interval_s
-        self.counter = itertools.count(1)
+        # Message and person numbers start from the clock, so a restarted demo (whose earlier
+        # messages the ledger keeps) does not repeat an Identificatie or a client.
+        start = int(time.time()) % 1_000_000 * 100
+        self.counter = itertools.count(start)
+        self.persons = itertools.count(start)
         self.sent = 0
         self.received = 0
         self.refused = 0
@@ -139,9 +165,12 @@ class Demo:
 
     def step(self, client: httpx.Client) -> None:
         standard = random.choice((*_STANDARDS, Standard.IWMO))
+        bsn = demo_bsn(next(self.persons))
         for heen, retour in _TRAJECTORY:
             n = next(self.counter)
-            heen_bytes = _with_identificatie(_template(standard, heen), f"DEMO{n:08d}", None)
+            heen_bytes = _with_identificatie(
+                _template(standard, heen), f"DEMO{n % 100_000_000:08d}", None, bsn
+            )
             envelope = xmlcodec.read_envelope(xmlcodec.parse_message(heen_bytes))
             from_gemeente = heen == "301"
             send, receive = ("ggk", "vecozo") if from_gemeente else ("vecozo", "ggk")
@@ -149,7 +178,10 @@ class Demo:
             receiver = envelope.ontvanger or ""
             self._drain(client, self.doors[receive], receiver)
             retour_bytes = _with_identificatie(
-                _template(standard, retour), f"DEMO{n:08d}", f"DEMR{n:08d}"
+                _template(standard, retour),
+                f"DEMO{n % 100_000_000:08d}",
+                f"DEMR{n % 100_000_000:08d}",
+                bsn,
             )
             self._upload(client, self.doors[receive], retour_bytes)
             self._drain(client, self.doors[send], envelope.afzender or "")
