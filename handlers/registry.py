@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from faststream.kafka import KafkaRouter
 
-from handlers import intake
+from handlers import eigenbijdrage, intake
 from handlers.derive import Derivation
 from hub.runtime import Runtime
 
@@ -14,7 +14,7 @@ RouterFactory = Callable[[Runtime], KafkaRouter]
 DerivationFactory = Callable[[Runtime], Derivation]
 
 # Flows derived from accepted messages, run in intake's transaction, in this order.
-DERIVATIONS: tuple[DerivationFactory, ...] = ()
+DERIVATIONS: tuple[DerivationFactory, ...] = (eigenbijdrage.build,)
 
 
 def _intake(runtime: Runtime) -> KafkaRouter:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Protocol, TypeAlias
 from uuid import UUID, uuid4
@@ -50,6 +50,9 @@ class EventType(StrEnum):
     DOWNLOADED = "message.downloaded"
     RETOUR_RECEIVED = "retour.received"
     RETOUR_OVERDUE = "retour.overdue"
+    EB_NOTICE = "eigenbijdrage.notice"
+    EB_NOTICE_REJECTED = "eigenbijdrage.notice-rejected"
+    EB_LATE_START = "eigenbijdrage.late-start"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -69,6 +72,8 @@ Location: TypeAlias = Annotated[
     str, Field(pattern=r"^(/|line [0-9]+|(/@?[A-Za-z_][A-Za-z0-9_.-]*(\[[0-9]+\])?)+)$")
 ]
 PersonKey: TypeAlias = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Identificatie: TypeAlias = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,12}$")]
+CategoryCode: TypeAlias = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
 
 
 def _sorted_set(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -165,6 +170,54 @@ class RetourOverdueData(_Model):
     received_at: UtcDatetime | None = Field(default=None, description="When the heen arrived.")
 
 
+class EigenBijdrageEntry(_Model):
+    """One EigenBijdrage of a notice: what happens to one eigen-bijdrageperiode."""
+
+    melding_id: UUID = Field(description="MeldingID: the period's key at the CAK.")
+    status: Literal["1", "2", "3"] = Field(
+        description="StatusAanlevering: 1 new period, 2 changed (a stop, a reopening or a "
+        "moved date: the full new content), 3 retracted."
+    )
+    begindatum: date = Field(description="Begin of the period (for 3: the retracted one's).")
+    einddatum: date | None = Field(default=None, description="End of the period, if closed.")
+
+
+class EbNoticeData(_Model):
+    """The hub sent a WMO405 / WMO407 to the CAK on the gemeente's behalf.
+
+    The envelope is the notice's: message_type WMO405 / WMO407, sender the gemeente, receiver
+    the CAK, person the client's keyed hash.
+    """
+
+    source_id: UUID = Field(description="Message id of the 305 / 307 that caused it.")
+    identificatie: Identificatie = Field(description="Header Identificatie of the notice.")
+    entries: tuple[EigenBijdrageEntry, ...] = Field(description="Its EigenBijdragen, in order.")
+
+
+class EbNoticeRejectedData(_Model):
+    """The CAK answered a hub-built notice with retourcodes other than 0200.
+
+    The envelope is the 406 / 408's. The hub does not send again on its own: the period stays
+    as the hub told it until the gemeente or an operator resolves it (`hub eb show`).
+    """
+
+    heen_id: UUID = Field(description="Message id of the notice it answers.")
+    retourcodes: Retourcodes = Field(description="Its retourcodes other than 0200.")
+    melding_ids: tuple[UUID, ...] = Field(default=(), description="MeldingIDs in the notice.")
+
+
+class EbLateStartData(_Model):
+    """A counting start arrived more werkdagen after its Begindatum than allowed: the CAK
+    will bill retroactively (stapelfacturen risk). The envelope is the 305's."""
+
+    begindatum: date = Field(description="Begindatum of the StartProduct.")
+    werkdagen: int = Field(ge=0, description="Werkdagen between Begindatum and arrival.")
+    allowed: int = Field(ge=0, description="Werkdagen allowed (the gemeente's policy).")
+    route: Literal["405", "407"] = Field(description="The notice it counts for.")
+    categorie: CategoryCode | None = Field(default=None, description="Product category.")
+    location: Location = Field(description="Element path of the StartProduct.")
+
+
 # --- the envelope ---------------------------------------------------------------------------
 
 
@@ -246,13 +299,37 @@ class RetourOverdue(EventBase):
     data: RetourOverdueData
 
 
+class EbNotice(EventBase):
+    """eigenbijdrage.notice: the hub sent a WMO405 / WMO407 to the CAK."""
+
+    type: Literal["eigenbijdrage.notice"] = "eigenbijdrage.notice"
+    data: EbNoticeData
+
+
+class EbNoticeRejected(EventBase):
+    """eigenbijdrage.notice-rejected: the CAK refused (part of) a hub-built notice."""
+
+    type: Literal["eigenbijdrage.notice-rejected"] = "eigenbijdrage.notice-rejected"
+    data: EbNoticeRejectedData
+
+
+class EbLateStart(EventBase):
+    """eigenbijdrage.late-start: a start that counts arrived late (retroactive bill risk)."""
+
+    type: Literal["eigenbijdrage.late-start"] = "eigenbijdrage.late-start"
+    data: EbLateStartData
+
+
 Event: TypeAlias = Annotated[
     MessageAccepted
     | MessageRejected
     | MessageDelivered
     | MessageDownloaded
     | RetourReceived
-    | RetourOverdue,
+    | RetourOverdue
+    | EbNotice
+    | EbNoticeRejected
+    | EbLateStart,
     Field(discriminator="type"),
 ]
 MODELS: Final[Mapping[EventType, type[EventBase]]] = {
@@ -262,6 +339,9 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.DOWNLOADED: MessageDownloaded,
     EventType.RETOUR_RECEIVED: RetourReceived,
     EventType.RETOUR_OVERDUE: RetourOverdue,
+    EventType.EB_NOTICE: EbNotice,
+    EventType.EB_NOTICE_REJECTED: EbNoticeRejected,
+    EventType.EB_LATE_START: EbLateStart,
 }
 
 

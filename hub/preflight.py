@@ -3,13 +3,8 @@ answers and the topics exist. Each failure is one line that says what to do."""
 
 from __future__ import annotations
 
-import asyncio
-
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
-
 from hub import store, topics
-from hub.errors import ConfigError, StartupError
+from hub.errors import StartupError
 from hub.settings import Settings
 
 
@@ -32,24 +27,7 @@ async def check_database(settings: Settings, database_url: str) -> int:
 
 
 async def check_broker(settings: Settings, bootstrap: str) -> None:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(settings.startup_timeout_s * 1000)
-    )
-    try:
-        await asyncio.wait_for(admin.start(), settings.startup_timeout_s)
-    except (KafkaError, TimeoutError, OSError) as exc:
-        raise ConfigError(
-            f"HUB_KAFKA_BOOTSTRAP={bootstrap}: no Kafka broker answers there ({exc or 'timeout'})"
-        ) from None
-    try:
-        existing = set(await admin.list_topics())
-    finally:
-        await admin.close()
-    missing = [
-        topics.name(settings, spec)
-        for spec in topics.ALL
-        if topics.name(settings, spec) not in existing
-    ]
+    missing = await topics.missing_topics(settings, bootstrap)
     if missing:
         raise StartupError(
             f"topics missing on {bootstrap}: {', '.join(missing)}; run `hub topics ensure` first"

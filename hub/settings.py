@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
 from hub.errors import ConfigError
 from hub.parties import DEFAULT_CAK_CODE, DEMO_FILE
 
@@ -52,6 +53,14 @@ class Settings(BaseSettings):
         default=DEFAULT_CAK_CODE,
         pattern=r"^[0-9]{8}$",
         description="Party code of the CAK, the fixed iEb party on the GGK node.",
+    )
+    eb_policy_file: Path = Field(
+        default=EB_DEMO_POLICY,
+        description="TOML file with the per-gemeente eigen-bijdrage policy ([defaults] and "
+        '[gemeente."NNNN"]: enabled, categories, exempt_categories, beschermd_wonen, '
+        "temporary_stop_ends, minimum_age, late_start_workdays), validated when the core "
+        "starts and listed by `hub eb policy`. Default: the built-in demo policy (0363, 0344 "
+        "and 0599 enabled).",
     )
     demo_tokens_file: Path | None = Field(
         default=None,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import KafkaError
 
 from hub.errors import ConfigError
 from hub.messages import Node
@@ -73,21 +75,43 @@ def egress_name(settings: Settings, node: Node) -> str:
     return name(settings, EGRESS[node])
 
 
+@contextlib.asynccontextmanager
+async def admin_client(settings: Settings, bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client, or one line that names the setting when no broker answers."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=int(settings.startup_timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(admin.start(), settings.startup_timeout_s)
+    except (KafkaError, TimeoutError, OSError) as exc:
+        raise ConfigError(
+            f"HUB_KAFKA_BOOTSTRAP={bootstrap}: no Kafka broker answers there ({exc or 'timeout'})"
+        ) from None
+    try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def missing_topics(settings: Settings, bootstrap: str) -> list[str]:
+    async with admin_client(settings, bootstrap) as admin:
+        existing = set(await admin.list_topics())
+    return [name(settings, spec) for spec in ALL if name(settings, spec) not in existing]
+
+
 async def ensure_topics(settings: Settings, bootstrap: str) -> list[str]:
     """Create every missing topic with explicit partitions; return the ones created.
 
     The hub never relies on broker auto-creation: partitions bound its parallelism, so they
     are chosen here, once, from the settings.
     """
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(settings.startup_timeout_s * 1000)
-    )
-    try:
-        await asyncio.wait_for(admin.start(), settings.startup_timeout_s)
-    except (KafkaConnectionError, TimeoutError, OSError) as exc:
-        raise ConfigError(
-            f"HUB_KAFKA_BOOTSTRAP={bootstrap}: no Kafka broker answers there ({exc or 'timeout'})"
-        ) from None
+    async with admin_client(settings, bootstrap) as admin:
+        return await _create_missing(settings, bootstrap, admin)
+
+
+async def _create_missing(
+    settings: Settings, bootstrap: str, admin: AIOKafkaAdminClient
+) -> list[str]:
     try:
         existing = set(await admin.list_topics())
         wanted = [
@@ -108,5 +132,3 @@ async def ensure_topics(settings: Settings, bootstrap: str) -> list[str]:
         return created
     except KafkaError as exc:
         raise ConfigError(f"could not create topics on {bootstrap}: {exc}") from None
-    finally:
-        await admin.close()

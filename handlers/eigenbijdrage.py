@@ -1,0 +1,346 @@
+"""The eigen-bijdrage derivation: accepted iWmo 305/307 become WMO405/407 notices to the CAK,
+sent on the gemeente's behalf, and the CAK's 406/408 answers are recorded on them.
+
+Runs inside the intake batch's transaction (handlers.derive), in arrival order: per source
+message and route, the person's counting lines are updated, the periods the CAK should know
+are recomputed, and whatever differs from what it was told becomes one notice
+(hub.eigenbijdrage.periods). Nothing is sent for a message that was applied before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+from uuid import UUID, uuid4
+
+from lxml import etree
+
+from handlers.decide import EventSpec
+from handlers.derive import Accepted, Derivation, Derived
+from hub import topics, workdays, xmlcodec
+from hub.eigenbijdrage import notices, signals
+from hub.eigenbijdrage.lines import Source, is_line_message, read_source
+from hub.eigenbijdrage.periods import Entry, Route, periods, reconcile
+from hub.eigenbijdrage.policy import PolicyBook, load_policy
+from hub.errors import ConfigError
+from hub.events import EventType
+from hub.headers import H
+from hub.history_facts import HistoryInputError, toewijzing_nummer
+from hub.messages import Direction, Node, Standard
+from hub.outbox import OutboxMessage
+from hub.packs import PackMessage, PackRegistry
+from hub.runtime import Runtime
+from hub.store import DbConnection
+from hub.store import eigenbijdrage as eb_store
+from hub.store.eigenbijdrage import FactRow, NoticeAnswer, NoticeRow, PersonState, StateKey
+from hub.store.ledger import MessageRow
+
+log = logging.getLogger(__name__)
+
+_ANSWERS: Final = frozenset({"WMO406", "WMO408"})
+_OK_CODES: Final = frozenset({"0200", "0233"})  # no remark / not evaluated
+
+
+@dataclass
+class EigenBijdrage:
+    """The derivation (a handlers.derive.Derivation)."""
+
+    policy: PolicyBook
+    packs: PackRegistry
+    secret: bytes
+    cak: str
+    egress_topic: str  # the GGK egress: the CAK is a party of the GGK node
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    new_id: Callable[[], UUID] = uuid4
+
+    async def __call__(self, conn: DbConnection, accepted: Sequence[Accepted]) -> Derived:
+        out = Derived()
+        now = self.clock()
+        await self._answers(conn, [a for a in accepted if a.message_type.name in _ANSWERS], out)
+        batch = [a for a in accepted if _is_source(a)]
+        if not batch:
+            return out
+        done = await eb_store.notified_sources(conn, [a.row.id for a in batch])
+        batch = [a for a in batch if a.row.id not in done]
+        persons = [(a.row.ontvanger or "", a.row.person_key or "") for a in batch]
+        await eb_store.lock_persons(conn, persons)
+        states = await eb_store.load_states(conn, persons)
+        lookup = _Lookup(await eb_store.toewijzing_categories(conn, _toewijzing_refs(batch)))
+
+        facts: list[FactRow] = []
+        sent: list[NoticeRow] = []
+        todo = {a.row.id for a in batch}
+        for item in accepted:
+            if item.message_type.name == "WMO301":
+                lookup.take(item)  # a later line of this batch may need its category
+            if item.row.id not in todo:
+                continue
+            try:
+                source = read_source(
+                    item.root, item.message_type.name, item.row.id, self.secret,
+                    self.policy.for_gemeente, lookup,
+                )  # fmt: skip
+            except HistoryInputError:
+                log.warning("message %s: eigen-bijdrage lines unreadable; skipped", item.row.id)
+                continue
+            if source is None or not source.counted:
+                continue
+            self._late_starts(item, source, out)
+            for route in source.routes():
+                key: StateKey = (source.gemeente, source.person, route)
+                state = states.get(key, PersonState())
+                lines = [c.line for c in source.counted if c.route is route]
+                facts.extend(
+                    FactRow(key[0], key[1], route, ln.aanbieder, ln.start, ln.stop, ln.deleted,
+                            source.message_id)
+                    for ln in lines
+                )  # fmt: skip
+                new_facts = state.facts.with_lines(lines)
+                policy = self.policy.for_gemeente(source.gemeente)
+                wanted = periods(new_facts, temporary_stop_ends=policy.temporary_stop_ends)
+                entries = reconcile(state.told, wanted, self.new_id)
+                told = dict(state.told)
+                if entries:
+                    notice = await self._notice(conn, item, source, route, entries, now, out)
+                    if notice is not None:
+                        sent.append(notice)
+                        for e in entries:
+                            if e.status == "3":
+                                told.pop(e.melding_id, None)
+                            else:
+                                told[e.melding_id] = e.period
+                states[key] = PersonState(new_facts, told)
+        await eb_store.save(conn, facts, sent, now)
+        return out
+
+    async def _notice(
+        self,
+        conn: DbConnection,
+        item: Accepted,
+        source: Source,
+        route: Route,
+        entries: Sequence[Entry],
+        now: datetime,
+        out: Derived,
+    ) -> NoticeRow | None:
+        pm = notices.notice_pack_message(self.packs, route)
+        (identificatie,) = await eb_store.next_identificaties(conn, 1)
+        header = notices.NoticeHeader(
+            gemeente=source.gemeente,
+            cak=self.cak,
+            identificatie=identificatie,
+            dagtekening=workdays.local_date(now),
+        )
+        try:
+            root = notices.build_notice(pm, header, source.bsn, source.birth, entries)
+        except notices.NoticeError:
+            # A bug in the builder or the pack, never in the input: keep the period untold so
+            # the person's next message tries again, and say so loudly.
+            log.exception("notice for message %s not sent", source.message_id)
+            return None
+        payload = xmlcodec.serialize(root)
+        row = _notice_row(pm, header, payload, source, now)
+        out.rows.append(row)
+        out.outbox.append(
+            OutboxMessage(
+                self.egress_topic,
+                self.cak.encode(),
+                payload,
+                {
+                    H.MESSAGE_ID.value: str(row.id),
+                    H.RECEIVER.value: self.cak,
+                    H.NODE.value: Node.GGK.value,
+                    H.MESSAGE_TYPE.value: pm.name,
+                },
+            )
+        )
+        out.events.append(
+            EventSpec(
+                EventType.EB_NOTICE.value,
+                row.id,
+                row,
+                {
+                    "source_id": str(source.message_id),
+                    "identificatie": identificatie,
+                    "entries": [_entry_data(e) for e in entries],
+                },
+            )
+        )
+        return NoticeRow(
+            message_id=row.id,
+            gemeente=source.gemeente,
+            person_key=source.person,
+            route=route,
+            identificatie=identificatie,
+            berichtsoort=pm.bericht_code,
+            source_message_id=source.message_id,
+            entries=tuple(entries),
+        )
+
+    def _late_starts(self, item: Accepted, source: Source, out: Derived) -> None:
+        allowed = self.policy.for_gemeente(source.gemeente).late_start_workdays
+        for c in source.counted:
+            if c.line.stop is not None or not c.new:
+                continue
+            late = signals.late_start(c.line.start.begindatum, item.row.received_at, allowed)
+            if late is None:
+                continue
+            out.events.append(
+                EventSpec(
+                    EventType.EB_LATE_START.value,
+                    item.row.id,
+                    item.row,
+                    {
+                        "begindatum": c.line.start.begindatum,
+                        "werkdagen": late,
+                        "allowed": allowed,
+                        "route": c.route.value,
+                        "categorie": c.categorie or None,
+                        "location": c.location,
+                    },
+                )
+            )
+
+    async def _answers(self, conn: DbConnection, answers: Sequence[Accepted], out: Derived) -> None:
+        """The CAK's 406/408 on hub-built notices: record them, raise an event on rejection."""
+        found = [
+            NoticeAnswer(
+                notice_id=a.row.answers,
+                retour_id=a.row.id,
+                retourcodes=codes,
+                rejected=bool(set(codes) - _OK_CODES),
+                at=a.row.received_at,
+            )
+            for a in answers
+            if a.row.answers is not None
+            for codes in (_retourcodes(a.root),)
+        ]
+        meldingen = await eb_store.record_answers(conn, found)
+        for answer, item in zip(found, [a for a in answers if a.row.answers], strict=True):
+            if not answer.rejected or answer.notice_id not in meldingen:
+                continue
+            log.warning("the CAK rejected notice %s (%s)", answer.notice_id, answer.retourcodes)
+            out.events.append(
+                EventSpec(
+                    EventType.EB_NOTICE_REJECTED.value,
+                    item.row.id,
+                    item.row,
+                    {
+                        "heen_id": str(answer.notice_id),
+                        "retourcodes": [c for c in answer.retourcodes if c not in _OK_CODES],
+                        "melding_ids": [str(m) for m in meldingen[answer.notice_id]],
+                    },
+                )
+            )
+
+
+def _is_source(a: Accepted) -> bool:
+    mt = a.message_type
+    return (
+        mt.standard is Standard.IWMO
+        and mt.direction is Direction.HEEN
+        and is_line_message(mt.name)
+        and bool(a.row.person_key and a.row.ontvanger)
+    )
+
+
+def _retourcodes(root: etree._Element) -> tuple[str, ...]:
+    found = (xmlcodec.text_of(e) for e in root.iter("{*}RetourCode"))
+    return tuple(dict.fromkeys(c for c in found if c))
+
+
+def _toewijzing_refs(batch: Sequence[Accepted]) -> list[eb_store.ToewijzingRef]:
+    """Toewijzingen that lines without a Product point at (their category is looked up)."""
+    refs: list[eb_store.ToewijzingRef] = []
+    for a in batch:
+        gemeente, aanbieder, person = a.row.ontvanger or "", a.row.afzender or "", a.row.person_key
+        for line in a.root.iter("{*}StartProduct", "{*}StopProduct"):
+            if xmlcodec.child(line, "Product") is None:
+                nummer = toewijzing_nummer(xmlcodec.child_text(line, "ToewijzingNummer"))
+                if nummer and person:
+                    refs.append((gemeente, aanbieder, person, nummer))
+    return refs
+
+
+class _Lookup:
+    """Toewijzing categories: the store's, overridden by 301s accepted earlier in the batch
+    (the core writes those after the derivations ran)."""
+
+    def __init__(self, stored: dict[eb_store.ToewijzingRef, str]) -> None:
+        self._stored = stored
+        self._seen: dict[eb_store.ToewijzingRef, str] = {}
+
+    def take(self, toewijzing: Accepted) -> None:
+        row = toewijzing.row
+        gemeente, aanbieder, person = row.afzender or "", row.ontvanger or "", row.person_key
+        if not person:
+            return
+        for line in toewijzing.root.iter("{*}ToegewezenProduct"):
+            nummer = toewijzing_nummer(xmlcodec.child_text(line, "ToewijzingNummer"))
+            categorie = xmlcodec.child_text(line, "Product", "Categorie")
+            if nummer and categorie:
+                self._seen[(gemeente, aanbieder, person, nummer)] = categorie
+
+    def __call__(self, gemeente: str, aanbieder: str, person: str, nummer: str) -> str | None:
+        key = (gemeente, aanbieder, person, nummer)
+        return self._seen.get(key) or self._stored.get(key)
+
+
+def _entry_data(e: Entry) -> dict[str, object]:
+    return {
+        "melding_id": str(e.melding_id),
+        "status": e.status,
+        "begindatum": e.period.begin,
+        "einddatum": e.period.end,
+    }
+
+
+def _notice_row(
+    pm: PackMessage, header: notices.NoticeHeader, payload: bytes, source: Source, now: datetime
+) -> MessageRow:
+    mt = pm.message_type
+    return MessageRow(
+        id=uuid4(),
+        received_at=now,
+        source_node="hub",
+        submitted_by="hub",
+        status="accepted",
+        payload=payload,
+        namespace=pm.namespace,
+        bericht_code=pm.bericht_code,
+        afzender=header.gemeente,
+        ontvanger=header.cak,
+        identificatie=header.identificatie,
+        message_type=mt.name,
+        standard=mt.standard.value,
+        release=pm.pack.release,
+        direction=mt.direction.value,
+        sender=header.gemeente,
+        receiver=header.cak,
+        receiver_node=Node.GGK.value,
+        person_key=source.person,
+        built_by_hub=True,
+        retour_due=workdays.retour_deadline(now, mt),
+    )
+
+
+def build(runtime: Runtime) -> Derivation:
+    """The derivation for the core (handlers.registry.DERIVATIONS); reads and validates the
+    policy file now, so a bad one stops the core at start-up."""
+    settings = runtime.settings
+    policy = load_policy(settings.eb_policy_file)
+    for route in Route:
+        try:
+            notices.notice_pack_message(runtime.packs, route)
+        except KeyError as exc:
+            raise ConfigError(f"eigen bijdrage: {exc.args[0]} (check HUB_PACK_DIRS)") from None
+    return EigenBijdrage(
+        policy=policy,
+        packs=runtime.packs,
+        secret=settings.person_key_secret.get_secret_value().encode(),
+        cak=settings.cak_party_code,
+        egress_topic=topics.egress_name(settings, Node.GGK),
+    )
