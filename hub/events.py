@@ -53,6 +53,8 @@ class EventType(StrEnum):
     EB_NOTICE = "eigenbijdrage.notice"
     EB_NOTICE_REJECTED = "eigenbijdrage.notice-rejected"
     EB_LATE_START = "eigenbijdrage.late-start"
+    SIGNAL_NO_START = "signal.toewijzing-without-start"
+    SIGNAL_NO_STOP = "signal.toewijzing-without-stop"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -218,6 +220,19 @@ class EbLateStartData(_Model):
     location: Location = Field(description="Element path of the StartProduct.")
 
 
+class ToewijzingSignalData(_Model):
+    """A toewijzing whose start (or stop) message is overdue: the provider sent no 305 within
+    5 werkdagen of its Ingangsdatum, or no 307 after its Einddatum passed. Raised once per
+    toewijzing. The envelope's sender is the aanbieder that owes the message, its receiver
+    the gemeente; message_id is the 301 that carried the toewijzing."""
+
+    toewijzing_nummer: str = Field(pattern=r"^[0-9]{1,9}$", description="ToewijzingNummer.")
+    categorie: CategoryCode | None = Field(default=None, description="Product category.")
+    ingangsdatum: date = Field(description="Ingangsdatum of the toewijzing.")
+    einddatum: date | None = Field(default=None, description="Einddatum of the toewijzing.")
+    due: date = Field(description="The last day the start or stop was expected.")
+
+
 # --- the envelope ---------------------------------------------------------------------------
 
 
@@ -313,6 +328,20 @@ class EbNoticeRejected(EventBase):
     data: EbNoticeRejectedData
 
 
+class ToewijzingWithoutStart(EventBase):
+    """signal.toewijzing-without-start: no 305 within 5 werkdagen of the Ingangsdatum."""
+
+    type: Literal["signal.toewijzing-without-start"] = "signal.toewijzing-without-start"
+    data: ToewijzingSignalData
+
+
+class ToewijzingWithoutStop(EventBase):
+    """signal.toewijzing-without-stop: the Einddatum passed, the start has no 307."""
+
+    type: Literal["signal.toewijzing-without-stop"] = "signal.toewijzing-without-stop"
+    data: ToewijzingSignalData
+
+
 class EbLateStart(EventBase):
     """eigenbijdrage.late-start: a start that counts arrived late (retroactive bill risk)."""
 
@@ -329,7 +358,9 @@ Event: TypeAlias = Annotated[
     | RetourOverdue
     | EbNotice
     | EbNoticeRejected
-    | EbLateStart,
+    | EbLateStart
+    | ToewijzingWithoutStart
+    | ToewijzingWithoutStop,
     Field(discriminator="type"),
 ]
 MODELS: Final[Mapping[EventType, type[EventBase]]] = {
@@ -342,6 +373,8 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.EB_NOTICE: EbNotice,
     EventType.EB_NOTICE_REJECTED: EbNoticeRejected,
     EventType.EB_LATE_START: EbLateStart,
+    EventType.SIGNAL_NO_START: ToewijzingWithoutStart,
+    EventType.SIGNAL_NO_STOP: ToewijzingWithoutStop,
 }
 
 

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         le=3600,
         description="How often the core looks for heenberichten past their retour deadline.",
     )
+    signal_scan_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="How often the core looks for toewijzingen whose 305 or 307 is overdue.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."
     )

@@ -136,3 +136,14 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment.isoformat()} has no timezone; pass an aware datetime")
     return moment
+
+
+def shift_workdays(day: date, n: int) -> date:
+    """The date n working days after `day` (before it when n is negative)."""
+    step = timedelta(days=1 if n >= 0 else -1)
+    left = abs(n)
+    while left > 0:
+        day += step
+        if is_workday(day):
+            left -= 1
+    return day
