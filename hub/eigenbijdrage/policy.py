@@ -22,10 +22,10 @@ DEMO_FILE: Final = Path(__file__).with_name("policy.demo.toml")
 
 ALL_CATEGORIES: Final = tuple(f"{n:02d}" for n in range(1, 19))  # LDT_ProductCategorie 01-18
 BESCHERMD_WONEN: Final = "15"
-# The abonnementstarief covers maatwerkvoorzieningen except beschermd wonen and opvang:
-# opvang (16-18) has its own bijdrage (Uitvoeringsbesluit Wmo 2015 art. 3.20), so it does not
-# count by default; a gemeente can list it under `categories` or `beschermd_wonen_categories`.
-DEFAULT_CATEGORIES: Final = tuple(c for c in ALL_CATEGORIES if c <= "14")
+# By default every Wmo category counts except beschermd wonen, which goes to the WMO407. Opvang
+# (16-18) has a bijdrage article of its own (Uitvoeringsbesluit Wmo 2015 art. 3.20): a gemeente
+# that collects it another way lists those under `exempt_categories`.
+DEFAULT_CATEGORIES: Final = tuple(c for c in ALL_CATEGORIES if c != BESCHERMD_WONEN)
 
 _GEMEENTE: Final = re.compile(r"[0-9]{4}")
 

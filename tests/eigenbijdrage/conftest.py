@@ -32,7 +32,7 @@ enabled = true
 
 [gemeente."0344"]
 enabled = true
-exempt_categories = ["08", "11", "12"]
+exempt_categories = ["08", "11", "12", "16", "17", "18"]
 
 [gemeente."0599"]
 enabled = true

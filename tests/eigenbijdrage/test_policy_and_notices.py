@@ -24,11 +24,12 @@ def test_the_demo_policy_loads() -> None:
     book = load_policy(DEMO_FILE)
     assert not book.defaults.enabled
     assert book.for_gemeente("0363").enabled
-    assert book.for_gemeente("0344").exempt_categories == {"08", "11", "12"}
+    assert book.for_gemeente("0344").exempt_categories == {"08", "11", "12", "16", "17", "18"}
     assert book.for_gemeente("0599").temporary_stop_ends
     assert not book.for_gemeente("9999").enabled
     assert "15" not in book.for_gemeente("0363").abonnementstarief_categories
-    assert "16" not in book.for_gemeente("0363").abonnementstarief_categories
+    assert "16" in book.for_gemeente("0363").abonnementstarief_categories  # all but BW count
+    assert "16" not in book.for_gemeente("0344").abonnementstarief_categories  # exempted
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,9 @@ def test_routes_and_ages() -> None:
     adult = BirthDate(date(1950, 1, 1))
     assert route_of(on, "02", date(2025, 1, 6), adult) is Route.ABONNEMENTSTARIEF
     assert route_of(on, "15", date(2025, 1, 6), adult) is Route.BESCHERMD_WONEN
-    assert route_of(on, "16", date(2025, 1, 6), adult) is None
+    assert route_of(on, "16", date(2025, 1, 6), adult) is Route.ABONNEMENTSTARIEF
+    exempt = Policy(enabled=True, exempt_categories=frozenset({"16"}))
+    assert route_of(exempt, "16", date(2025, 1, 6), adult) is None
     assert (
         route_of(Policy(enabled=True, beschermd_wonen=False), "15", date(2025, 1, 6), adult) is None
     )
