@@ -3,14 +3,17 @@ handlers.intake.process (no Kafka), and readers for the notices it queues."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from handlers import intake
 from handlers.decide import Context, Incoming
@@ -18,6 +21,7 @@ from handlers.eigenbijdrage import EigenBijdrage
 from hub import store, topics, xmlcodec
 from hub.app import make_runtime
 from hub.eigenbijdrage.policy import load_policy
+from hub.headers import H
 from hub.messages import Node
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -155,6 +159,85 @@ class Hub:
             payload=payload,
             message_id="",
         )
+
+
+@dataclass
+class BrokerHub(Hub):
+    """The same, but every message goes through the real broker: produced to the ingress
+    topic as an adapter does, consumed by the core's own intake router (with the derivation),
+    and waited for until the core has committed its offset."""
+
+    producer: Any = None
+    admin: Any = None
+
+    async def send(self, *items: Incoming) -> list[str]:
+        settings = self.runtime.settings
+        ingress = topics.name(settings, topics.INGRESS)
+        wanted: dict[int, int] = {}
+        for i in items:
+            meta = await self.producer.send_and_wait(
+                ingress,
+                i.payload,
+                key=i.party.encode(),
+                headers=[
+                    (H.MESSAGE_ID.value, str(i.id).encode()),
+                    (H.NODE.value, i.node.encode()),
+                    (H.PARTY.value, i.party.encode()),
+                    (H.RECEIVED_AT.value, i.received_at.isoformat().encode()),
+                ],
+            )
+            wanted[meta.partition] = meta.offset + 1
+        deadline = asyncio.get_running_loop().time() + 60
+        while True:
+            done = {p: await self.admin.committed(TopicPartition(ingress, p)) for p in wanted}
+            if all((done[p] or -1) >= o for p, o in wanted.items()):
+                break
+            assert asyncio.get_running_loop().time() < deadline, "the core did not consume"
+            await asyncio.sleep(0.02)
+        return [
+            str(await self.runtime.pool.fetchval("SELECT status FROM message WHERE id = $1", i.id))
+            for i in items
+        ]
+
+
+def _derivation(runtime: Runtime, policy_file: Path) -> EigenBijdrage:
+    counter = itertools.count(1)
+    return EigenBijdrage(
+        policy=load_policy(policy_file),
+        packs=runtime.packs,
+        secret=runtime.settings.person_key_secret.get_secret_value().encode(),
+        cak=runtime.settings.cak_party_code,
+        egress_topic=topics.egress_name(runtime.settings, Node.GGK),
+        clock=lambda: NOW,
+        new_id=lambda: melding(next(counter)),
+    )
+
+
+@pytest.fixture
+async def broker_hub(runtime: Runtime, policy_file: Path) -> AsyncIterator[BrokerHub]:
+    """The core's intake router on the real broker, with its own topics and group."""
+    settings = runtime.settings
+    await topics.ensure_topics(settings, runtime.bootstrap)
+    derivation = _derivation(runtime, policy_file)
+    runtime.broker.include_router(intake.build_router(runtime, [derivation]))
+    producer = AIOKafkaProducer(bootstrap_servers=runtime.bootstrap, linger_ms=0)
+    # Only reads the core group's committed offsets (OffsetFetch); it never joins the group.
+    admin = AIOKafkaConsumer(
+        bootstrap_servers=runtime.bootstrap,
+        group_id=settings.consumer_group,
+        enable_auto_commit=False,
+    )
+    await runtime.broker.start()
+    await producer.start()
+    await admin.start()
+    try:
+        yield BrokerHub(
+            runtime, intake.build_context(runtime), derivation, producer=producer, admin=admin
+        )
+    finally:
+        await admin.stop()
+        await producer.stop()
+        await runtime.broker.stop()
 
 
 @pytest.fixture

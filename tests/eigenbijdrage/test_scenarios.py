@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.eigenbijdrage._messages import AANBIEDER, T, bsn, build, start, stop
-from tests.eigenbijdrage.conftest import Hub
+from tests.eigenbijdrage.conftest import BrokerHub, Hub
 
 OTHER = "41125003"  # a second aanbieder
 
@@ -223,6 +223,17 @@ SCENARIOS: dict[str, list[Step]] = {
 
 @pytest.mark.parametrize("steps", SCENARIOS.values(), ids=SCENARIOS.keys())
 async def test_scenario(hub: Hub, steps: list[Step]) -> None:
+    await run_scenario(hub, steps)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("steps", SCENARIOS.values(), ids=SCENARIOS.keys())
+async def test_scenario_through_the_broker(broker_hub: BrokerHub, steps: list[Step]) -> None:
+    """The same sequences, each message through the real broker and the core's router."""
+    await run_scenario(broker_hub, steps)
+
+
+async def run_scenario(hub: Hub, steps: list[Step]) -> None:
     last = None
     identificaties: set[str] = set()
     for number, step in enumerate(steps, start=1):
