@@ -315,6 +315,14 @@ def _answer_with_retour(
     )
 
 
+def header_retourcodes(root: etree._Element | None) -> tuple[str, ...]:
+    """The codes in a retour's Header/RetourCodes (what the receiver said of the message)."""
+    codes = xmlcodec.child(xmlcodec.child(root, "Header"), "RetourCodes")
+    if codes is None:
+        return ()
+    return tuple(t for c in codes if (t := xmlcodec.text_of(c)))
+
+
 def heen_key(verdict: Verdict, packs: PackRegistry) -> tuple[str, str, str] | None:
     """For a retour or 325: (heen sender, heen BerichtCode, heen Identificatie)."""
     mt = verdict.message_type
@@ -372,6 +380,7 @@ def retour(
     accepted = replace(
         row,
         status="accepted",
+        retourcodes=header_retourcodes(verdict.root),
         sender=item.party,
         receiver=heen_ref.sender,
         # The node that serves the heenbericht's sender: for a notice the hub sent on a
