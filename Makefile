@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-pipeline
+.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-pipeline \
+	observability-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +23,21 @@ run: $(STAMP)
 	$(BIN)/hub up $(if $(DEMO),--demo,)
 
 ## make test: lint, format check, strict type check and every test
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) observability-tools lint typecheck pytest
+
+## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests;
+## installed only when missing and only as root (otherwise those tests skip, saying why)
+observability-tools:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q prometheus >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q prometheus >/dev/null)) && \
+		echo "observability-tools: installed prometheus $$(promtool --version 2>&1 | head -1)"; \
+	else echo "observability-tools: prometheus/promtool missing and not root; their tests skip"; fi
+	@if command -v promtool >/dev/null; then \
+		cd observability/prometheus && promtool check rules alerts.yml >/dev/null && \
+		promtool test rules alerts.test.yml >/dev/null && echo "promtool: rules checked and tested"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

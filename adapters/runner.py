@@ -11,23 +11,25 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
 
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
 from adapters.refusal import Refusal, refuse
-from hub import events, outbox, routing, store, topics
+from hub import events, metrics, outbox, routing, store, telemetry, topics
 from hub.findings import Finding
 from hub.headers import H
 from hub.health import health_routes
 from hub.parties import Party
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
-from hub.store import ledger
-from hub.validation import Outcome
+from hub.store import gauges, ledger
+from hub.validation import Outcome, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +103,18 @@ def build_app(
     async def deliver(body: list[bytes], msg: KafkaMessage) -> None:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         items: list[tuple[UUID, str]] = []
+        kinds: dict[UUID, str] = {}
+        spans: list[Span] = []
         for record in records:
             headers = {k: bytes(v).decode() for k, v in record.headers or ()}
             try:
                 items.append((UUID(headers[H.MESSAGE_ID.value]), headers[H.RECEIVER.value]))
             except (KeyError, ValueError):
                 log.error("egress record %s/%s lacks hub headers", record.partition, record.offset)
+                continue
+            kinds[items[-1][0]] = headers.get(H.MESSAGE_TYPE.value, "")
+            if telemetry.enabled():
+                spans.append(_delivery_span(headers, items[-1][0], node))
         try:
             async with runtime.pool.acquire() as conn, conn.transaction():
                 fresh = await store.deliver(conn, node, items)
@@ -122,10 +130,21 @@ def build_app(
                     ],
                 )
             runtime.wake_relay()
-        except Exception:
+        except Exception as exc:
+            metrics.FAILURES.labels("delivery").inc()
+            for span in spans:
+                telemetry.fail(span, exc)
+                span.end()
             log.exception("inbox write of %d failed; the batch will be redelivered", len(items))
             await asyncio.sleep(_BACKOFF_S)
             raise
+        new = {m for m, _ in fresh}
+        for m, _ in items:
+            outcome = "delivered" if m in new else "duplicate"
+            kind = kinds.get(m)
+            metrics.count("delivery", outcome, message_type_=kind, node=node)
+        for span in spans:
+            span.end()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -150,12 +169,36 @@ def build_app(
     async def upload(request: Request, caller: Party = authenticated) -> Accepted:
         """Upload one message (raw XML). Refused at once when unreadable, or when its sending
         party is neither you nor a party you may submit for."""
+        message_id = uuid4()
+        seen: list[Verdict] = []
+        with telemetry.span(
+            "upload",
+            kind=SpanKind.SERVER,
+            attributes=telemetry.message_attributes(message_id=message_id, node=node),
+            root_of=message_id,
+        ) as span:
+            try:
+                accepted = await accept(request, caller, message_id, seen)
+            except HTTPException:
+                kind = seen[0].message_type if seen else None
+                metrics.count(
+                    "upload", "refused", message_type_=kind.name if kind else None, node=node
+                )
+                span.set_attribute(telemetry.A_VERDICT, "refused")
+                raise
+            span.set_attribute(telemetry.A_VERDICT, "accepted")
+            return accepted
+
+    async def accept(
+        request: Request, caller: Party, message_id: UUID, seen: list[Verdict]
+    ) -> Accepted:
         party = caller.code
         payload = await _read_capped(request)
         # The node's own checks (IB001/IB014): readable, a known message, schema-valid. Rule
         # failures beyond the schema are not refused here: the core answers them with the
         # standard retour.
         verdict = runtime.validator.validate(payload)
+        seen.append(verdict)
         if verdict.outcome is Outcome.UNREADABLE:
             first = verdict.findings[0]
             line = int(first.location[5:]) if first.location.startswith("line ") else None
@@ -168,8 +211,16 @@ def build_app(
                    findings=[_finding(f) for f in verdict.findings[:50]])  # fmt: skip
         envelope = verdict.envelope
         assert envelope is not None
+        mt = verdict.message_type
+        trace.get_current_span().set_attributes(
+            telemetry.message_attributes(
+                message_type=mt.name if mt else None,
+                direction=mt.direction.value if mt else None,
+                sender=routing.sender_of(envelope),
+                receiver=envelope.ontvanger,
+            )
+        )
         check_sender(caller, routing.sender_of(envelope))
-        message_id = uuid4()
         received_at = datetime.now(UTC)
         # Keyed by person where the message has one client, so one person's messages keep
         # their order on one partition (history rules depend on it); never by the BSN itself.
@@ -185,6 +236,7 @@ def build_app(
                 H.RECEIVED_AT.value: received_at.isoformat(),
             },
         )
+        metrics.count("upload", "accepted", message_type_=mt.name if mt else None, node=node)
         return Accepted(id=message_id, received_at=received_at)
 
     @app.get("/v1/inbox", response_model=list[InboxEntry], responses=_REFUSALS)
@@ -206,10 +258,22 @@ def build_app(
     @app.get("/v1/inbox/{message_id}", response_class=Response, responses=_REFUSALS)
     async def download(message_id: UUID, caller: Party = authenticated) -> Response:
         """The message itself. A message that is not yours is simply not found."""
-        payload = await store.download(runtime.pool, node, caller.code, message_id)
-        if payload is None:
-            refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
-        return Response(content=payload, media_type="application/xml")
+        with telemetry.span(
+            "download",
+            telemetry.message_root(message_id),
+            kind=SpanKind.SERVER,
+            attributes=telemetry.message_attributes(
+                message_id=message_id, node=node, receiver=caller.code
+            ),
+        ) as span:
+            found = await gauges.download(runtime.pool, node, caller.code, message_id)
+            if found is None:
+                refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+            span.set_attribute(telemetry.A_MESSAGE_TYPE, found.message_type or "")
+            if found.first:
+                metrics.observe_download(found.received_at, found.message_type)
+                metrics.count("download", "downloaded", message_type_=found.message_type, node=node)
+            return Response(content=found.payload, media_type="application/xml")
 
     @app.post(
         "/v1/inbox/{message_id}/ack", status_code=204, response_class=Response, responses=_REFUSALS
@@ -222,3 +286,18 @@ def build_app(
 
     _ = (upload, list_inbox, download, acknowledge, deliver)
     return app
+
+
+def _delivery_span(headers: dict[str, str], message_id: UUID, node: str) -> Span:
+    """The delivery of one egress record into an inbox, in the message's trace."""
+    return telemetry.start(
+        "deliver",
+        telemetry.extract(headers),
+        kind=SpanKind.CONSUMER,
+        attributes=telemetry.message_attributes(
+            message_id=message_id,
+            message_type=headers.get(H.MESSAGE_TYPE.value),
+            node=node,
+            receiver=headers.get(H.RECEIVER.value),
+        ),
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from faststream.kafka.annotations import KafkaMessage
 from handlers import decide
 from handlers.decide import Context, Decision, Incoming
 from handlers.derive import Accepted, Derivation
+from handlers.observe import BatchObservation
 from hub import events, history, outbox, store, topics, workdays
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
@@ -94,10 +96,13 @@ async def process(
     """Decide and record one batch; returns the decisions (for tests and metrics)."""
     secret = runtime.settings.person_key_secret.get_secret_value().encode()
     unique = list({i.id: i for i in items}.values())
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    obs = BatchObservation(unique)
+    async with obs, runtime.pool.acquire() as conn, conn.transaction():
         known = await ledger.known_ids(conn, [i.id for i in unique])
         fresh = [i for i in unique if i.id not in known]
-        verdicts = [runtime.validator.validate(i.payload) for i in fresh]
+        verdicts = [
+            obs.timed(i.id, "validate", runtime.validator.validate, i.payload) for i in fresh
+        ]
         persons = [person_of(v, secret) for v in verdicts]
 
         facts: dict[UUID, HistoryFacts] = {}
@@ -129,7 +134,11 @@ async def process(
             if mt is None or not verdict.answerable:
                 decision = decide.unusable(ctx, item, verdict, person)
             elif mt.direction is Direction.HEEN:
-                outcome = history.evaluate(facts[item.id], state) if item.id in facts else None
+                outcome = (
+                    obs.timed(item.id, "history rules", history.evaluate, facts[item.id], state)
+                    if item.id in facts
+                    else None
+                )
                 decision = decide.heen(
                     ctx,
                     item,
@@ -164,7 +173,10 @@ async def process(
             decisions.append(
                 Decision(rows=derived.rows, outbox=derived.outbox, events=derived.events)
             )
+        started_ns = time.time_ns()
         await _write(conn, runtime, decisions)
+        obs.step("ledger and outbox write", started_ns)
+        obs.decided(decisions)
     if decisions:
         runtime.wake_relay()
     return decisions

@@ -10,13 +10,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
 from handlers.registry import CORE_ROUTERS
-from hub import store
+from hub import metrics, store, telemetry
 from hub.broker import build_broker
 from hub.deadlines import DeadlineWatch
 from hub.errors import StartupError
@@ -24,18 +25,18 @@ from hub.outbox import Relay, make_producer
 from hub.packs import PackRegistry, load_packs
 from hub.runtime import Runtime
 from hub.settings import Settings
+from hub.signals import SignalWatch
+from hub.store.gauges import ledger_gauges
 from hub.validation import Validator
 
 log = logging.getLogger(__name__)
 
 
 def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_id: str) -> Runtime:
-    broker = build_broker(
-        settings,
-        bootstrap,
-        client_id=client_id,
-        middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),),
-    )
+    middlewares: list[object] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
+    if telemetry.enabled():  # traceparent in Kafka headers, produce and consume spans
+        middlewares.append(KafkaTelemetryMiddleware())
+    broker = build_broker(settings, bootstrap, client_id=client_id, middlewares=middlewares)
     # Every schema compiled once per process, here.
     packs = load_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs])
     return Runtime(
@@ -68,9 +69,14 @@ async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
             )
         runtime.attach_pool(pool)
         await runtime.broker.start()
+        lag = metrics.Sampler(metrics.broker_consumers(runtime.broker))
+        sampling = asyncio.create_task(lag.run(), name="consumer-lag")
         try:
             yield
         finally:
+            lag.stop()
+            sampling.cancel()
+            await asyncio.gather(sampling, return_exceptions=True)
             await runtime.broker.stop()
     finally:
         runtime.attach_pool(None)
@@ -85,6 +91,7 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
     """The hub core: every registered router on one broker, plus health and metrics."""
     from hub.health import health_routes
 
+    telemetry.configure("isd-hub-core")
     runtime = make_runtime(settings, bootstrap, database_url, "isd-hub-core")
     for factory in CORE_ROUTERS:
         runtime.broker.include_router(factory(runtime))
@@ -97,9 +104,13 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
             relay = Relay(runtime.pool, producer)
             runtime.attach_relay(relay.wake.set)
             watch = DeadlineWatch(runtime)
+            signal_watch = SignalWatch(runtime)
+            gauges = metrics.Sampler(lambda: [], lambda: ledger_gauges(runtime.pool))
             tasks = [
                 asyncio.create_task(relay.run(), name="outbox-relay"),
                 asyncio.create_task(watch.run(), name="deadline-watch"),
+                asyncio.create_task(signal_watch.run(), name="signal-watch"),
+                asyncio.create_task(gauges.run(), name="ledger-gauges"),
             ]
             log.info("hub core consuming %s", settings.topic("ingress"))
             try:
@@ -107,6 +118,8 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
             finally:
                 relay.stop()
                 watch.stop()
+                signal_watch.stop()
+                gauges.stop()
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -117,5 +130,6 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
 
 
 def adapter_app(name: str, settings: Settings, bootstrap: str, database_url: str) -> Starlette:
+    telemetry.configure(f"isd-hub-adapter-{name}")
     runtime = make_runtime(settings, bootstrap, database_url, f"isd-hub-adapter-{name}")
     return build_adapter_app(name, runtime, open_resources)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from hub import events, outbox, topics
+from hub import events, metrics, outbox, topics
 from hub.runtime import Runtime
 from hub.store import ledger
 
@@ -36,6 +36,7 @@ class DeadlineWatch:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                metrics.FAILURES.labels("deadline").inc()
                 log.exception("deadline scan failed; trying again later")
                 await asyncio.sleep(_BACKOFF_S)
             with contextlib.suppress(TimeoutError):
@@ -48,6 +49,7 @@ class DeadlineWatch:
             late = await ledger.claim_overdue(conn, now)
             await outbox.add(conn, [events.overdue_to_outbox(topic, o, now) for o in late])
         if late:
+            metrics.RETOURS_OVERDUE_RAISED.inc(len(late))
             self.raised += len(late)
             log.info("%d heenbericht(en) overdue for their retour", len(late))
             self.runtime.wake_relay()

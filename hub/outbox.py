@@ -7,11 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, SpanKind
 
+from hub import metrics, telemetry
+from hub.headers import H
 from hub.settings import Settings
 from hub.store import outbox as table
 from hub.store.base import Pool
@@ -65,6 +71,7 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                metrics.FAILURES.labels("relay").inc()
                 log.exception("outbox relay failed; retrying")
                 await asyncio.sleep(_BACKOFF_S)
                 continue
@@ -78,16 +85,64 @@ class Relay:
             messages = await table.claim(conn, self.batch)
             if not messages:
                 return 0
-            # send() only enqueues (the producer batches per partition); then wait for all.
-            futures = [
-                await self.producer.send(
-                    m.topic,
-                    m.payload,
-                    key=m.key,
-                    headers=[(k, v.encode()) for k, v in m.headers.items()],
-                )
-                for m in messages
-            ]
-            await asyncio.gather(*futures)
+            spans, headers = _trace(messages)
+            try:
+                # send() only enqueues (the producer batches per partition); then wait for all.
+                futures = [
+                    await self.producer.send(
+                        m.topic,
+                        m.payload,
+                        key=m.key,
+                        headers=[(k, v.encode()) for k, v in h.items()],
+                    )
+                    for m, h in zip(messages, headers, strict=True)
+                ]
+                await asyncio.gather(*futures)
+            except BaseException as exc:
+                for s in spans:
+                    telemetry.fail(s, exc)
+                    s.end()
+                raise
         self.published += len(messages)
+        _observe(messages, spans)
         return len(messages)
+
+
+def _trace(messages: Sequence[OutboxMessage]) -> tuple[list[Span], list[dict[str, str]]]:
+    """A producer span per row that carries a trace (egress), child of the core's span, whose
+    traceparent replaces the row's so the adapter's delivery continues the message's trace."""
+    if not telemetry.enabled():
+        return [], [m.headers for m in messages]
+    spans: list[Span] = []
+    headers: list[dict[str, str]] = []
+    for m in messages:
+        if "traceparent" not in m.headers:
+            headers.append(m.headers)
+            continue
+        span = telemetry.start(
+            f"{m.topic} publish",
+            telemetry.extract(m.headers),
+            kind=SpanKind.PRODUCER,
+            attributes=telemetry.message_attributes(
+                message_type=m.headers.get(H.MESSAGE_TYPE.value),
+                node=m.headers.get(H.NODE.value),
+                receiver=m.headers.get(H.RECEIVER.value),
+            ),
+        )
+        h = {k: v for k, v in m.headers.items() if k not in ("traceparent", "tracestate")}
+        telemetry.inject(span, h)
+        spans.append(span)
+        headers.append(h)
+    return spans, headers
+
+
+def _observe(messages: Sequence[OutboxMessage], spans: Sequence[Span]) -> None:
+    now = time.time()
+    kinds = Counter(metrics.topic_kind(m.topic) for m in messages)
+    for kind, n in kinds.items():
+        metrics.OUTBOX_PUBLISHED.labels(kind).inc(n)
+    for m in messages:
+        if H.RECEIVER.value in m.headers:
+            metrics.EGRESS_CLOCK.stop(m.headers.get(H.MESSAGE_ID.value, ""), now)
+    for s in spans:
+        s.end()

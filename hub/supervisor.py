@@ -298,8 +298,11 @@ class Supervisor:
             f"  parties     {total} from {s.parties_file}  ({len(parties.added)} added,"
             f" {len(parties.changed)} changed; tokens: `hub party token issue CODE`)",
             f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
-            f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs)",
-            f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; API docs at /docs)",
+            f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs; /metrics)",
+            f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; /docs; /metrics)",
+            f"  metrics     http://{s.host}:{s.core_port}/metrics"
+            f" http://{s.host}:{s.ggk_port}/metrics http://{s.host}:{s.vecozo_port}/metrics"
+            "  (observability/prometheus/prometheus.yml scrapes these)",
             f"  demo        {demo}",
             "Ctrl-C stops everything.",
         ]

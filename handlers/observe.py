@@ -1,0 +1,115 @@
+"""What the intake flow tells metrics and traces about one batch: a span per message (child of
+the upload's trace, from the record's traceparent) with its steps, and the domain counters
+once the batch's transaction committed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import TypeVar
+from uuid import UUID
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
+
+from handlers.decide import Decision, Incoming
+from hub import metrics, telemetry
+from hub.headers import H
+
+T = TypeVar("T")
+
+
+class BatchObservation:
+    """An async context manager around the batch's transaction: on exit after commit it
+    counts and ends the message spans; on error it marks them failed."""
+
+    def __init__(self, items: Sequence[Incoming]) -> None:
+        self.spans: dict[UUID, Span] = {}
+        self.decisions: Sequence[Decision] = ()
+        if telemetry.enabled():
+            for item in items:
+                self.spans[item.id] = telemetry.start(
+                    "core process",
+                    telemetry.extract(item.trace_headers),
+                    kind=SpanKind.CONSUMER,
+                    attributes=telemetry.message_attributes(message_id=item.id, node=item.node),
+                )
+
+    def timed(self, item_id: UUID, name: str, fn: Callable[..., T], *args: object) -> T:
+        """Run one per-message step, as a child span of that message when tracing."""
+        parent = self.spans.get(item_id)
+        if parent is None:
+            return fn(*args)
+        with telemetry.span(name, trace.set_span_in_context(parent)):
+            return fn(*args)
+
+    def step(self, name: str, started_ns: int) -> None:
+        """A batch-wide step (the ledger write) as a child span of every message."""
+        end = time.time_ns()
+        for parent in self.spans.values():
+            s = telemetry.start(name, trace.set_span_in_context(parent), start_time=started_ns)
+            s.end(end_time=end)
+
+    def decided(self, decisions: Sequence[Decision]) -> None:
+        self.decisions = decisions
+
+    async def __aenter__(self) -> BatchObservation:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            metrics.FAILURES.labels("intake").inc()
+            for s in self.spans.values():
+                telemetry.fail(s, exc)
+                s.end()
+            return
+        for decision in self.decisions:
+            _count(decision)
+            row = decision.rows[0] if decision.rows else None
+            found = self.spans.pop(row.id, None) if row else None
+            if found is not None and row is not None:
+                found.set_attributes(
+                    telemetry.message_attributes(
+                        message_type=row.message_type,
+                        direction=row.direction,
+                        sender=row.sender,
+                        receiver=row.receiver,
+                        verdict=row.status,
+                        retourcodes=row.retourcodes,
+                    )
+                )
+                found.end()
+        for s in self.spans.values():  # already in the ledger: a redelivery
+            s.set_attribute(telemetry.A_VERDICT, "duplicate")
+            s.end()
+
+
+def _count(decision: Decision) -> None:
+    for row in decision.rows:
+        metrics.count(
+            "intake",
+            row.status,
+            message_type_=row.message_type,
+            direction=row.direction,
+            node=row.source_node,
+        )
+    for _, findings in decision.findings:
+        for code in {metrics.retourcode(f.retourcode) for f in findings}:
+            metrics.VALIDATION_FAILURES.labels(code).inc()
+    if decision.dead_letter is not None:
+        letter = decision.dead_letter
+        metrics.DEAD_LETTERS.labels(metrics.word(letter.stage), metrics.word(letter.error)).inc()
+    received = decision.rows[0].received_at if decision.rows else None
+    for m in decision.outbox:
+        if received is not None and H.RECEIVER.value in m.headers:
+            metrics.EGRESS_CLOCK.start(
+                m.headers.get(H.MESSAGE_ID.value, ""),
+                received,
+                m.headers.get(H.MESSAGE_TYPE.value, ""),
+            )

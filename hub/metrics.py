@@ -1,0 +1,275 @@
+"""The hub's domain metrics, defined in one place (FastStream's Prometheus middleware adds the
+broker series), plus the sampler that refreshes the gauges every process serves at /metrics.
+
+Every label has a bounded set of values: stages, message types from the catalogue, directions,
+nodes, outcomes, retourcodes (4 digits), dead-letter stages and errors, topics and partitions.
+Never an id, a BSN or a party code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from hub.messages import CATALOGUE, Direction, Node
+
+log = logging.getLogger(__name__)
+
+_LATENCY_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+_DOWNLOAD_BUCKETS: Final = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400)
+
+MESSAGES: Final = Counter(
+    "isdhub_messages",
+    "Messages per stage (upload, intake, delivery, download), type, direction, node and outcome",
+    ["stage", "message_type", "direction", "node", "outcome"],
+)
+UPLOAD_TO_EGRESS: Final = Histogram(
+    "isdhub_upload_to_egress_seconds",
+    "From the adapter accepting an upload to the relay producing it (or its retour) to egress",
+    ["message_type"],
+    buckets=_LATENCY_BUCKETS,
+)
+UPLOAD_TO_DOWNLOAD: Final = Histogram(
+    "isdhub_upload_to_download_seconds",
+    "From the adapter accepting an upload to the receiving party's first download",
+    ["message_type"],
+    buckets=_DOWNLOAD_BUCKETS,
+)
+VALIDATION_FAILURES: Final = Counter(
+    "isdhub_validation_failures",
+    "Messages the core rejected or dead-lettered, per retourcode of their findings "
+    "('none' for findings without one, such as schema errors)",
+    ["retourcode"],
+)
+DEAD_LETTERS: Final = Counter(
+    "isdhub_dead_letters", "Messages sent to the dead-letter queue", ["stage", "error"]
+)
+DEAD_LETTERS_OPEN: Final = Gauge(
+    "isdhub_dead_letters_open", "Dead letters not replayed yet (hub dlq list)"
+)
+CONSUMER_LAG: Final = Gauge(
+    "isdhub_consumer_lag_messages",
+    "Records not yet committed by this process's consumer group, per assigned partition",
+    ["topic", "partition"],
+)
+OUTBOX_BACKLOG: Final = Gauge("isdhub_outbox_backlog_messages", "Outbox rows waiting for the relay")
+OUTBOX_AGE: Final = Gauge(
+    "isdhub_outbox_oldest_age_seconds", "Age of the oldest outbox row (0 when empty)"
+)
+OUTBOX_PUBLISHED: Final = Counter(
+    "isdhub_outbox_published", "Outbox rows the relay produced to Kafka", ["kind"]
+)
+RETOURS_OVERDUE: Final = Gauge(
+    "isdhub_retours_overdue", "Routed heenberichten past their retour deadline, still unanswered"
+)
+RETOURS_OVERDUE_RAISED: Final = Counter(
+    "isdhub_retours_overdue_raised", "retour.overdue events raised by the deadline watch"
+)
+FAILURES: Final = Counter(
+    "isdhub_failures",
+    "Batches or loops that failed and will be retried (intake, delivery, relay, deadline)",
+    ["flow"],
+)
+SPANS_DROPPED: Final = Counter(
+    "isdhub_otel_spans_dropped", "Trace spans dropped instead of exported", ["reason"]
+)
+
+_STAGES: Final = frozenset({"upload", "intake", "delivery", "download"})
+_OUTCOMES: Final = frozenset(
+    {"accepted", "rejected", "dead-lettered", "refused", "delivered", "duplicate", "downloaded"}
+)
+_DIRECTIONS: Final = frozenset(d.value for d in Direction)
+_NODES: Final = frozenset({*(n.value for n in Node), "hub"})
+_RETOURCODE: Final = re.compile(r"\d{4}")
+_WORD: Final = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+for _flow in ("intake", "delivery", "relay", "deadline"):
+    FAILURES.labels(_flow)
+for _reason in ("queue_full", "export_failed"):
+    SPANS_DROPPED.labels(_reason)
+for _kind in ("egress", "events", "dlq"):
+    OUTBOX_PUBLISHED.labels(_kind)
+
+
+def _bounded(value: str | None, allowed: Iterable[str]) -> str:
+    if not value or value == "unknown":
+        return "unknown"
+    return value if value in allowed else "other"
+
+
+def message_type(value: str | None) -> str:
+    return _bounded(value, CATALOGUE)
+
+
+def direction_of(name: str | None) -> str:
+    mt = CATALOGUE.get(name) if name else None
+    return mt.direction.value if mt else "unknown"
+
+
+def count(
+    stage: str,
+    outcome: str,
+    *,
+    message_type_: str | None = None,
+    direction: str | None = None,
+    node: str | None = None,
+    n: int = 1,
+) -> None:
+    """Count messages; every value is mapped onto its bounded set first (the direction, when
+    not given, is the message type's)."""
+    MESSAGES.labels(
+        _bounded(stage, _STAGES),
+        message_type(message_type_),
+        _bounded(direction or direction_of(message_type_), _DIRECTIONS),
+        _bounded(node, _NODES),
+        _bounded(outcome, _OUTCOMES),
+    ).inc(n)
+
+
+def retourcode(value: str | None) -> str:
+    if not value:
+        return "none"
+    return value if _RETOURCODE.fullmatch(value) else "other"
+
+
+def word(value: str) -> str:
+    """A short machine word (dead-letter stage or error); anything else becomes 'other'."""
+    return value if _WORD.fullmatch(value) else "other"
+
+
+def topic_kind(topic: str) -> str:
+    tail = topic.rsplit(".", 2)
+    if len(tail) >= 2 and tail[-2] == "egress":
+        return "egress"
+    return tail[-1] if tail[-1] in ("events", "dlq") else "other"
+
+
+class LatencyClock:
+    """When each message routed to egress was uploaded, kept between the core's intake and its
+    relay (same process) so the relay can observe upload → egress without a database read.
+    Bounded: the oldest entries go first; a row relayed by another core is not observed."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._started: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def start(self, message_id: UUID | str, received_at: datetime, message_type_: str) -> None:
+        self._started[str(message_id)] = (received_at.timestamp(), message_type(message_type_))
+        while len(self._started) > self.limit:
+            self._started.popitem(last=False)
+
+    def stop(self, message_id: str, now: float | None = None) -> None:
+        entry = self._started.pop(message_id, None)
+        if entry is None:
+            return
+        started, kind = entry
+        UPLOAD_TO_EGRESS.labels(kind).observe(max(0.0, (now or time.time()) - started))
+
+    def __len__(self) -> int:
+        return len(self._started)
+
+
+EGRESS_CLOCK: Final = LatencyClock()
+
+
+def observe_download(received_at: datetime, message_type_: str | None) -> None:
+    seconds = (datetime.now(UTC) - received_at).total_seconds()
+    UPLOAD_TO_DOWNLOAD.labels(message_type(message_type_)).observe(max(0.0, seconds))
+
+
+# --- sampled gauges ------------------------------------------------------------------------
+
+
+@dataclass
+class Sampler:
+    """Refreshes the gauges that are states, not events: consumer lag of this process's
+    subscribers (from the brokers' end offsets and the group's committed offsets: FastStream
+    has no such series) and, in the core, the ledger's outbox, overdue and dead-letter counts.
+    A failed sample is logged and tried again; it never touches the flow."""
+
+    consumers: Callable[[], Sequence[Any]]  # the started aiokafka consumers
+    database: Callable[[], Awaitable[tuple[int, float, int, int]]] | None = None
+    interval_s: float = 10.0
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            await self.sample_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval_s)
+
+    async def sample_once(self) -> None:
+        try:
+            await asyncio.wait_for(self._sample_lag(), 5.0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("consumer lag sample failed", exc_info=True)
+        if self.database is None:
+            return
+        try:
+            backlog, age, overdue, dead = await asyncio.wait_for(self.database(), 5.0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("ledger gauge sample failed", exc_info=True)
+            return
+        OUTBOX_BACKLOG.set(backlog)
+        OUTBOX_AGE.set(age)
+        RETOURS_OVERDUE.set(overdue)
+        DEAD_LETTERS_OPEN.set(dead)
+
+    async def _sample_lag(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for consumer in self.consumers():
+            partitions = list(consumer.assignment())
+            if not partitions:
+                continue
+            ends = await consumer.end_offsets(partitions)
+            for tp in partitions:
+                committed = await consumer.committed(tp)
+                if committed is None:  # nothing committed yet: all from the first offset
+                    committed = (await consumer.beginning_offsets([tp]))[tp]
+                labels = (tp.topic, str(tp.partition))
+                CONSUMER_LAG.labels(*labels).set(max(0, ends[tp] - committed))
+                seen.add(labels)
+        # Partitions this process no longer owns (a rebalance) stop being reported.
+        for labels in _label_sets(CONSUMER_LAG) - seen:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(*labels)
+
+
+def _label_sets(gauge: Gauge) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for metric in gauge.collect():
+        for sample in metric.samples:
+            found.add((sample.labels["topic"], sample.labels["partition"]))
+    return found
+
+
+def broker_consumers(broker: Any) -> Callable[[], list[Any]]:
+    """The aiokafka consumers of a started FastStream broker's subscribers."""
+
+    def consumers() -> list[Any]:
+        found = []
+        for sub in getattr(broker, "subscribers", ()):
+            consumer = getattr(sub, "consumer", None)
+            if consumer is not None:
+                found.append(consumer)
+        return found
+
+    return consumers

@@ -1,0 +1,269 @@
+"""Horizontal scaling: two `hub core` processes in one consumer group share the ingress
+partitions; kill -9 one of them in the middle of a stream of uploads and the other takes its
+partitions over. Nothing is lost, nothing is delivered twice, the ledger is complete, and one
+person's messages are recorded in the order they were uploaded although two processes did
+the work (one person's messages share a partition)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub import store, topics, xmlcodec
+from hub.embedded import free_port
+from hub.parties import load_parties, new_token
+from hub.rules.identity import passes_elfproef
+from hub.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+PARTITIONS = 4
+PERSONS = 240
+PER_PERSON = 4  # uploaded in order, one after the other, by one worker
+N = PERSONS * PER_PERSON
+WARMUP_PERSONS = 24  # uploaded first, until both cores have consumed something
+KILL_AFTER = 360  # uploads before the kill -9
+WORKERS = 12
+READY_S = 90  # start-up of one process (schemas compile) on a loaded machine
+TAKEOVER_S = 120  # session timeout of the dead member + rebalance (tansu may stall a JoinGroup)
+GEMEENTE, PROVIDER = "0363", "65656055"
+WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
+_RECEIVED = re.compile(r"^faststream_received_messages_total\{[^}]*\.ingress\"[^}]*\} (\S+)$", re.M)
+
+
+def _bsns(count: int) -> list[str]:
+    """Distinct BSNs that pass the 11-proef (CS002), so every person has their own key."""
+    found: list[str] = []
+    candidate = 100_000_000
+    while len(found) < count:
+        candidate += 1
+        if passes_elfproef(str(candidate)):
+            found.append(str(candidate))
+    return found
+
+
+def _toewijzing(bsn: str, n: int) -> bytes:
+    """The fixture 301 for another client, with its own Identificatie (TR056)."""
+    root = xmlcodec.parse_message(WMO301)
+    for element in root.iter():
+        name = xmlcodec.local_name(element)
+        if name == "Identificatie" and element.getparent() is not None:
+            if xmlcodec.local_name(element.getparent()) == "BerichtIdentificatie":
+                element.text = f"S{n:011d}"
+        elif name == "Bsn":
+            element.text = bsn
+    return xmlcodec.serialize(root)
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def spawn(self, name: str, argv: list[str], port_setting: str) -> None:
+        self.ports[name] = free_port()
+        env = {**self.env, port_setting: str(self.ports[name])}
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "hub", *argv],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self, names: list[str]) -> None:
+        deadline = time.monotonic() + READY_S
+        waiting = set(names)
+        while waiting and time.monotonic() < deadline:
+            for name in sorted(waiting):
+                assert self.procs[name].poll() is None, f"{name} exited"
+                try:
+                    response = httpx.get(f"{self.url(name)}/readyz", timeout=1)
+                except httpx.HTTPError:
+                    continue
+                if response.status_code == 200:
+                    waiting.discard(name)
+            time.sleep(0.1)
+        assert not waiting, f"not ready after {READY_S} s: {sorted(waiting)}"
+
+    def received(self, name: str) -> float:
+        """Ingress messages this core has consumed, from its own /metrics."""
+        text = httpx.get(f"{self.url(name)}/metrics", timeout=5).text
+        return sum(float(v) for v in _RECEIVED.findall(text))
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def running(env: dict[str, str]) -> Iterator[Stack]:
+    stack = Stack(env)
+    try:
+        # Started side by side: the two cores join one consumer group and split the partitions.
+        stack.spawn("core-a", ["core"], "HUB_CORE_PORT")
+        stack.spawn("core-b", ["core"], "HUB_CORE_PORT")
+        stack.spawn("ggk", ["adapter", "ggk"], "HUB_GGK_PORT")
+        stack.spawn("vecozo", ["adapter", "vecozo"], "HUB_VECOZO_PORT")
+        stack.wait_ready(["core-a", "core-b", "ggk", "vecozo"])
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+async def scaled_env(
+    settings: Settings, pool: store.Pool, database_url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    settings = settings.model_copy(update={"partitions": PARTITIONS})
+    assert settings.kafka_bootstrap is not None
+    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
+    tokens = {}
+    for code in (GEMEENTE, PROVIDER):
+        tokens[code] = new_token()
+        await store.add_token(pool, code, tokens[code])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        HUB_DATABASE_URL=database_url,
+        HUB_TOPIC_PREFIX=settings.topic_prefix,
+        HUB_CONSUMER_GROUP=settings.consumer_group,
+        HUB_PARTITIONS=str(PARTITIONS),
+        HUB_LOG_LEVEL="WARNING",
+    )
+    return env, tokens
+
+
+class Uploader:
+    """Uploads every person's toewijzingen in order; kill -9 core-a after KILL_AFTER."""
+
+    def __init__(self, stack: Stack, token: str) -> None:
+        self.stack = stack
+        self.token = token
+        self.ids: dict[tuple[int, int], str] = {}  # (person, sequence) -> message id
+        self.killed_at: float | None = None
+        self.received_before_kill: dict[str, float] = {}
+        self.bsns = _bsns(PERSONS)
+
+    async def person(self, client: httpx.AsyncClient, p: int) -> None:
+        for seq in range(PER_PERSON):
+            response = await client.post(
+                f"{self.stack.url('ggk')}/v1/messages",
+                content=_toewijzing(self.bsns[p], p * PER_PERSON + seq),
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+            assert response.status_code == 202, response.text
+            self.ids[p, seq] = response.json()["id"]
+            if len(self.ids) >= KILL_AFTER and self.killed_at is None:
+                await self.kill_core_a()
+
+    async def kill_core_a(self) -> None:
+        self.killed_at = time.monotonic()
+        for name in ("core-a", "core-b"):
+            self.received_before_kill[name] = await asyncio.to_thread(self.stack.received, name)
+        victim = self.stack.procs["core-a"]
+        victim.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(victim.wait)
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            # Warm-up: a few persons, until both cores have consumed (the group is split).
+            await asyncio.gather(*(self.person(client, p) for p in range(WARMUP_PERSONS)))
+            deadline = time.monotonic() + TAKEOVER_S
+            while time.monotonic() < deadline:
+                counts = [
+                    await asyncio.to_thread(self.stack.received, c) for c in ("core-a", "core-b")
+                ]
+                if all(c > 0 for c in counts):
+                    break
+                await asyncio.sleep(0.2)
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for p in range(WARMUP_PERSONS, PERSONS):
+                queue.put_nowait(p)
+
+            async def worker() -> None:
+                while not queue.empty():
+                    await self.person(client, queue.get_nowait())
+
+            await asyncio.gather(*(worker() for _ in range(WORKERS)))
+
+
+async def test_two_cores_share_partitions_and_survive_kill_9_of_one(
+    scaled_env: tuple[dict[str, str], dict[str, str]], pool: store.Pool
+) -> None:
+    env, tokens = scaled_env
+    with running(env) as stack:
+        uploader = Uploader(stack, tokens[GEMEENTE])
+        await uploader.run()
+        assert uploader.killed_at is not None
+        ids = uploader.ids
+        assert len(set(ids.values())) == N
+
+        # Both cores did work before the kill: the partitions were shared.
+        assert uploader.received_before_kill["core-a"] > 0, uploader.received_before_kill
+        assert uploader.received_before_kill["core-b"] > 0, uploader.received_before_kill
+
+        deadline = time.monotonic() + TAKEOVER_S
+        delivered = 0
+        while time.monotonic() < deadline:
+            delivered = await pool.fetchval(
+                "SELECT count(*) FROM delivery WHERE party = $1", PROVIDER
+            )
+            if delivered >= N:
+                break
+            await asyncio.sleep(0.5)
+        took_over_s = time.monotonic() - uploader.killed_at
+        survivor_received = await asyncio.to_thread(stack.received, "core-b")
+        assert stack.procs["core-b"].poll() is None, "the surviving core died"
+        assert survivor_received > uploader.received_before_kill["core-b"]
+
+    # No loss, no duplicate delivery: every upload is in the provider's inbox exactly once.
+    rows = await pool.fetch("SELECT message_id FROM delivery WHERE party = $1", PROVIDER)
+    assert len(rows) == N, f"{len(rows)} of {N} delivered {took_over_s:.0f} s after the kill"
+    assert sorted(str(r["message_id"]) for r in rows) == sorted(ids.values())
+
+    # The ledger is complete: every upload recorded once, accepted and routed.
+    ledger = {
+        str(r["id"]): r
+        for r in await pool.fetch(
+            "SELECT id, status, receiver, ingress_partition, ingress_offset, recorded_at"
+            " FROM message WHERE source_node = 'ggk'"
+        )
+    }
+    assert sorted(ledger) == sorted(ids.values())
+    assert {(r["status"], r["receiver"]) for r in ledger.values()} == {("accepted", PROVIDER)}
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    # Keys spread over every partition, and one person's messages stay on one partition, in
+    # upload order, recorded in that order whichever core handled them.
+    assert {r["ingress_partition"] for r in ledger.values()} == set(range(PARTITIONS))
+    for p in range(PERSONS):
+        mine = [ledger[ids[p, seq]] for seq in range(PER_PERSON)]
+        assert len({r["ingress_partition"] for r in mine}) == 1
+        offsets = [r["ingress_offset"] for r in mine]
+        assert offsets == sorted(offsets)
+        recorded = [r["recorded_at"] for r in mine]
+        assert recorded == sorted(recorded)

@@ -1,0 +1,80 @@
+"""The dashboards and alert rules are generated, checked in, valid, and tested with promtool;
+none of them groups by a label that could hold personal data or unbounded values."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from hub import dashboards, metrics
+
+PROMTOOL = shutil.which("promtool")
+NEEDS_PROMTOOL = pytest.mark.skipif(
+    PROMTOOL is None,
+    reason="promtool not installed: `make observability-tools` installs Debian's prometheus",
+)
+RULES = dashboards.ROOT / "prometheus"
+# Labels the hub's series carry, plus those Prometheus and FastStream add; nothing else.
+KNOWN_LABELS = {
+    "stage", "message_type", "direction", "node", "outcome", "retourcode", "error", "topic",
+    "partition", "kind", "flow", "reason", "job", "instance", "le", "app_name", "handler",
+    "status", "broker", "exception_type", "destination",
+}  # fmt: skip
+
+
+def test_checked_in_files_match_the_generator() -> None:
+    assert dashboards.main(["--check"]) == 0, "run `python -m hub.dashboards`"
+
+
+def test_dashboards_are_grafana_models_with_a_query_per_panel() -> None:
+    for d in dashboards.DASHBOARDS:
+        model = json.loads((dashboards.ROOT / "grafana" / f"{d.uid}.json").read_text())
+        assert model["uid"] == d.uid
+        panels = [p for p in model["panels"] if p["type"] != "row"]
+        assert panels
+        assert all(p["targets"] and all(t["expr"] for t in p["targets"]) for p in panels)
+        assert len({p["id"] for p in model["panels"]}) == len(model["panels"])
+
+
+def test_queries_group_only_by_bounded_labels() -> None:
+    exprs = [e for d in dashboards.DASHBOARDS for e in d.exprs()]
+    exprs += [a.expr for a in dashboards.ALERTS]
+    for expr in exprs:
+        for group in re.findall(r"by \(([^)]*)\)", expr):
+            labels = {label.strip() for label in group.split(",")}
+            assert labels <= KNOWN_LABELS, (expr, labels - KNOWN_LABELS)
+
+
+def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
+    text = " ".join([*(e for d in dashboards.DASHBOARDS for e in d.exprs()),
+                     *(a.expr for a in dashboards.ALERTS)])  # fmt: skip
+    for collector in (
+        metrics.MESSAGES, metrics.UPLOAD_TO_EGRESS, metrics.UPLOAD_TO_DOWNLOAD,
+        metrics.VALIDATION_FAILURES, metrics.DEAD_LETTERS, metrics.DEAD_LETTERS_OPEN,
+        metrics.CONSUMER_LAG, metrics.OUTBOX_BACKLOG, metrics.OUTBOX_AGE,
+        metrics.OUTBOX_PUBLISHED, metrics.RETOURS_OVERDUE, metrics.FAILURES,
+        metrics.SPANS_DROPPED,
+    ):  # fmt: skip
+        name = collector._name  # type: ignore[attr-defined]
+        assert name in text, name
+
+
+@NEEDS_PROMTOOL
+def test_promtool_checks_the_rules_and_the_scrape_config() -> None:
+    assert PROMTOOL is not None
+    for argv in (["check", "rules", "alerts.yml"], ["check", "config", "prometheus.yml"]):
+        done = subprocess.run([PROMTOOL, *argv], cwd=RULES, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@NEEDS_PROMTOOL
+def test_promtool_rule_unit_tests() -> None:
+    assert PROMTOOL is not None
+    done = subprocess.run(
+        [PROMTOOL, "test", "rules", "alerts.test.yml"], cwd=RULES, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

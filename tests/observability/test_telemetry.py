@@ -1,0 +1,81 @@
+"""Tracing set-up from OTEL_* variables, a failing exporter that never slows the flow, and
+metric labels that stay within their bounded sets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
+
+from hub import metrics, telemetry
+
+
+class _Hanging(SpanExporter):
+    """An exporter whose endpoint never answers."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.release.wait(10)
+        return SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self.release.set()
+
+
+def _dropped(reason: str) -> float:
+    return metrics.SPANS_DROPPED.labels(reason)._value.get()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_a_hanging_exporter_costs_spans_not_time() -> None:
+    exporter = _Hanging()
+    processor = telemetry.CountingBatchProcessor(exporter, max_queue_size=64)
+    provider = TracerProvider(id_generator=telemetry.MessageIdGenerator())
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("test")
+    before = _dropped("queue_full")
+    started = time.perf_counter()
+    for _ in range(5000):
+        tracer.start_span("work").end()
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, elapsed
+    assert _dropped("queue_full") - before > 4000
+    exporter.release.set()
+    provider.shutdown()
+
+
+def test_exporter_choice_follows_the_otel_variables(caplog: pytest.LogCaptureFixture) -> None:
+    assert telemetry._exporter_from_env({}) is None
+    assert telemetry._exporter_from_env({"OTEL_TRACES_EXPORTER": "none"}) is None
+    console = telemetry._exporter_from_env({"OTEL_TRACES_EXPORTER": "console"})
+    assert isinstance(console, ConsoleSpanExporter)
+    try:
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
+    except ImportError:
+        found = telemetry._exporter_from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://nowhere:1"})
+        assert found is None
+        assert "opentelemetry-exporter-otlp is not installed" in caplog.text
+    assert not telemetry.configure("t", env={"OTEL_SDK_DISABLED": "true"})
+
+
+def test_metric_labels_stay_bounded() -> None:
+    assert metrics.message_type("WMO301") == "WMO301"
+    assert metrics.message_type("174285917") == "other"
+    assert metrics.message_type(None) == "unknown"
+    assert metrics.retourcode("9056") == "9056"
+    assert metrics.retourcode("174285917") == "other"
+    assert metrics.retourcode("") == "none"
+    assert metrics.word("unknown-heenbericht") == "unknown-heenbericht"
+    assert metrics.word("Berg, J. 1948-03-14") == "other"
+    assert metrics.topic_kind("isd.egress.ggk") == "egress"
+    assert metrics.topic_kind("isd.events") == "events"
+    assert metrics.topic_kind("isd.dlq") == "dlq"
+    metrics.count("upload", "whatever", message_type_="X", node="0363")
+    labels = [s.labels for m in metrics.MESSAGES.collect() for s in m.samples]
+    assert {"stage": "upload", "message_type": "other", "direction": "unknown",
+            "node": "other", "outcome": "other"} in labels  # fmt: skip
