@@ -38,8 +38,9 @@ KILL_AFTER = 360  # uploads before the kill -9
 WORKERS = 12
 READY_S = 90  # start-up of one process (schemas compile) on a loaded machine
 TAKEOVER_S = 120  # session timeout of the dead member + rebalance (tansu may stall a JoinGroup)
-GEMEENTE, PROVIDER = "0363", "65656055"
+GEMEENTE, PROVIDER, CAK = "0363", "65656055", "99000001"
 WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
+WMO305 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO305.xml").read_bytes()
 _RECEIVED = re.compile(r"^faststream_received_messages_total\{[^}]*\.ingress\"[^}]*\} (\S+)$", re.M)
 
 
@@ -54,9 +55,9 @@ def _bsns(count: int) -> list[str]:
     return found
 
 
-def _toewijzing(bsn: str, n: int) -> bytes:
-    """The fixture 301 for another client, with its own Identificatie (TR056)."""
-    root = xmlcodec.parse_message(WMO301)
+def _toewijzing(bsn: str, n: int, template: bytes = WMO301) -> bytes:
+    """The fixture 301 (or 305) for another client, with its own Identificatie (TR056)."""
+    root = xmlcodec.parse_message(template)
     for element in root.iter():
         name = xmlcodec.local_name(element)
         if name == "Identificatie" and element.getparent() is not None:
@@ -160,9 +161,11 @@ async def scaled_env(
 class Uploader:
     """Uploads every person's toewijzingen in order; kill -9 core-a after KILL_AFTER."""
 
-    def __init__(self, stack: Stack, token: str) -> None:
+    def __init__(self, stack: Stack, token: str, provider_token: str) -> None:
         self.stack = stack
         self.token = token
+        self.provider_token = provider_token
+        self.starts: dict[int, str] = {}  # person -> id of the 305 that follows the 301s
         self.ids: dict[tuple[int, int], str] = {}  # (person, sequence) -> message id
         self.killed_at: float | None = None
         self.received_before_kill: dict[str, float] = {}
@@ -179,6 +182,15 @@ class Uploader:
             self.ids[p, seq] = response.json()["id"]
             if len(self.ids) >= KILL_AFTER and self.killed_at is None:
                 await self.kill_core_a()
+        # Then the provider's start: the eigen-bijdrage derivation must send exactly one
+        # WMO405 for this person, whichever core handles it, before or after the kill.
+        response = await client.post(
+            f"{self.stack.url('vecozo')}/v1/messages",
+            content=_toewijzing(self.bsns[p], p, WMO305),
+            headers={"Authorization": f"Bearer {self.provider_token}"},
+        )
+        assert response.status_code == 202, response.text
+        self.starts[p] = response.json()["id"]
 
     async def kill_core_a(self) -> None:
         self.killed_at = time.monotonic()
@@ -216,7 +228,7 @@ async def test_two_cores_share_partitions_and_survive_kill_9_of_one(
 ) -> None:
     env, tokens = scaled_env
     with running(env) as stack:
-        uploader = Uploader(stack, tokens[GEMEENTE])
+        uploader = Uploader(stack, tokens[GEMEENTE], tokens[PROVIDER])
         await uploader.run()
         assert uploader.killed_at is not None
         ids = uploader.ids
@@ -232,7 +244,10 @@ async def test_two_cores_share_partitions_and_survive_kill_9_of_one(
             delivered = await pool.fetchval(
                 "SELECT count(*) FROM delivery WHERE party = $1", PROVIDER
             )
-            if delivered >= N:
+            starts = await pool.fetchval("SELECT count(*) FROM delivery WHERE party = $1", GEMEENTE)
+            notices = await pool.fetchval("SELECT count(*) FROM delivery WHERE party = $1", CAK)
+            outbox = await pool.fetchval("SELECT count(*) FROM outbox")
+            if delivered >= N and starts >= PERSONS and notices >= PERSONS and outbox == 0:
                 break
             await asyncio.sleep(0.5)
         took_over_s = time.monotonic() - uploader.killed_at
@@ -256,6 +271,18 @@ async def test_two_cores_share_partitions_and_survive_kill_9_of_one(
     assert sorted(ledger) == sorted(ids.values())
     assert {(r["status"], r["receiver"]) for r in ledger.values()} == {("accepted", PROVIDER)}
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    # Every person's 305 reached the gemeente once, and led to exactly one WMO405 for the CAK:
+    # no notice lost and none doubled by the kill or the rebalance.
+    starts = await pool.fetch("SELECT message_id FROM delivery WHERE party = $1", GEMEENTE)
+    assert sorted(str(r["message_id"]) for r in starts) == sorted(uploader.starts.values())
+    notices = await pool.fetch(
+        "SELECT m.person_key FROM delivery d JOIN message m ON m.id = d.message_id"
+        " WHERE d.party = $1 AND m.message_type = 'WMO405'",
+        CAK,
+    )
+    assert len(notices) == PERSONS
+    assert len({r["person_key"] for r in notices}) == PERSONS
 
     # Keys spread over every partition, and one person's messages stay on one partition, in
     # upload order, recorded in that order whichever core handled them.
