@@ -102,6 +102,8 @@ def _count(decision: Decision) -> None:
     for _, findings in decision.findings:
         for code in {metrics.retourcode(f.retourcode) for f in findings}:
             metrics.VALIDATION_FAILURES.labels(code).inc()
+    for event in decision.events:
+        metrics.count_event(event.type, event.data, event.row.message_type)
     if decision.dead_letter is not None:
         letter = decision.dead_letter
         metrics.DEAD_LETTERS.labels(metrics.word(letter.stage), metrics.word(letter.error)).inc()

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -57,6 +57,17 @@ DEAD_LETTERS: Final = Counter(
 )
 DEAD_LETTERS_OPEN: Final = Gauge(
     "isdhub_dead_letters_open", "Dead letters not replayed yet (hub dlq list)"
+)
+EVENTS: Final = Counter(
+    "isdhub_events",
+    "Domain events published, by type (message.*, retour.*, eigenbijdrage.*, signal.*)",
+    ["type"],
+)
+EB_NOTICE_ENTRIES: Final = Counter(
+    "isdhub_eb_notice_entries",
+    "Entries of eigen-bijdrage notices sent to the CAK, by route (405/407) and kind "
+    "(start: a new period, change: its end or dates, retract: withdrawn)",
+    ["route", "kind"],
 )
 CONSUMER_LAG: Final = Gauge(
     "isdhub_consumer_lag_messages",
@@ -273,3 +284,19 @@ def broker_consumers(broker: Any) -> Callable[[], list[Any]]:
         return found
 
     return consumers
+
+
+_EVENT_TYPE: Final = re.compile(r"[a-z]+\.[a-z][a-z-]{0,40}")
+_EB_KIND: Final = {"1": "start", "2": "change", "3": "retract"}
+
+
+def count_event(type_: str, data: Mapping[str, object], message_type_: str | None) -> None:
+    """One published domain event; eigen-bijdrage notices also by route and kind."""
+    # Event types are constants of hub.events, never input: still, keep the label bounded.
+    EVENTS.labels(type_ if _EVENT_TYPE.fullmatch(type_) else "other").inc()
+    if type_ == "eigenbijdrage.notice":
+        route = "407" if (message_type_ or "").endswith("407") else "405"
+        entries = data.get("entries")
+        for entry in entries if isinstance(entries, list) else ():
+            status = str(entry.get("status", "")) if isinstance(entry, dict) else ""
+            EB_NOTICE_ENTRIES.labels(route, _EB_KIND.get(status, "other")).inc()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
 
-from hub import events, outbox, topics, workdays
+from hub import events, metrics, outbox, topics, workdays
 from hub.runtime import Runtime
 from hub.store import signals as table
 from hub.store.outbox import OutboxMessage
@@ -63,6 +63,8 @@ async def scan_once(runtime: Runtime, now: datetime) -> int:
             _event(topic, o, now, due(o.einddatum or today, START_WORKDAYS)) for o in late_stops
         ]
         await outbox.add(conn, records)
+    metrics.EVENTS.labels("signal.toewijzing-without-start").inc(len(late_starts))
+    metrics.EVENTS.labels("signal.toewijzing-without-stop").inc(len(late_stops))
     if records:
         log.info("%d start and %d stop signals raised", len(late_starts), len(late_stops))
         runtime.wake_relay()

@@ -79,3 +79,19 @@ def test_metric_labels_stay_bounded() -> None:
     labels = [s.labels for m in metrics.MESSAGES.collect() for s in m.samples]
     assert {"stage": "upload", "message_type": "other", "direction": "unknown",
             "node": "other", "outcome": "other"} in labels  # fmt: skip
+
+
+def test_event_counters_stay_bounded_and_count_notice_kinds() -> None:
+    from hub import metrics
+
+    before = metrics.EB_NOTICE_ENTRIES.labels("405", "start")._value.get()
+    metrics.count_event(
+        "eigenbijdrage.notice",
+        {"entries": [{"status": 1}, {"status": "3"}]},
+        "WMO405",
+    )
+    assert metrics.EB_NOTICE_ENTRIES.labels("405", "start")._value.get() == before + 1
+    metrics.count_event("not an event type!", {}, None)
+    types = {s.labels["type"] for m in metrics.EVENTS.collect() for s in m.samples}
+    assert "not an event type!" not in types
+    assert "other" in types
