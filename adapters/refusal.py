@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NoReturn
 
 from fastapi import HTTPException
@@ -16,6 +17,11 @@ class Refusal(BaseModel):
     detail: str
     line: int | None = None
     findings: list[dict[str, object]] | None = None  # schema failures: every one, with place
+    # A release freeze: the phase that holds the message, since when, and until when (absent
+    # when it never reopens for this release).
+    phase: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def refuse(
@@ -26,10 +32,16 @@ def refuse(
     line: int | None = None,
     headers: dict[str, str] | None = None,
     findings: list[dict[str, object]] | None = None,
+    phase: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> NoReturn:
-    body = Refusal(error=error, reason=reason, detail=detail, line=line, findings=findings)
+    body = Refusal(
+        error=error, reason=reason, detail=detail, line=line, findings=findings,
+        phase=phase, since=since, until=until,
+    )  # fmt: skip
     raise HTTPException(
         status_code=status,
-        detail=body.model_dump(exclude_none=True),
+        detail=body.model_dump(mode="json", exclude_none=True),
         headers=headers,
     )

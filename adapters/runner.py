@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
 from adapters.refusal import Refusal, refuse
-from hub import events, metrics, outbox, routing, store, telemetry, topics
+from hub import events, freeze, metrics, outbox, routing, store, telemetry, topics
 from hub.findings import Finding
 from hub.headers import H
 from hub.health import health_routes
@@ -56,6 +57,10 @@ class InboxEntry(BaseModel):
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": Refusal, "description": "No valid party token"},
     403: {"model": Refusal, "description": "Party not served by this node, or not the sender"},
+}
+_FREEZE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: {"model": Refusal, "description": "Release no longer accepted (after its cutover)"},
+    423: {"model": Refusal, "description": "Release freeze; Retry-After says when it reopens"},
 }
 
 
@@ -165,7 +170,12 @@ def build_app(
     # these endpoints against the module, where a local alias would not be found.
     authenticated = Depends(party_authenticator(adapter, runtime))
 
-    @app.post("/v1/messages", status_code=202, response_model=Accepted, responses=_REFUSALS)
+    @app.post(
+        "/v1/messages",
+        status_code=202,
+        response_model=Accepted,
+        responses={**_REFUSALS, **_FREEZE_REFUSALS},
+    )
     async def upload(request: Request, caller: Party = authenticated) -> Accepted:
         """Upload one message (raw XML). Refused at once when unreadable, or when its sending
         party is neither you nor a party you may submit for."""
@@ -221,7 +231,16 @@ def build_app(
             )
         )
         check_sender(caller, routing.sender_of(envelope))
-        received_at = datetime.now(UTC)
+        received_at = runtime.clock()
+        # --- release freeze (hub/freeze.py): refuse early what the core would park -------
+        pm = verdict.pack_message
+        status = "accepted"
+        if mt is not None and pm is not None:
+            held = freeze.decide(runtime.freeze, mt.standard, pm.pack.release, mt, received_at)
+            _refuse_frozen(held, received_at)
+            if isinstance(held, freeze.Park):
+                status = "parked"  # a new-release message: the core holds it until cutover
+        # --- end of the release-freeze step ---
         # Keyed by person where the message has one client, so one person's messages keep
         # their order on one partition (history rules depend on it); never by the BSN itself.
         key = client_person_key(verdict.root, secret) or party
@@ -237,7 +256,7 @@ def build_app(
             },
         )
         metrics.count("upload", "accepted", message_type_=mt.name if mt else None, node=node)
-        return Accepted(id=message_id, received_at=received_at)
+        return Accepted(id=message_id, received_at=received_at, status=status)
 
     @app.get("/v1/inbox", response_model=list[InboxEntry], responses=_REFUSALS)
     async def list_inbox(limit: int = 100, caller: Party = authenticated) -> list[InboxEntry]:
@@ -286,6 +305,18 @@ def build_app(
 
     _ = (upload, list_inbox, download, acknowledge, deliver)
     return app
+
+
+def _refuse_frozen(held: freeze.Decision, now: datetime) -> None:
+    """423 (with Retry-After) while a freeze holds the message; 409 when it never reopens."""
+    if not isinstance(held, freeze.Refuse):
+        return
+    phase, since, until = held.phase.value, held.since, held.until
+    if until is None:
+        refuse(409, "release_retired", "after_cutover", held.reason, phase=phase, since=since)
+    retry = str(max(1, math.ceil((until - now).total_seconds())))
+    refuse(423, "frozen", phase.replace("-", "_"), held.reason, headers={"Retry-After": retry},
+           phase=phase, since=since, until=until)  # fmt: skip
 
 
 def _delivery_span(headers: dict[str, str], message_id: UUID, node: str) -> Span:

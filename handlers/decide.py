@@ -15,6 +15,7 @@ from lxml import etree
 
 from hub import xmlcodec
 from hub.findings import Finding
+from hub.freeze import Calendar
 from hub.headers import H
 from hub.history import HistoryEffects
 from hub.messages import CATALOGUE, Direction, MessageType, node_of
@@ -90,6 +91,8 @@ class Context:
     dlq_topic: str
     today: Callable[[], date]
     deadline: Callable[[datetime, MessageType], datetime | None]
+    freeze: Calendar | None = None  # release freezes (hub/freeze.py); None: none
+    parked_topic: str = ""
 
 
 def finding_refs(findings: tuple[Finding, ...]) -> list[dict[str, object]]:

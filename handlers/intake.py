@@ -18,7 +18,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from handlers import decide
+from handlers import decide, park
 from handlers.decide import Context, Decision, Incoming
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
@@ -84,6 +84,8 @@ def build_context(runtime: Runtime) -> Context:
         dlq_topic=topics.name(settings, topics.DLQ),
         today=today_in_amsterdam,
         deadline=workdays.retour_deadline,
+        freeze=runtime.freeze,
+        parked_topic=topics.name(settings, topics.PARKED),
     )
 
 
@@ -104,13 +106,20 @@ async def process(
             obs.timed(i.id, "validate", runtime.validator.validate, i.payload) for i in fresh
         ]
         persons = [person_of(v, secret) for v in verdicts]
+        # --- release freeze (handlers/park.py): parked messages skip every later step ---
+        parked = {
+            item.id: held
+            for item, verdict, person in zip(fresh, verdicts, persons, strict=True)
+            if (held := park.park(ctx, item, verdict, person)) is not None
+        }
+        # --- end of the release-freeze step ---
 
         facts: dict[UUID, HistoryFacts] = {}
         for item, verdict in zip(fresh, verdicts, strict=True):
             mt = verdict.message_type
             if mt is None or not verdict.answerable or mt.direction is not Direction.HEEN:
                 continue
-            if verdict.findings:
+            if verdict.findings or item.id in parked:
                 continue  # history rules run only on messages that pass levels 1 and 2
             assert verdict.root is not None
             try:
@@ -122,7 +131,9 @@ async def process(
         keys = {
             item.id: decide.heen_key(verdict, runtime.packs)
             for item, verdict in zip(fresh, verdicts, strict=True)
-            if verdict.message_type is not None and not verdict.message_type.is_heen
+            if verdict.message_type is not None
+            and not verdict.message_type.is_heen
+            and item.id not in parked
         }
         heens: dict[tuple[str, str, str], HeenRef] = await ledger.find_heen(
             conn, [k for k in keys.values() if k is not None]
@@ -131,7 +142,9 @@ async def process(
         decisions: list[Decision] = []
         for item, verdict, person in zip(fresh, verdicts, persons, strict=True):
             mt = verdict.message_type
-            if mt is None or not verdict.answerable:
+            if item.id in parked:
+                decision = parked[item.id]
+            elif mt is None or not verdict.answerable:
                 decision = decide.unusable(ctx, item, verdict, person)
             elif mt.direction is Direction.HEEN:
                 outcome = (

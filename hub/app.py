@@ -21,6 +21,7 @@ from hub import metrics, store, telemetry
 from hub.broker import build_broker
 from hub.deadlines import DeadlineWatch
 from hub.errors import StartupError
+from hub.freeze import load_calendar
 from hub.outbox import Relay, make_producer
 from hub.packs import PackRegistry, load_packs
 from hub.runtime import Runtime
@@ -46,6 +47,7 @@ def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_i
         broker=broker,
         packs=packs,
         validator=Validator(packs),
+        freeze=load_calendar(settings.freeze_path),
     )
 
 

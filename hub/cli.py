@@ -10,7 +10,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub import __version__, cli_eb, cli_ops, partycli, preflight, store, topics
+from hub import (
+    __version__,
+    cli_eb,
+    cli_freeze,
+    cli_ops,
+    cli_retention,
+    partycli,
+    preflight,
+    store,
+    topics,
+)
 from hub.errors import ConfigError, HubError
 from hub.settings import Settings, load_settings
 
@@ -278,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     partycli.add_parser(sub)
     cli_ops.register(sub)
     cli_eb.register(sub)
+    cli_freeze.register(sub)
+    cli_retention.register(sub)
 
     tp = sub.add_parser("topics", help="Kafka topics")
     tp_sub = tp.add_subparsers(dest="topics_command", metavar="ACTION", required=True)

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Final
+
+# Kept at WARNING whatever HUB_LOG_LEVEL says. Privacy, not only noise: aiokafka's producer
+# logs every record it sends at DEBUG, key and value, i.e. the whole message with its BSN and
+# names (tests/security/test_privacy.py); it also chats about every rebalance at INFO.
+QUIET_LOGGERS: Final = ("aiokafka", "uvicorn.access", "httpx")
+
+
+def quiet_libraries(root_level: int | str) -> None:
+    """Keep the libraries that may log payloads or noise at WARNING or above."""
+    level = logging.getLevelName(root_level) if isinstance(root_level, str) else root_level
+    for noisy in QUIET_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 
 
 def configure(level: str, component: str) -> None:
@@ -14,6 +27,4 @@ def configure(level: str, component: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # The Kafka client is chatty about every rebalance at INFO; keep it to warnings.
-    for noisy in ("aiokafka", "uvicorn.access", "httpx"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries(root.level)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from faststream.kafka import KafkaBroker
 
 from hub.errors import StartupError
+from hub.freeze import Calendar
 from hub.packs import PackRegistry
 from hub.settings import Settings
 from hub.store import Pool
@@ -28,6 +30,8 @@ class Runtime:
     broker: KafkaBroker
     packs: PackRegistry
     validator: Validator
+    freeze: Calendar | None = None  # release freezes in force (HUB_FREEZE_FILE)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests inject
     _pool: Pool | None = field(default=None, repr=False)
     _wake_relay: Callable[[], None] | None = field(default=None, repr=False)
 

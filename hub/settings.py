@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         "starts and listed by `hub eb policy`. Default: the built-in demo policy (0363, 0344 "
         "and 0599 enabled).",
     )
+    freeze_file: str = Field(
+        default="",
+        description="TOML file with the release-freeze calendar, one table per standard "
+        "([iwmo], [ijw], [ieb]: from_release, to_release, declaratie_freeze, heen_freeze, "
+        "retour_deadline, cutover as Europe/Amsterdam date-times), validated at start-up; "
+        "`hub freeze plan` writes one. Empty: no freeze.",
+    )
     demo_tokens_file: Path | None = Field(
         default=None,
         description="JSON file {party code: bearer token} that `hub demo` sends with; "
@@ -128,6 +135,13 @@ class Settings(BaseSettings):
         le=86400,
         description="How often the core looks for toewijzingen whose 305 or 307 is overdue.",
     )
+    payload_retention_hours: int = Field(
+        default=24 * 30,
+        ge=1,
+        le=24 * 366 * 10,
+        description="Hours after which `hub purge` empties a message's payload (BSN and care "
+        "data) once nothing needs it any more; its audit metadata stays.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."
     )
@@ -164,6 +178,10 @@ class Settings(BaseSettings):
     @property
     def extra_pack_dirs(self) -> tuple[Path, ...]:
         return tuple(Path(p) for p in self.pack_dirs.split(":") if p.strip())
+
+    @property
+    def freeze_path(self) -> Path | None:
+        return Path(self.freeze_file) if self.freeze_file.strip() else None
 
     def topic(self, suffix: str) -> str:
         return f"{self.topic_prefix}.{suffix}"

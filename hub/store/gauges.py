@@ -44,6 +44,7 @@ async def download(pool: Pool, node: str, party: str, message_id: UUID) -> Downl
         UPDATE delivery d SET downloaded_at = coalesce(d.downloaded_at, now())
         FROM message m, prev
         WHERE m.id = d.message_id AND d.node = $1 AND d.party = $2 AND d.message_id = $3
+          AND m.purged_at IS NULL  -- a purged payload is gone, as if never delivered
         RETURNING m.payload, m.received_at, m.message_type, prev.downloaded_at IS NULL AS first
         """,
         node,

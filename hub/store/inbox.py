@@ -136,7 +136,7 @@ async def inbox(pool: Pool, node: str, party: str, limit: int = 100) -> list[Inb
         SELECT d.message_id, d.party, m.bericht_code, m.afzender, m.identificatie,
                d.available_at, d.downloaded_at
         FROM delivery d JOIN message m ON m.id = d.message_id
-        WHERE d.node = $1 AND d.party = $2 AND d.acked_at IS NULL
+        WHERE d.node = $1 AND d.party = $2 AND d.acked_at IS NULL AND m.purged_at IS NULL
         ORDER BY d.id
         LIMIT $3
         """,
@@ -154,6 +154,7 @@ async def download(pool: Pool, node: str, party: str, message_id: UUID) -> bytes
         UPDATE delivery d SET downloaded_at = coalesce(d.downloaded_at, now())
         FROM message m
         WHERE m.id = d.message_id AND d.node = $1 AND d.party = $2 AND d.message_id = $3
+          AND m.purged_at IS NULL
         RETURNING m.payload
         """,
         node,

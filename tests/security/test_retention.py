@@ -1,0 +1,178 @@
+"""Payload retention on a real PostgreSQL: what `hub purge` empties, what it never touches, and
+that the audit metadata stays."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from hub import store
+from hub.cli import main
+from hub.store import gauges, retention
+
+PAYLOAD = b"<Bericht><Bsn>174285917</Bsn></Bericht>"
+OLD = datetime.now(UTC) - timedelta(days=40)
+NEW = datetime.now(UTC) - timedelta(hours=1)
+CUTOFF = datetime.now(UTC) - timedelta(days=30)
+
+
+async def _message(
+    pool: store.Pool,
+    received_at: datetime = OLD,
+    *,
+    status: str = "accepted",
+    receiver_node: str | None = None,
+    delivery: str | None = None,  # None, "pending", "downloaded", "acked"
+    retour_due: datetime | None = None,
+    retour_id: UUID | None = None,
+    overdue_at: datetime | None = None,
+) -> UUID:
+    message_id = uuid4()
+    await pool.execute(
+        """
+        INSERT INTO message (id, received_at, source_node, submitted_by, bericht_code,
+                             identificatie, status, payload, payload_sha256, receiver_node,
+                             retour_due, retour_id, overdue_at)
+        VALUES ($1, $2, 'vecozo', '65656055', '418', $3, $4, $5, $6, $7, $8, $9, $10)
+        """,
+        message_id,
+        received_at,
+        f"T{message_id.hex[:10]}",
+        status,
+        PAYLOAD,
+        hashlib.sha256(PAYLOAD).digest(),
+        receiver_node,
+        retour_due,
+        retour_id,
+        overdue_at,
+    )
+    if delivery is not None:
+        await pool.execute(
+            """
+            INSERT INTO delivery (message_id, node, party, downloaded_at, acked_at)
+            VALUES ($1, 'ggk', '0363', $2, $3)
+            """,
+            message_id,
+            OLD if delivery in ("downloaded", "acked") else None,
+            OLD if delivery == "acked" else None,
+        )
+    return message_id
+
+
+async def _dead_letter(pool: store.Pool, *, replayed: bool) -> int:
+    return int(
+        await pool.fetchval(
+            "INSERT INTO dead_letter (stage, error, reason, origin, payload, created_at,"
+            " replayed_at) VALUES ('validation', 'unreadable', 'r', 't/0/1', $1, $2, $3)"
+            " RETURNING id",
+            PAYLOAD,
+            OLD,
+            OLD if replayed else None,
+        )
+    )
+
+
+async def test_purge_empties_only_payloads_nobody_needs_and_keeps_the_audit_trail(
+    pool: store.Pool,
+) -> None:
+    downloaded = await _message(pool, receiver_node="ggk", delivery="downloaded")
+    acked = await _message(pool, receiver_node="ggk", delivery="acked")
+    rejected = await _message(pool, status="rejected", receiver_node="ggk")
+    dead = await _message(pool, status="dead-lettered")
+    answered = await _message(
+        pool, receiver_node="ggk", delivery="acked", retour_due=OLD, retour_id=uuid4()
+    )
+    long_overdue = await _message(
+        pool, receiver_node="ggk", delivery="acked", retour_due=OLD, overdue_at=OLD
+    )
+    purgeable = {downloaded, acked, rejected, dead, answered, long_overdue}
+
+    kept = {
+        "recent": await _message(pool, NEW, receiver_node="ggk", delivery="acked"),
+        "pending inbox item": await _message(pool, receiver_node="ggk", delivery="pending"),
+        "on its way to an inbox": await _message(pool, receiver_node="ggk"),
+        "awaiting its retour": await _message(
+            pool, receiver_node="ggk", delivery="acked", retour_due=NEW
+        ),
+        "recently overdue": await _message(
+            pool, receiver_node="ggk", delivery="acked", retour_due=OLD, overdue_at=NEW
+        ),
+    }
+    in_outbox = await _message(pool, receiver_node="ggk", delivery="acked")
+    kept["named by an outbox row"] = in_outbox
+    await pool.execute(
+        "INSERT INTO outbox (topic, payload, headers) VALUES ('t.egress.ggk', $1, $2)",
+        PAYLOAD,
+        json.dumps({"hub-message-id": str(in_outbox)}),
+    )
+    replayed = await _dead_letter(pool, replayed=True)
+    waiting = await _dead_letter(pool, replayed=False)
+
+    dry = await retention.purge(pool, CUTOFF, dry_run=True)
+    assert (dry.messages, dry.payload_bytes, dry.dead_letters) == (
+        len(purgeable),
+        len(purgeable) * len(PAYLOAD),
+        1,
+    )
+    assert await pool.fetchval("SELECT count(*) FROM message WHERE purged_at IS NOT NULL") == 0
+
+    done = await retention.purge(pool, CUTOFF)
+    assert done == dry
+    rows = {r["id"]: r for r in await pool.fetch("SELECT * FROM message")}
+    for message_id in purgeable:
+        row = rows[message_id]
+        assert bytes(row["payload"]) == b""
+        assert row["purged_at"] is not None
+        # The audit metadata stays: who, when, what, and the digest of what it was.
+        assert row["payload_sha256"] == hashlib.sha256(PAYLOAD).digest()
+        assert row["identificatie"] == f"T{message_id.hex[:10]}"
+        assert row["submitted_by"] == "65656055"
+    for why, message_id in kept.items():
+        assert bytes(rows[message_id]["payload"]) == PAYLOAD, why
+        assert rows[message_id]["purged_at"] is None, why
+    letters = {r["id"]: r for r in await pool.fetch("SELECT * FROM dead_letter")}
+    assert bytes(letters[replayed]["payload"]) == b""
+    assert bytes(letters[waiting]["payload"]) == PAYLOAD  # still needed for `hub dlq replay`
+    assert await pool.fetchval("SELECT count(*) FROM delivery") == 9  # deliveries stay
+
+    # A purged message is gone for its receiver, as if never delivered; a re-run is a no-op.
+    assert await gauges.download(pool, "ggk", "0363", downloaded) is None
+    assert await store.download(pool, "ggk", "0363", downloaded) is None
+    listed = {i.message_id for i in await store.inbox(pool, "ggk", "0363")}
+    assert downloaded not in listed
+    assert kept["pending inbox item"] in listed
+    again = await retention.purge(pool, CUTOFF)
+    assert (again.messages, again.dead_letters) == (0, 0)
+
+
+async def test_hub_purge_command(
+    pool: store.Pool, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = await _message(pool, receiver_node="ggk", delivery="acked")
+    recent = await _message(pool, datetime.now(UTC) - timedelta(hours=30), delivery="acked")
+    monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    monkeypatch.setenv("HUB_PAYLOAD_RETENTION_HOURS", "24")
+
+    def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(list(argv))
+        return code, out.getvalue()
+
+    code, said = await asyncio.to_thread(run, "purge", "--dry-run")
+    assert code == 0
+    assert said.startswith("would purge the payloads of 2 messages"), said
+    assert "HUB_PAYLOAD_RETENTION_HOURS=24" in said
+    assert await pool.fetchval("SELECT count(*) FROM message WHERE purged_at IS NULL") == 2
+    code, said = await asyncio.to_thread(run, "purge")
+    assert code == 0
+    assert said.startswith("purged the payloads of 2 messages"), said
+    purged = {r["id"] for r in await pool.fetch("SELECT id FROM message WHERE payload = ''")}
+    assert purged == {old, recent}
