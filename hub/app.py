@@ -24,6 +24,7 @@ from hub.errors import StartupError
 from hub.freeze import load_calendar
 from hub.outbox import Relay, make_producer
 from hub.packs import PackRegistry, load_packs
+from hub.parking import CutoverWatch
 from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.signals import SignalWatch
@@ -107,11 +108,13 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
             runtime.attach_relay(relay.wake.set)
             watch = DeadlineWatch(runtime)
             signal_watch = SignalWatch(runtime)
+            cutover_watch = CutoverWatch(runtime)
             gauges = metrics.Sampler(lambda: [], lambda: ledger_gauges(runtime.pool))
             tasks = [
                 asyncio.create_task(relay.run(), name="outbox-relay"),
                 asyncio.create_task(watch.run(), name="deadline-watch"),
                 asyncio.create_task(signal_watch.run(), name="signal-watch"),
+                asyncio.create_task(cutover_watch.run(), name="cutover-watch"),
                 asyncio.create_task(gauges.run(), name="ledger-gauges"),
             ]
             log.info("hub core consuming %s", settings.topic("ingress"))
@@ -121,6 +124,7 @@ def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette
                 relay.stop()
                 watch.stop()
                 signal_watch.stop()
+                cutover_watch.stop()
                 gauges.stop()
                 for task in tasks:
                     task.cancel()

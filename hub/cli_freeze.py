@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from uuid import UUID, uuid4
 
-from hub import freeze, outbox, store, topics
+from hub import freeze, store
 from hub.cli_ops import _when, _with_pool
 from hub.errors import ConfigError
 from hub.freeze import Calendar, Freeze
-from hub.headers import H
-from hub.messages import Node, Standard
+from hub.messages import Standard
 from hub.packs import PackRegistry
+from hub.parking import Settled, release_parked, return_parked
 from hub.settings import Settings
 from hub.store import freeze as table
-
-RELEASE_OF = "hub-release-of"  # on a released message: the parked message it came from
 
 
 def _local(moment: datetime | None) -> str:
@@ -89,83 +85,6 @@ def cmd_parked(args: argparse.Namespace, settings: Settings) -> int:
             f"Identificatie {p.identificatie or '-'}  from {p.submitted_by} via {p.source_node}"
         )
     return 0
-
-
-@dataclass(frozen=True, slots=True)
-class Settled:
-    parked: UUID
-    action: str  # released / returned
-    released_as: UUID | None
-
-
-async def release_parked(
-    pool: store.Pool, settings: Settings, f: Freeze, now: datetime
-) -> list[Settled]:
-    """After the cutover: the parked new-release messages go through intake again, in arrival
-    order, each as a new message naming the parked one (queued in the outbox, in the
-    transaction that marks them released)."""
-    if now < f.cutover:
-        raise ConfigError(
-            f"{f.standard.value} {f.to_release} is released at the cutover, {_local(f.cutover)}"
-        )
-    done: list[Settled] = []
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await table.take_parked(conn, f.standard.value, f.to_release)
-        records = []
-        for p in rows:
-            new_id = uuid4()
-            records.append(
-                outbox.OutboxMessage(
-                    topics.name(settings, topics.INGRESS),
-                    (p.person_key or p.submitted_by).encode(),
-                    p.payload,
-                    {
-                        H.MESSAGE_ID.value: str(new_id),
-                        H.NODE.value: p.source_node,
-                        H.PARTY.value: p.submitted_by,
-                        H.RECEIVED_AT.value: now.isoformat(),
-                        RELEASE_OF: str(p.id),
-                    },
-                )
-            )
-            await table.settle(conn, p.id, "released", f"released as {new_id}", new_id)
-            done.append(Settled(p.id, "released", new_id))
-        await outbox.add(conn, records)
-    return done
-
-
-async def return_parked(
-    pool: store.Pool, settings: Settings, f: Freeze, now: datetime
-) -> list[Settled]:
-    """The parked old-release messages (they never flow again) go back to the party that
-    uploaded them: into its own inbox, as the message itself, with the reason in the ledger."""
-    reason = (
-        f"{f.standard.value} {f.from_release} was frozen; from {_local(f.cutover)} only "
-        f"{f.to_release} is accepted: send it again in {f.to_release}"
-    )
-    done: list[Settled] = []
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await table.take_parked(conn, f.standard.value, f.from_release)
-        records = []
-        for p in rows:
-            node = Node(p.source_node)
-            records.append(
-                outbox.OutboxMessage(
-                    topics.egress_name(settings, node),
-                    p.submitted_by.encode(),
-                    p.payload,
-                    {
-                        H.MESSAGE_ID.value: str(p.id),
-                        H.RECEIVER.value: p.submitted_by,
-                        H.NODE.value: node.value,
-                        H.MESSAGE_TYPE.value: p.message_type or "",
-                    },
-                )
-            )
-            await table.settle(conn, p.id, "returned", reason, None)
-            done.append(Settled(p.id, "returned", None))
-        await outbox.add(conn, records)
-    return done
 
 
 async def _apply(

@@ -17,11 +17,11 @@ from handlers import intake
 from handlers.decide import Context, Incoming
 from hub import freeze, store
 from hub.app import make_runtime
-from hub.cli_freeze import RELEASE_OF, release_parked, return_parked
 from hub.errors import ConfigError
 from hub.freeze import ZONE, Calendar
 from hub.headers import H
 from hub.messages import Standard
+from hub.parking import RELEASE_OF, CutoverWatch, release_parked, return_parked
 from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.store import freeze as table
@@ -170,3 +170,18 @@ async def test_new_release_parked_ones_are_released_at_cutover_in_arrival_order(
     await intake.process(runtime, ctx, [again])
     assert await _status(runtime.pool, again.id) == "accepted"
     assert await release_parked(runtime.pool, settings, f, AFTER) == []  # once
+
+
+async def test_the_core_releases_and_returns_by_itself_once_the_cutover_passed(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ctx = _ctx(runtime, _calendar("3.1", "3.2"))
+    held = _item("WMO301", "0363", "ggk", HEEN_FROZEN)
+    await intake.process(runtime, ctx, [held])
+    assert await _status(runtime.pool, held.id) == "parked"
+    watch = CutoverWatch(runtime)
+    assert await watch.run_once(GO_LIVE - timedelta(seconds=1)) == 0  # not before the cutover
+    assert await _status(runtime.pool, held.id) == "parked"
+    assert await watch.run_once(AFTER) == 1
+    assert await _status(runtime.pool, held.id) == "released"
+    assert await watch.run_once(AFTER) == 0  # once
