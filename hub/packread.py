@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from hub import xmlcodec
 from hub.errors import ConfigError
 from hub.messages import CATALOGUE, MessageType, Standard
 
@@ -112,15 +113,7 @@ class FolderReader:
         self.index = {p.name.lower(): p for p in sorted(self.folder.iterdir()) if p.is_file()}
         self._resolver = _FolderResolver(self.folder, self.index)
         # No network, no DTD, no entity expansion: an XSD only ever reaches its own folder.
-        self._parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-        )
-        self._parser.resolvers.add(self._resolver)
+        self._parser = xmlcodec.schema_parser(self._resolver)
 
     def find(self, name: str) -> Path:
         path = self.index.get(name.lower())
@@ -160,7 +153,7 @@ class FolderReader:
 
     def _parse(self, path: Path) -> etree._Element:
         try:
-            return etree.fromstring(path.read_bytes(), self._parser, base_url=str(path))
+            return xmlcodec.parse_schema_file(path.read_bytes(), self._parser, str(path))
         except (OSError, etree.XMLSyntaxError) as exc:
             raise PackError(f"{path}: cannot read XSD: {exc}") from None
 

@@ -294,6 +294,27 @@ _ENCODING_ERRORS: Final = frozenset(
 )
 
 
+def schema_parser(resolver: etree.Resolver) -> etree.XMLParser:
+    """The parser for schema files (XSD) of a pack: no network, no DTD, no entity expansion;
+    imports and includes reach only what `resolver` serves (the pack's own folder)."""
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+    )
+    parser.resolvers.add(resolver)
+    return parser
+
+
+def parse_schema_file(data: bytes, parser: etree.XMLParser, base_url: str) -> etree._Element:
+    """Parse one schema document with a parser from `schema_parser`; XMLSyntaxError on bad
+    input (the pack loader turns it into an error naming the file)."""
+    return etree.fromstring(data, parser, base_url=base_url)
+
+
 # --- reading ---------------------------------------------------------------------------------
 # Elements are looked up by local name in any namespace: children of basisschema types (e.g.
 # BerichtIdentificatie/Identificatie) may be qualified with the basisschema namespace rather
