@@ -185,13 +185,14 @@ def extract(
     bsn = _required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
     scope = _scope(mt, sender, receiver, person_key(bsn, person_secret))
     if mt.number == 301:
-        lines = _lines(client, "ToegewezenProducten", "ToegewezenProduct")
-        return replace(facts, scope=scope, toewijzingen=tuple(_toewijzing(el) for el in lines))
+        found = _lines(client, "ToegewezenProducten", "ToegewezenProduct")
+        toewijzingen = tuple(_toewijzing(el, where) for el, where in found)
+        return replace(facts, scope=scope, toewijzingen=toewijzingen)
     if mt.number == 305:
-        lines = _lines(client, "StartProducten", "StartProduct")
-        return replace(facts, scope=scope, starts=tuple(_start(el) for el in lines))
-    lines = _lines(client, "StopProducten", "StopProduct")
-    return replace(facts, scope=scope, stops=tuple(_stop(el) for el in lines))
+        found = _lines(client, "StartProducten", "StartProduct")
+        return replace(facts, scope=scope, starts=tuple(_start(el, w) for el, w in found))
+    found = _lines(client, "StopProducten", "StopProduct")
+    return replace(facts, scope=scope, stops=tuple(_stop(el, w) for el, w in found))
 
 
 def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:
@@ -200,9 +201,20 @@ def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:
     return Scope(gemeente=receiver, aanbieder=sender, person=person)
 
 
-def _lines(client: etree._Element | None, container: str, line: str) -> list[etree._Element]:
+def _lines(
+    client: etree._Element | None, container: str, line: str
+) -> list[tuple[etree._Element, str]]:
+    """The line elements with their locations, written as the rules write them (a position
+    only where there are several). Client and its container occur once (the schema says so),
+    so the path is known without walking the tree for every line."""
     parent = child(client, container)
-    return [] if parent is None else list(parent.iterchildren("{*}" + line))
+    if parent is None:
+        return []
+    lines = list(parent.iterchildren("{*}" + line))
+    base = f"/Bericht/Client/{container}/{line}"
+    if len(lines) == 1:
+        return [(lines[0], base)]
+    return [(el, f"{base}[{i}]") for i, el in enumerate(lines, start=1)]
 
 
 def _required(value: str | None, location: str) -> str:
@@ -235,15 +247,13 @@ def _start_key(f: dict[str, etree._Element], where: str) -> StartKey:
     )
 
 
-def _start(line: etree._Element) -> StartLine:
-    where = path_of(line)
+def _start(line: etree._Element, where: str) -> StartLine:
     f = fields(line)
     status = _status(f, where)
     return StartLine(where, _start_key(f, where), status)
 
 
-def _stop(line: etree._Element) -> StopLine:
-    where = path_of(line)
+def _stop(line: etree._Element, where: str) -> StopLine:
     f = fields(line)
     key = StopKey(
         start=_start_key(f, where),
@@ -254,8 +264,7 @@ def _stop(line: etree._Element) -> StopLine:
     return StopLine(where, key, status)
 
 
-def _toewijzing(line: etree._Element) -> ToewijzingLine:
-    where = path_of(line)
+def _toewijzing(line: etree._Element, where: str) -> ToewijzingLine:
     f = fields(line)
     product = fields(f.get("Product"))
     einde = f.get("Einddatum")
