@@ -11,7 +11,6 @@ Phases of one migration from `from_release` to `to_release` (go-live T, Monday 1
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +20,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from hub.configfile import read_toml
 from hub.errors import ConfigError
 from hub.messages import Direction, MessageType, Standard, by_name
 
@@ -290,10 +290,5 @@ def load_calendar(path: Path | None) -> Calendar:
     if path is None:
         return EMPTY
     where = f"HUB_FREEZE_FILE={path}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    data = read_toml(path, where, "HUB_FREEZE_FILE")
     return parse_calendar(data, where)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.configfile import read_toml
 from hub.errors import ConfigError
 from hub.messages import Node, Role, node_of
 
@@ -154,16 +154,7 @@ def load_parties(path: Path, cak_code: str = DEFAULT_CAK_CODE) -> PartyRegistry:
     `may_submit_for`. The CAK is always a party; the file may list it to give it a name.
     """
     where = f"parties file {path}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: no such file (set HUB_PARTIES_FILE)") from None
-    except OSError as exc:
-        raise ConfigError(f"{where}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    data = read_toml(path, where, "HUB_PARTIES_FILE")
     extra = sorted(set(data) - {"party"})
     if extra:
         raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(extra)}; use [[party]]")

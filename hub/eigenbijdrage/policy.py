@@ -9,13 +9,13 @@ naming the file and the entry. A `[defaults]` table applies to every gemeente, a
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
+from hub.configfile import read_toml
 from hub.errors import ConfigError
 
 DEMO_FILE: Final = Path(__file__).with_name("policy.demo.toml")
@@ -112,16 +112,7 @@ def _entry(base: Policy, table: Mapping[str, Any], label: str) -> Policy:
 def load_policy(path: Path) -> PolicyBook:
     """Read and validate a policy file; every error is one line naming the file and entry."""
     where = f"eigen-bijdrage policy file {path}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: no such file (set HUB_EB_POLICY_FILE)") from None
-    except OSError as exc:
-        raise ConfigError(f"{where}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    data = read_toml(path, where, "HUB_EB_POLICY_FILE")
     extra = sorted(set(data) - {"defaults", "gemeente"})
     if extra:
         raise ConfigError(
