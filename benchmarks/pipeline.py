@@ -126,7 +126,7 @@ async def bench(stack: Stack, settings: Settings, plan: Plan, args: argparse.Nam
         Group("postgres", stack.postgres.proc.pid),
         Group("bench", os.getpid(), recursive=False),
     ]
-    hub_groups = [Group("core", stack.core.pid), *infra]
+    hub_groups = [*(Group(f"core{i or ''}", c.pid) for i, c in enumerate(stack.cores)), *infra]
     ingress = topics.name(settings, topics.INGRESS)
     egress = [topics.egress_name(settings, node) for node in Node]
     mix = Mix()
@@ -186,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="length of each rated level")
     parser.add_argument("--burst", type=int, help="messages in the unthrottled and raw runs")
     parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--cores", type=int, default=1, help="hub core processes (one group)")
     parser.add_argument("--core-env", action="append", default=[], metavar="HUB_X=VALUE")
     parser.add_argument(
         "--pg-set",
@@ -211,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
-    stack = Stack(args.partitions, core_env, args.keep)
+    stack = Stack(args.partitions, core_env, args.keep, cores=args.cores)
     started = time.monotonic()
     try:
         settings = stack.start_infrastructure()
@@ -231,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "core_env": core_env,
         "pg_settings": args.pg_set,
         "partitions": args.partitions,
+        "cores": args.cores,
         "summary": summary,
         "levels": levels,
         **extra,

@@ -26,7 +26,9 @@ HOST = "127.0.0.1"
 class Stack:
     """The embedded broker and database, the hub core and the raw pipeline; stop() ends all."""
 
-    def __init__(self, partitions: int, core_env: dict[str, str], keep: bool) -> None:
+    def __init__(
+        self, partitions: int, core_env: dict[str, str], keep: bool, cores: int = 1
+    ) -> None:
         self.tag = uuid.uuid4().hex[:8]
         self.partitions = partitions
         self.core_env = core_env
@@ -39,10 +41,12 @@ class Stack:
             self.workdir / "pg", HOST, free_port(), self.workdir / "postgres.log"
         )
         self.broker = EmbeddedBroker(HOST, free_port(), self.workdir / "broker.log")
-        self.core: subprocess.Popen[bytes] | None = None
+        self.cores: list[subprocess.Popen[bytes]] = []
         self.raw: subprocess.Popen[bytes] | None = None
         self.profiler: subprocess.Popen[bytes] | None = None
-        self.core_port = free_port()
+        # One `hub core` per entry: more than one share the ingress partitions as one
+        # consumer group, as replicas of a deployment would.
+        self.core_ports = [free_port() for _ in range(cores)]
         self.dsn = ""
         self.bootstrap = ""
 
@@ -55,7 +59,7 @@ class Stack:
             topic_prefix=f"bench-{self.tag}",
             consumer_group=f"bench-core-{self.tag}",
             partitions=self.partitions,
-            core_port=self.core_port,
+            core_port=self.core_ports[0],
             data_dir=self.workdir,
         )
 
@@ -70,36 +74,47 @@ class Stack:
             preexec_fn=die_with_parent,
         )
 
+    @property
+    def core(self) -> subprocess.Popen[bytes] | None:
+        """The first core (the one profiled and scraped)."""
+        return self.cores[0] if self.cores else None
+
+    @property
+    def core_port(self) -> int:
+        return self.core_ports[0]
+
     def start_core(self, settings: Settings) -> None:
-        env = {
-            **os.environ,
-            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
-            "HUB_DATABASE_URL": self.dsn,
-            "HUB_TOPIC_PREFIX": settings.topic_prefix,
-            "HUB_CONSUMER_GROUP": settings.consumer_group,
-            "HUB_CORE_PORT": str(self.core_port),
-            "HUB_PARTITIONS": str(self.partitions),
-            "HUB_LOG_LEVEL": "WARNING",
-            "HUB_DATA_DIR": str(self.workdir),
-            **self.core_env,
-        }
-        with (self.workdir / "core.log").open("ab") as log:
-            self.core = self._spawn([sys.executable, "-m", "hub", "core"], env, log)
+        for i, port in enumerate(self.core_ports):
+            env = {
+                **os.environ,
+                "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+                "HUB_DATABASE_URL": self.dsn,
+                "HUB_TOPIC_PREFIX": settings.topic_prefix,
+                "HUB_CONSUMER_GROUP": settings.consumer_group,
+                "HUB_CORE_PORT": str(port),
+                "HUB_PARTITIONS": str(self.partitions),
+                "HUB_LOG_LEVEL": "WARNING",
+                "HUB_DATA_DIR": str(self.workdir),
+                **self.core_env,
+            }
+            with (self.workdir / f"core{i}.log").open("ab") as log:
+                self.cores.append(self._spawn([sys.executable, "-m", "hub", "core"], env, log))
 
     async def core_ready(self, within_s: float = 60.0) -> None:
-        url = f"http://{HOST}:{self.core_port}/readyz"
         deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            assert self.core is not None
-            if self.core.poll() is not None:
-                raise RuntimeError(f"hub core exited ({self.core.returncode}); {self.log_tail()}")
-            if await asyncio.to_thread(get_ok, url):
-                return
-            await asyncio.sleep(0.2)
-        raise RuntimeError(f"hub core not ready at {url}; {self.log_tail()}")
+        for core, port in zip(self.cores, self.core_ports, strict=True):
+            url = f"http://{HOST}:{port}/readyz"
+            while True:
+                if core.poll() is not None:
+                    raise RuntimeError(f"hub core exited ({core.returncode}); {self.log_tail()}")
+                if await asyncio.to_thread(get_ok, url):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"hub core not ready at {url}; {self.log_tail()}")
+                await asyncio.sleep(0.2)
 
     def log_tail(self) -> str:
-        path = self.workdir / "core.log"
+        path = self.workdir / "core0.log"
         text = path.read_text(errors="replace") if path.exists() else ""
         return f"log {path}:\n" + "\n".join(text.splitlines()[-20:])
 
@@ -146,8 +161,8 @@ class Stack:
     def stop(self) -> None:
         self.stop_profiler()
         self.stop_raw()
-        if self.core is not None:
-            _stop(self.core, signal.SIGTERM, 20)
+        for core in self.cores:
+            _stop(core, signal.SIGTERM, 20)
         self.broker.stop()
         self.postgres.stop()
         if not self.keep:

@@ -5,6 +5,7 @@ once the batch's transaction committed."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TypeVar
@@ -69,8 +70,8 @@ class BatchObservation:
                 telemetry.fail(s, exc)
                 s.end()
             return
+        _count(self.decisions)
         for decision in self.decisions:
-            _count(decision)
             row = decision.rows[0] if decision.rows else None
             found = self.spans.pop(row.id, None) if row else None
             if found is not None and row is not None:
@@ -90,28 +91,33 @@ class BatchObservation:
             s.end()
 
 
-def _count(decision: Decision) -> None:
-    for row in decision.rows:
+def _count(decisions: Sequence[Decision]) -> None:
+    """The batch's domain counters, added once per label set (not once per message)."""
+    rows: Counter[tuple[str, str | None, str | None, str | None]] = Counter()
+    codes: Counter[str] = Counter()
+    for decision in decisions:
+        for row in decision.rows:
+            rows[(row.status, row.message_type, row.direction, row.source_node)] += 1
+        for _, findings in decision.findings:
+            codes.update({metrics.retourcode(f.retourcode) for f in findings})
+        for event in decision.events:
+            metrics.count_event(event.type, event.data, event.row.message_type)
+        if decision.dead_letter is not None:
+            letter = decision.dead_letter
+            metrics.DEAD_LETTERS.labels(
+                metrics.word(letter.stage), metrics.word(letter.error)
+            ).inc()
+        received = decision.rows[0].received_at if decision.rows else None
+        for m in decision.outbox:
+            if received is not None and H.RECEIVER.value in m.headers:
+                metrics.EGRESS_CLOCK.start(
+                    m.headers.get(H.MESSAGE_ID.value, ""),
+                    received,
+                    m.headers.get(H.MESSAGE_TYPE.value, ""),
+                )
+    for (status, message_type, direction, node), n in rows.items():
         metrics.count(
-            "intake",
-            row.status,
-            message_type_=row.message_type,
-            direction=row.direction,
-            node=row.source_node,
+            "intake", status, message_type_=message_type, direction=direction, node=node, n=n
         )
-    for _, findings in decision.findings:
-        for code in {metrics.retourcode(f.retourcode) for f in findings}:
-            metrics.VALIDATION_FAILURES.labels(code).inc()
-    for event in decision.events:
-        metrics.count_event(event.type, event.data, event.row.message_type)
-    if decision.dead_letter is not None:
-        letter = decision.dead_letter
-        metrics.DEAD_LETTERS.labels(metrics.word(letter.stage), metrics.word(letter.error)).inc()
-    received = decision.rows[0].received_at if decision.rows else None
-    for m in decision.outbox:
-        if received is not None and H.RECEIVER.value in m.headers:
-            metrics.EGRESS_CLOCK.start(
-                m.headers.get(H.MESSAGE_ID.value, ""),
-                received,
-                m.headers.get(H.MESSAGE_TYPE.value, ""),
-            )
+    for code, n in codes.items():
+        metrics.VALIDATION_FAILURES.labels(code).inc(n)

@@ -7,7 +7,7 @@ hash); the BSN, names and birth date never leave the XML tree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Final
 from uuid import UUID
@@ -167,32 +167,33 @@ def extract(
     sender = _required(text_of(header.get("Afzender")), "/Bericht/Header/Afzender")
     receiver = _required(text_of(header.get("Ontvanger")), "/Bericht/Header/Ontvanger")
     ident = _required(text_of(ident_el), IDENTIFICATIE_LOCATION)
-    facts = HistoryFacts(
-        message_name=mt.name,
-        berichtsoort=mt.bericht_code,
-        sender=sender,
-        receiver=receiver,
-        identificatie=ident,
-        identificatie_location=(
-            path_of(ident_el) if ident_el is not None else IDENTIFICATIE_LOCATION
-        ),
-        message_id=message_id,
-        scope=None,
-    )
+    location = path_of(ident_el) if ident_el is not None else IDENTIFICATIE_LOCATION
+
+    def facts(
+        scope: Scope | None,
+        toewijzingen: tuple[ToewijzingLine, ...] = (),
+        starts: tuple[StartLine, ...] = (),
+        stops: tuple[StopLine, ...] = (),
+    ) -> HistoryFacts:
+        # One constructor call per message (dataclasses.replace would build it twice).
+        return HistoryFacts(
+            mt.name, mt.bericht_code, sender, receiver, ident, location, message_id, scope,
+            toewijzingen, starts, stops,
+        )  # fmt: skip
+
     if mt.number not in _LINE_NUMBERS or mt.standard not in _LINE_STANDARDS:
-        return facts
+        return facts(None)
     client = child(root, "Client")
     bsn = _required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
     scope = _scope(mt, sender, receiver, person_key(bsn, person_secret))
     if mt.number == 301:
         found = _lines(client, "ToegewezenProducten", "ToegewezenProduct")
-        toewijzingen = tuple(_toewijzing(el, where) for el, where in found)
-        return replace(facts, scope=scope, toewijzingen=toewijzingen)
+        return facts(scope, toewijzingen=tuple(_toewijzing(el, where) for el, where in found))
     if mt.number == 305:
         found = _lines(client, "StartProducten", "StartProduct")
-        return replace(facts, scope=scope, starts=tuple(_start(el, w) for el, w in found))
+        return facts(scope, starts=tuple(_start(el, w) for el, w in found))
     found = _lines(client, "StopProducten", "StopProduct")
-    return replace(facts, scope=scope, stops=tuple(_stop(el, w) for el, w in found))
+    return facts(scope, stops=tuple(_stop(el, w) for el, w in found))
 
 
 def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:

@@ -60,7 +60,7 @@ class Verdict:
     def message_type(self) -> MessageType | None:
         return self.pack_message.message_type if self.pack_message else None
 
-    @property
+    @cached_property
     def answerable(self) -> bool:
         """Whether the standard answers this verdict with a retour: the message was read and
         schema-valid (an XSD failure is answered by the node, not by a retour; IV028)."""

@@ -20,6 +20,16 @@ async def test_migrate_is_idempotent(database_url: str) -> None:
         await pool.close()
 
 
+async def test_payloads_are_stored_without_compression(pool: store.Pool) -> None:
+    """0010: the hot path's payload columns skip pglz (out of line, uncompressed)."""
+    rows = await pool.fetch(
+        "SELECT c.relname, a.attstorage::text AS attstorage"
+        " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE a.attname = 'payload' AND c.relname IN ('message', 'outbox')"
+    )
+    assert {r["relname"]: r["attstorage"] for r in rows} == {"message": "e", "outbox": "e"}
+
+
 def _row(payload: bytes = b"<Bericht/>") -> store.IngressRow:
     return store.IngressRow(
         id=uuid4(),

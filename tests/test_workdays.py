@@ -6,7 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import holidays
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from hub.eigenbijdrage.signals import workdays_after
 from hub.messages import CATALOGUE, Direction, by_name
 from hub.workdays import (
     AMSTERDAM,
@@ -235,3 +238,18 @@ def test_every_heenbericht_has_a_deadline_and_nothing_else_does() -> None:
         else:
             with pytest.raises(ValueError, match="expects no answer"):
                 retour_deadline(_utc(2025, 4, 17, 8), mt)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+    span=st.integers(min_value=-40, max_value=4000),
+)
+def test_workdays_after_matches_a_day_by_day_count(start: date, span: int) -> None:
+    """The arithmetic count (weekdays minus feestdagen on them) equals walking the days."""
+    end = start + timedelta(days=span)
+    expected, day = 0, start + timedelta(days=1)
+    while day <= end and expected < 2000:
+        expected += is_workday(day)
+        day += timedelta(days=1)
+    assert workdays_after(start, end) == expected

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Final
 
-from hub.workdays import is_workday, local_date
+from hub.workdays import feestdagen, local_date
 
 _CAP: Final = 2000  # werkdagen counted at most (about eight years): enough to say "late"
 
 
 def workdays_after(start: date, end: date) -> int:
-    """Werkdagen d with start < d <= end (0 when end is not after start)."""
-    count = 0
-    day = start + timedelta(days=1)
-    while day <= end and count < _CAP:
-        if is_workday(day):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    """Werkdagen d with start < d <= end (0 when end is not after start), at most _CAP.
+
+    Counted by arithmetic (weekdays in the span minus the feestdagen that fall on one), not
+    day by day: a 305 for a care start years back must cost no more than one for last week.
+    """
+    if end <= start:
+        return 0
+    if end.year - start.year > 10:  # > 2,500 werkdagen: past the cap whatever the holidays
+        return _CAP
+    holidays_on_weekdays = sum(
+        1
+        for year in range(start.year, end.year + 1)
+        for d in feestdagen(year)
+        if start < d <= end and d.weekday() < 5
+    )
+    return min(_weekdays_upto(end) - _weekdays_upto(start) - holidays_on_weekdays, _CAP)
+
+
+def _weekdays_upto(d: date) -> int:
+    """Mondays to Fridays from 0001-01-01 (a Monday, ordinal 1) up to and including d."""
+    weeks, rest = divmod(d.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
 
 
 def late_start(begindatum: date, received_at: datetime, allowed: int) -> int | None:

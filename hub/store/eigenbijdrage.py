@@ -208,22 +208,31 @@ async def save(
                 if f.stop is not None
             ],
         )  # fmt: skip
-    for n in notices:
-        for e in n.entries:
-            if e.status == NEW:
-                await conn.execute(
-                    "INSERT INTO eb_melding (melding_id, gemeente, person_key, route,"
-                    " begindatum, einddatum, created_by, created_at, updated_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                    e.melding_id, n.gemeente, n.person_key, n.route.value, e.period.begin,
-                    e.period.end, n.source_message_id, now,
-                )  # fmt: skip
-            else:
-                await conn.execute(
-                    "UPDATE eb_melding SET begindatum = $2, einddatum = $3, retracted = $4,"
-                    " updated_at = $5 WHERE melding_id = $1",
-                    e.melding_id, e.period.begin, e.period.end, e.status == DELETE, now,
-                )  # fmt: skip
+    # Every new melding first, then the changes in the order the notices made them (a
+    # melding told earlier in the same batch may be changed by a later notice).
+    entries = [(n, e) for n in notices for e in n.entries]
+    created = [(n, e) for n, e in entries if e.status == NEW]
+    changed = [(n, e) for n, e in entries if e.status != NEW]
+    if created:
+        await conn.executemany(
+            "INSERT INTO eb_melding (melding_id, gemeente, person_key, route,"
+            " begindatum, einddatum, created_by, created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            [
+                (e.melding_id, n.gemeente, n.person_key, n.route.value, e.period.begin,
+                 e.period.end, n.source_message_id, now)
+                for n, e in created
+            ],
+        )  # fmt: skip
+    if changed:
+        await conn.executemany(
+            "UPDATE eb_melding SET begindatum = $2, einddatum = $3, retracted = $4,"
+            " updated_at = $5 WHERE melding_id = $1",
+            [
+                (e.melding_id, e.period.begin, e.period.end, e.status == DELETE, now)
+                for _, e in changed
+            ],
+        )  # fmt: skip
     if notices:
         await conn.executemany(
             "INSERT INTO eb_notice (message_id, gemeente, person_key, route, identificatie,"
