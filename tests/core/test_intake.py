@@ -173,6 +173,38 @@ async def test_retour_is_linked_and_routed_back(runtime: Runtime, ctx: Context) 
     assert await _status(runtime.pool, second.id) == "dead-lettered"
 
 
+async def test_a_retour_from_another_party_than_the_receiver_is_dead_lettered(
+    runtime: Runtime, ctx: Context
+) -> None:
+    """Another gemeente answering a 305 that was sent to 0363 (its adapter refuses that upload,
+    so here the record comes straight onto ingress): not linked, not routed, and the
+    heenbericht still waits for its own receiver's retour."""
+    await _toewijzing(runtime, ctx)
+    heen = _item(_fixture("WMO305"), "65656055", "vecozo")
+    await intake.process(runtime, ctx, [heen])
+    intruder = _item(_fixture("WMO306", IdentificatieRetour="X9"), "0599", "ggk")
+    await intake.process(runtime, ctx, [intruder])
+    assert await _status(runtime.pool, intruder.id) == "dead-lettered"
+    letters = await runtime.pool.fetch("SELECT stage, error, message_id FROM dead_letter")
+    assert [(r["stage"], r["error"], r["message_id"]) for r in letters] == [
+        ("linking", "wrong-party", intruder.id)
+    ]
+    assert (
+        await runtime.pool.fetchval("SELECT retour_id FROM message WHERE id = $1", heen.id) is None
+    )
+    to_provider = [
+        m
+        for m in await _outbox(runtime.pool)
+        if str(m["topic"]).endswith("egress.vecozo")
+        and m["headers"]["hub-message-type"] == "WMO306"  # type: ignore[index]
+    ]
+    assert to_provider == []
+    # The true receiver's retour is still linked and routed.
+    retour = _item((FIXTURES.parent / "iwmo-3.2" / "WMO306.xml").read_bytes(), "0363", "ggk")
+    await intake.process(runtime, ctx, [retour])
+    assert await _status(runtime.pool, retour.id) == "accepted"
+
+
 async def test_retour_without_heenbericht_and_unreadable_input_are_dead_lettered(
     runtime: Runtime, ctx: Context
 ) -> None:
