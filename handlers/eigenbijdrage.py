@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 from lxml import etree
 
+from handlers import park
 from handlers.decide import EventSpec
 from handlers.derive import Accepted, Derivation, Derived
 from hub import topics, workdays, xmlcodec
@@ -27,6 +28,7 @@ from hub.eigenbijdrage.periods import Entry, Route, periods, reconcile
 from hub.eigenbijdrage.policy import PolicyBook, load_policy
 from hub.errors import ConfigError
 from hub.events import EventType
+from hub.freeze import Calendar
 from hub.headers import H
 from hub.history_facts import HistoryInputError, toewijzing_nummer
 from hub.messages import Direction, Node, Standard
@@ -55,6 +57,9 @@ class EigenBijdrage:
     egress_topic: str  # the GGK egress: the CAK is a party of the GGK node
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     new_id: Callable[[], UUID] = uuid4
+    # The iEb calendar, not the iWmo one of the 305/307: a notice is an iEb heenbericht.
+    freeze: Calendar | None = None
+    parked_topic: str = ""
 
     async def __call__(self, conn: DbConnection, accepted: Sequence[Accepted]) -> Derived:
         out = Derived()
@@ -72,6 +77,7 @@ class EigenBijdrage:
 
         facts: list[FactRow] = []
         sent: list[NoticeRow] = []
+        ids = _Identificaties(conn)
         todo = {a.row.id for a in batch}
         for item in accepted:
             if item.message_type.name == "WMO301":
@@ -104,7 +110,7 @@ class EigenBijdrage:
                 entries = reconcile(state.told, wanted, self.new_id)
                 told = dict(state.told)
                 if entries:
-                    notice = await self._notice(conn, item, source, route, entries, now, out)
+                    notice = await self._notice(ids, item, source, route, entries, now, out)
                     if notice is not None:
                         sent.append(notice)
                         for e in entries:
@@ -118,7 +124,7 @@ class EigenBijdrage:
 
     async def _notice(
         self,
-        conn: DbConnection,
+        ids: _Identificaties,
         item: Accepted,
         source: Source,
         route: Route,
@@ -126,8 +132,8 @@ class EigenBijdrage:
         now: datetime,
         out: Derived,
     ) -> NoticeRow | None:
-        pm = notices.notice_pack_message(self.packs, route)
-        (identificatie,) = await eb_store.next_identificaties(conn, 1)
+        pm = self._pack_message(route, now)
+        identificatie = await ids.take()
         header = notices.NoticeHeader(
             gemeente=source.gemeente,
             cak=self.cak,
@@ -143,20 +149,27 @@ class EigenBijdrage:
             return None
         payload = xmlcodec.serialize(root)
         row = _notice_row(pm, header, payload, source, now)
-        out.rows.append(row)
-        out.outbox.append(
-            OutboxMessage(
-                self.egress_topic,
-                self.cak.encode(),
-                payload,
-                {
-                    H.MESSAGE_ID.value: str(row.id),
-                    H.RECEIVER.value: self.cak,
-                    H.NODE.value: Node.GGK.value,
-                    H.MESSAGE_TYPE.value: pm.name,
-                },
+        held = park.held_notice(self.freeze, row, pm.message_type, self.parked_topic, now)
+        if held is not None:  # an iEb freeze: kept (and told), sent at the iEb cutover
+            row, parked, event = held
+            out.rows.append(row)
+            out.outbox.append(parked)
+            out.events.append(event)
+        else:
+            out.rows.append(row)
+            out.outbox.append(
+                OutboxMessage(
+                    self.egress_topic,
+                    self.cak.encode(),
+                    payload,
+                    {
+                        H.MESSAGE_ID.value: str(row.id),
+                        H.RECEIVER.value: self.cak,
+                        H.NODE.value: Node.GGK.value,
+                        H.MESSAGE_TYPE.value: pm.name,
+                    },
+                )
             )
-        )
         out.events.append(
             EventSpec(
                 EventType.EB_NOTICE.value,
@@ -179,6 +192,12 @@ class EigenBijdrage:
             source_message_id=source.message_id,
             entries=tuple(entries),
         )
+
+    def _pack_message(self, route: Route, now: datetime) -> PackMessage:
+        release = park.notice_release(self.freeze, self.packs.releases(Standard.IEB), now)
+        if release is None:
+            return notices.notice_pack_message(self.packs, route)
+        return self.packs.get(Standard.IEB, release, route.message_name)
 
     def _late_starts(self, item: Accepted, source: Source, out: Derived) -> None:
         allowed = self.policy.for_gemeente(source.gemeente).late_start_workdays
@@ -265,6 +284,23 @@ def _toewijzing_refs(batch: Sequence[Accepted]) -> list[eb_store.ToewijzingRef]:
     return refs
 
 
+class _Identificaties:
+    """Notice Identificaties drawn from the sequence a block at a time: one round trip per
+    block instead of one per notice. Unused numbers of a block are skipped (gaps are
+    allowed; only uniqueness per sender counts, TR056)."""
+
+    BLOCK: Final = 32
+
+    def __init__(self, conn: DbConnection) -> None:
+        self._conn = conn
+        self._free: list[str] = []
+
+    async def take(self) -> str:
+        if not self._free:
+            self._free = list(reversed(await eb_store.next_identificaties(self._conn, self.BLOCK)))
+        return self._free.pop()
+
+
 class _Lookup:
     """Toewijzing categories: the store's, overridden by 301s accepted earlier in the batch
     (the core writes those after the derivations ran)."""
@@ -332,15 +368,26 @@ def build(runtime: Runtime) -> Derivation:
     policy file now, so a bad one stops the core at start-up."""
     settings = runtime.settings
     policy = load_policy(settings.eb_policy_file)
+    ieb = runtime.freeze.get(Standard.IEB) if runtime.freeze is not None else None
     for route in Route:
         try:
             notices.notice_pack_message(runtime.packs, route)
+            if ieb is not None:
+                # Notices made during an iEb freeze are held and sent at its cutover, when
+                # only the new release is accepted: they are built in it.
+                runtime.packs.get(Standard.IEB, ieb.to_release, route.message_name)
         except KeyError as exc:
-            raise ConfigError(f"eigen bijdrage: {exc.args[0]} (check HUB_PACK_DIRS)") from None
+            raise ConfigError(
+                f"eigen bijdrage: {exc.args[0]} (check HUB_PACK_DIRS"
+                f"{'; the iEb freeze moves to ' + ieb.to_release if ieb else ''})"
+            ) from None
     return EigenBijdrage(
         policy=policy,
         packs=runtime.packs,
         secret=settings.person_key_secret.get_secret_value().encode(),
         cak=settings.cak_party_code,
         egress_topic=topics.egress_name(settings, Node.GGK),
+        clock=lambda: runtime.clock(),  # the runtime's, also when a test swaps it
+        freeze=runtime.freeze,
+        parked_topic=topics.name(settings, topics.PARKED),
     )

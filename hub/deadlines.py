@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from hub import events, metrics, outbox, topics
@@ -32,7 +32,7 @@ class DeadlineWatch:
         interval = self.runtime.settings.deadline_scan_s
         while not self._stop.is_set():
             try:
-                await self.scan_once(datetime.now(UTC))
+                await self.scan_once(self.runtime.clock())
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -14,6 +14,7 @@ models enforce this with patterns on every string, and refuse unknown fields.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from hub.freeze import Phase
 from hub.headers import H
 from hub.messages import CATALOGUE, Node, Standard, node_of
 
@@ -55,6 +57,9 @@ class EventType(StrEnum):
     EB_LATE_START = "eigenbijdrage.late-start"
     SIGNAL_NO_START = "signal.toewijzing-without-start"
     SIGNAL_NO_STOP = "signal.toewijzing-without-stop"
+    PARKED = "message.parked"
+    RELEASED = "message.released"
+    RETURNED = "message.returned"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -233,6 +238,45 @@ class ToewijzingSignalData(_Model):
     due: date = Field(description="The last day the start or stop was expected.")
 
 
+class ParkedData(_Model):
+    """A release freeze holds the message: recorded with status parked and queued to the
+    parked topic, neither validated against history nor routed. The envelope is the
+    message's own."""
+
+    kind: Literal["new-release", "old-release"] = Field(
+        description="new-release: sent before its cutover, released into intake at the "
+        "cutover; old-release: frozen (or retired), returned to its sender at the cutover."
+    )
+    phase: Phase = Field(description="The standard's freeze phase when the message arrived.")
+    from_release: Release = Field(description="The release being left.")
+    to_release: Release = Field(description="The release in force from the cutover.")
+    until: UtcDatetime = Field(description="The cutover, when it is released or returned.")
+
+
+class ReleasedData(_Model):
+    """At the cutover a parked new-release message went on its way: through intake again as
+    a new message (`released_as`), or, for a notice the hub built itself, straight to its
+    receiver under its own id. The envelope is the parked message's."""
+
+    released_as: UUID | None = Field(
+        default=None,
+        description="Message id it goes through intake as; null when sent on unchanged.",
+    )
+    to_release: Release = Field(description="The release now in force.")
+    cutover: UtcDatetime = Field(description="The cutover that released it.")
+
+
+class ReturnedData(_Model):
+    """At the cutover a parked old-release message went back, unchanged, into the inbox of
+    the party that uploaded it: it must be sent again in `to_release`. The envelope is the
+    parked message's."""
+
+    node: Node = Field(description="Node whose inbox received it back.")
+    inbox: PartyCode = Field(description="The party that uploaded it.")
+    to_release: Release = Field(description="The release to send it again in.")
+    cutover: UtcDatetime = Field(description="The cutover after which it cannot flow.")
+
+
 # --- the envelope ---------------------------------------------------------------------------
 
 
@@ -349,6 +393,27 @@ class EbLateStart(EventBase):
     data: EbLateStartData
 
 
+class MessageParked(EventBase):
+    """message.parked: held by a release freeze, released or returned at the cutover."""
+
+    type: Literal["message.parked"] = "message.parked"
+    data: ParkedData
+
+
+class MessageReleased(EventBase):
+    """message.released: a parked new-release message went on its way at the cutover."""
+
+    type: Literal["message.released"] = "message.released"
+    data: ReleasedData
+
+
+class MessageReturned(EventBase):
+    """message.returned: a parked old-release message went back to its sender."""
+
+    type: Literal["message.returned"] = "message.returned"
+    data: ReturnedData
+
+
 Event: TypeAlias = Annotated[
     MessageAccepted
     | MessageRejected
@@ -360,7 +425,10 @@ Event: TypeAlias = Annotated[
     | EbNoticeRejected
     | EbLateStart
     | ToewijzingWithoutStart
-    | ToewijzingWithoutStop,
+    | ToewijzingWithoutStop
+    | MessageParked
+    | MessageReleased
+    | MessageReturned,
     Field(discriminator="type"),
 ]
 MODELS: Final[Mapping[EventType, type[EventBase]]] = {
@@ -375,6 +443,9 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.EB_LATE_START: EbLateStart,
     EventType.SIGNAL_NO_START: ToewijzingWithoutStart,
     EventType.SIGNAL_NO_STOP: ToewijzingWithoutStop,
+    EventType.PARKED: MessageParked,
+    EventType.RELEASED: MessageReleased,
+    EventType.RETURNED: MessageReturned,
 }
 
 
@@ -529,10 +600,18 @@ def overdue_event(overdue: OverdueLike, now: datetime) -> RetourOverdue:
     )
 
 
-def to_record(topic: str, event: EventBase) -> OutboxMessage:
-    from hub.outbox import OutboxMessage  # the outbox pulls in Kafka; events stay light
+@functools.cache
+def _outbox_message() -> type[OutboxMessage]:
+    # Imported on first use (the outbox pulls in Kafka; events stay light), and only once: an
+    # import statement in to_record cost more than building the event itself.
+    from hub.outbox import OutboxMessage
 
-    return OutboxMessage(topic, event.kafka_key(), event.to_json(), event.kafka_headers())
+    return OutboxMessage
+
+
+def to_record(topic: str, event: EventBase) -> OutboxMessage:
+    record = _outbox_message()
+    return record(topic, event.kafka_key(), event.to_json(), event.kafka_headers())
 
 
 def to_outbox(

@@ -2,8 +2,8 @@
 broker series), plus the sampler that refreshes the gauges every process serves at /metrics.
 
 Every label has a bounded set of values: stages, message types from the catalogue, directions,
-nodes, outcomes, retourcodes (4 digits), dead-letter stages and errors, topics and partitions.
-Never an id, a BSN or a party code.
+nodes, outcomes, retourcodes (4 digits), dead-letter stages and errors, topics and partitions,
+standards, freeze phases and parked kinds, event types. Never an id, a BSN or a party code.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from uuid import UUID
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from hub.messages import CATALOGUE, Direction, Node
+from hub.events import EventType
+from hub.freeze import Phase
+from hub.messages import CATALOGUE, Direction, Node, Standard
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +97,33 @@ FAILURES: Final = Counter(
 SPANS_DROPPED: Final = Counter(
     "isdhub_otel_spans_dropped", "Trace spans dropped instead of exported", ["reason"]
 )
+# Release freezes (hub/freeze.py), sampled by the core from its calendar and the ledger.
+FREEZE_PHASE: Final = Gauge(
+    "isdhub_freeze_phase",
+    "1 for the phase each standard's release freeze is in now, 0 for its other phases "
+    "(open: nothing frozen, also when no freeze is configured; live: new release only)",
+    ["standard", "phase"],
+)
+PARKED: Final = Gauge(
+    "isdhub_parked_messages",
+    "Messages the core holds for a release freeze, by standard and kind (new-release: "
+    "released into intake at the cutover; old-release: returned to its sender then)",
+    ["standard", "kind"],
+)
+FREEZE_UNSENT: Final = Gauge(
+    "isdhub_freeze_unsent_messages",
+    "Routed messages of the old release of a freeze under way (declaratie freeze to cutover) "
+    "that are in no inbox yet (undelivered) or not fetched yet (not-downloaded); 0 otherwise",
+    ["standard", "state"],
+)
+PARKED_KINDS: Final = ("new-release", "old-release")
+UNSENT_STATES: Final = ("undelivered", "not-downloaded")
 
 _STAGES: Final = frozenset({"upload", "intake", "delivery", "download"})
 _OUTCOMES: Final = frozenset(
-    {"accepted", "rejected", "dead-lettered", "refused", "delivered", "duplicate", "downloaded"}
-)
+    {"accepted", "rejected", "dead-lettered", "refused", "delivered", "duplicate", "downloaded",
+     "parked"}
+)  # fmt: skip
 _DIRECTIONS: Final = frozenset(d.value for d in Direction)
 _NODES: Final = frozenset({*(n.value for n in Node), "hub"})
 _RETOURCODE: Final = re.compile(r"\d{4}")
@@ -111,6 +135,12 @@ for _reason in ("queue_full", "export_failed"):
     SPANS_DROPPED.labels(_reason)
 for _kind in ("egress", "events", "dlq"):
     OUTBOX_PUBLISHED.labels(_kind)
+# Series that exist before their first event, so panels and rules see 0 rather than nothing.
+for _type in EventType:
+    EVENTS.labels(_type.value)
+for _route in ("405", "407"):
+    for _kind in ("start", "change", "retract"):
+        EB_NOTICE_ENTRIES.labels(_route, _kind)
 
 
 def _bounded(value: str | None, allowed: Iterable[str]) -> str:
@@ -212,6 +242,7 @@ class Sampler:
     consumers: Callable[[], Sequence[Any]]  # the started aiokafka consumers
     database: Callable[[], Awaitable[tuple[int, float, int, int]]] | None = None
     interval_s: float = 10.0
+    also: Sequence[Callable[[], Awaitable[None]]] = ()  # more samplers (freeze gauges)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def stop(self) -> None:
@@ -230,19 +261,25 @@ class Sampler:
             raise
         except Exception:
             log.debug("consumer lag sample failed", exc_info=True)
-        if self.database is None:
-            return
-        try:
-            backlog, age, overdue, dead = await asyncio.wait_for(self.database(), 5.0)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.debug("ledger gauge sample failed", exc_info=True)
-            return
-        OUTBOX_BACKLOG.set(backlog)
-        OUTBOX_AGE.set(age)
-        RETOURS_OVERDUE.set(overdue)
-        DEAD_LETTERS_OPEN.set(dead)
+        if self.database is not None:
+            try:
+                backlog, age, overdue, dead = await asyncio.wait_for(self.database(), 5.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.debug("ledger gauge sample failed", exc_info=True)
+            else:
+                OUTBOX_BACKLOG.set(backlog)
+                OUTBOX_AGE.set(age)
+                RETOURS_OVERDUE.set(overdue)
+                DEAD_LETTERS_OPEN.set(dead)
+        for sample in self.also:
+            try:
+                await asyncio.wait_for(sample(), 5.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.debug("gauge sample failed", exc_info=True)
 
     async def _sample_lag(self) -> None:
         seen: set[tuple[str, str]] = set()
@@ -262,6 +299,23 @@ class Sampler:
         for labels in _label_sets(CONSUMER_LAG) - seen:
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(*labels)
+
+
+def set_freeze(
+    phases: Mapping[Standard, Phase],
+    parked: Mapping[tuple[Standard, str], int],
+    unsent: Mapping[Standard, tuple[int, int]],
+) -> None:
+    """The freeze gauges for every standard: one phase at 1, parked per kind, and the old
+    release's (undelivered, not-downloaded) counts; what is not given is 0 (or open)."""
+    for standard in Standard:
+        current = phases.get(standard, Phase.OPEN)
+        for phase in Phase:
+            FREEZE_PHASE.labels(standard.value, phase.value).set(1 if phase is current else 0)
+        for kind in PARKED_KINDS:
+            PARKED.labels(standard.value, kind).set(parked.get((standard, kind), 0))
+        for state, n in zip(UNSENT_STATES, unsent.get(standard, (0, 0)), strict=True):
+            FREEZE_UNSENT.labels(standard.value, state).set(n)
 
 
 def _label_sets(gauge: Gauge) -> set[tuple[str, str]]:

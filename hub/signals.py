@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Final
 
 from hub import events, metrics, outbox, topics, workdays
@@ -83,7 +83,7 @@ class SignalWatch:
         interval = self.runtime.settings.signal_scan_s
         while not self._stop.is_set():
             try:
-                await scan_once(self.runtime, datetime.now(UTC))
+                await scan_once(self.runtime, self.runtime.clock())
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,6 +7,10 @@ message is its hub message id, so the download (a later HTTP request that shares
 the upload but the id) joins the same trace, and `hub trace ID` and the tracing backend use
 one key. Spans carry codes only (message type, parties, verdict, retourcodes): never a BSN,
 a name, a birth date or the payload (design rule 12).
+
+Database queries are traced by the asyncpg instrumentation as child spans of the work they
+belong to: the statement text only, never its parameters (which hold BSNs); a query outside
+any trace (the relay's polling, the gauges) starts no trace of its own.
 """
 
 from __future__ import annotations
@@ -19,8 +23,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 from uuid import UUID
 
+from faststream.kafka.opentelemetry.provider import (
+    BatchKafkaTelemetrySettingsProvider,
+    KafkaTelemetrySettingsProvider,
+)
+from faststream.kafka.response import KafkaPublishCommand
+from faststream.opentelemetry.middleware import TelemetryMiddleware
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -31,8 +42,11 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
 
 from hub import metrics
 
@@ -49,6 +63,8 @@ A_SENDER: Final = "isd.sender"
 A_RECEIVER: Final = "isd.receiver"
 A_VERDICT: Final = "isd.verdict"
 A_RETOURCODES: Final = "isd.retourcodes"
+_KAFKA_KEY: Final = "messaging.kafka.message.key"
+_DB_SYSTEM: Final = ("db.system", "db.system.name")  # old and new semantic conventions
 
 _enabled = False
 _seed: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
@@ -128,6 +144,75 @@ class _CountingExporter(SpanExporter):
         return self.inner.force_flush(timeout_millis)
 
 
+class NoRootQueries(Sampler):
+    """The configured sampler, except that a database query outside any trace is dropped: the
+    relay, the watches and the gauge sampler query several times a second, and each would
+    start a trace of its own that belongs to no message."""
+
+    def __init__(self, inner: Sampler) -> None:
+        self.inner = inner
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if not parent.is_valid and attributes and any(k in attributes for k in _DB_SYSTEM):
+            return SamplingResult(Decision.DROP)
+        return self.inner.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"NoRootQueries{{{self.inner.get_description()}}}"
+
+
+def _configured_sampler() -> Sampler:
+    """What OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG ask for (SDK default:
+    parentbased_always_on), as the SDK reads them."""
+    return TracerProvider(shutdown_on_exit=False).sampler
+
+
+def _text_key(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Span attributes are str, bool, int or float (or sequences of them): FastStream records
+    the Kafka key as bytes, which the console exporter cannot write (its JSON has no bytes)
+    and OTLP sends as opaque bytes. The messaging conventions want the text of a key that is
+    not a string; the hub's keys are a keyed person hash, a party code or a message id."""
+    key = attributes.get(_KAFKA_KEY)
+    if isinstance(key, bytes | bytearray):
+        attributes[_KAFKA_KEY] = bytes(key).decode("utf-8", "replace")
+    return attributes
+
+
+class _RecordAttributes(KafkaTelemetrySettingsProvider):
+    def get_publish_attrs_from_cmd(self, cmd: KafkaPublishCommand) -> dict[str, Any]:
+        return _text_key(super().get_publish_attrs_from_cmd(cmd))
+
+    def get_consume_attrs_from_message(self, msg: Any) -> dict[str, Any]:
+        return _text_key(super().get_consume_attrs_from_message(msg))
+
+
+class _BatchAttributes(BatchKafkaTelemetrySettingsProvider):
+    def get_publish_attrs_from_cmd(self, cmd: KafkaPublishCommand) -> dict[str, Any]:
+        return _text_key(super().get_publish_attrs_from_cmd(cmd))
+
+
+def _attribute_providers(msg: Any) -> _RecordAttributes | _BatchAttributes:
+    return _BatchAttributes() if isinstance(msg, Sequence) else _RecordAttributes()
+
+
+def kafka_middleware() -> TelemetryMiddleware[KafkaPublishCommand]:
+    """FastStream's Kafka telemetry (produce and consume spans, traceparent in the headers)
+    with its span attributes as OpenTelemetry allows them (`_text_key`)."""
+    return TelemetryMiddleware(settings_provider_factory=_attribute_providers)
+
+
 def _exporter_from_env(env: Mapping[str, str]) -> SpanExporter | None:
     """OTEL_TRACES_EXPORTER (otlp, console, none); otlp by default when an endpoint is set."""
     endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get(
@@ -186,7 +271,9 @@ def configure(
     # Resource.create also merges OTEL_RESOURCE_ATTRIBUTES; the sampler follows
     # OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK default: parentbased_always_on).
     provider = TracerProvider(
-        resource=Resource.create(attributes), id_generator=MessageIdGenerator()
+        resource=Resource.create(attributes),
+        id_generator=MessageIdGenerator(),
+        sampler=NoRootQueries(_configured_sampler()),
     )
     queue = int(env.get("OTEL_BSP_MAX_QUEUE_SIZE", "2048") or 2048)
     processor: SpanProcessor = (
@@ -194,6 +281,9 @@ def configure(
     )
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+    # Parameters are never captured (capture_parameters=False): they hold BSNs.
+    instrumentor = AsyncPGInstrumentor(capture_parameters=False)  # type: ignore[no-untyped-call]
+    instrumentor.instrument(tracer_provider=provider)
     _enabled = True
     return True
 
@@ -209,6 +299,8 @@ def shutdown() -> None:
     provider = trace.get_tracer_provider()
     if _enabled and isinstance(provider, TracerProvider):
         provider.shutdown()
+    if _enabled:
+        AsyncPGInstrumentor().uninstrument()  # type: ignore[no-untyped-call]
     _enabled = False
 
 

@@ -21,12 +21,18 @@ from hub.events import (
     MessageAccepted,
     MessageDelivered,
     MessageDownloaded,
+    MessageParked,
     MessageRejected,
+    MessageReleased,
+    MessageReturned,
+    ParkedData,
     RejectedData,
+    ReleasedData,
     RetourOverdue,
     RetourOverdueData,
     RetourReceived,
     RetourReceivedData,
+    ReturnedData,
 )
 from hub.messages import Node, Standard, by_name
 from hub.privacy import person_key
@@ -111,6 +117,15 @@ def _row_from(path: Path) -> tuple[Row, set[str], str | None]:
     return row, _personal_values(root), bsn
 
 
+_PARKED: dict[str, object] = {
+    "kind": "old-release",
+    "phase": "heen-freeze",
+    "from_release": "3.2",
+    "to_release": "3.3",
+    "until": AT,
+}
+
+
 def _one_of_each(row: Row) -> list[events.EventBase]:
     rejected = {
         "rules": ["CS002", "TR063"],
@@ -129,6 +144,15 @@ def _one_of_each(row: Row) -> list[events.EventBase]:
             (EventType.DELIVERED, {"node": "vecozo", "inbox": row.receiver or "0363"}),
             (EventType.DOWNLOADED, {"node": "ggk", "by": row.receiver or "0363"}),
             (EventType.RETOUR_RECEIVED, {"heen_id": str(EVENT_ID), "late": False}),
+            (EventType.PARKED, _PARKED),
+            (
+                EventType.RELEASED,
+                {"released_as": str(EVENT_ID), "to_release": "3.3", "cutover": AT},
+            ),
+            (
+                EventType.RETURNED,
+                {"node": "vecozo", "inbox": "65656055", "to_release": "3.3", "cutover": AT},
+            ),
         )
     ]
     out.append(
@@ -279,6 +303,12 @@ def test_defaults_fill_the_envelope() -> None:
         MessageDownloaded(message_id=MESSAGE_ID, data=DownloadedData(node=Node.GGK, by="0363")),
         RetourReceived(message_id=MESSAGE_ID, data=RetourReceivedData(heen_id=EVENT_ID)),
         RetourOverdue(message_id=MESSAGE_ID, data=RetourOverdueData(deadline=AT)),
+        MessageParked(message_id=MESSAGE_ID, data=ParkedData.model_validate(_PARKED)),
+        MessageReleased(message_id=MESSAGE_ID, data=ReleasedData(to_release="3.3", cutover=AT)),
+        MessageReturned(
+            message_id=MESSAGE_ID,
+            data=ReturnedData(node=Node.GGK, inbox="0363", to_release="3.3", cutover=AT),
+        ),
     ],
     ids=lambda e: e.type,
 )
@@ -307,6 +337,26 @@ def test_unknown_type_and_fields_are_refused() -> None:
         events.parse_event(json.dumps({**raw, "type": "message.lost"}))
     with pytest.raises(ValidationError):
         events.parse_event(json.dumps({**raw, "bsn": "174285917"}))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**_PARKED, "kind": "frozen until 174285917"},
+        {**_PARKED, "phase": "almost"},
+        {**_PARKED, "to_release": "174285917"},
+        {**_PARKED, "until": datetime(2027, 4, 5, 13, 0)},  # naive: whose 13:00?
+        {**_PARKED, "reason": "WMO305 of 174285917 is frozen"},
+    ],
+)
+def test_parked_data_takes_codes_only(data: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        ParkedData.model_validate(data)
+
+
+def test_returned_data_names_a_party_never_a_bsn() -> None:
+    with pytest.raises(ValidationError):
+        ReturnedData(node=Node.GGK, inbox="174285917", to_release="3.3", cutover=AT)
 
 
 def test_codes_and_rules_are_sorted_and_unique() -> None:

@@ -11,7 +11,7 @@ from hub.store.base import DbConnection, Pool
 
 _PARKED_COLUMNS = """
     id, received_at, standard, release, message_type, submitted_by, source_node, sender,
-    receiver, identificatie, person_key
+    receiver, identificatie, person_key, receiver_node, built_by_hub
 """
 
 
@@ -28,7 +28,18 @@ class Parked:
     receiver: str | None
     identificatie: str | None
     person_key: str | None
+    receiver_node: str | None = None
+    built_by_hub: bool = False  # a notice the hub made itself: sent on, never returned
     payload: bytes = b""
+
+    # What an event needs beyond the columns above (hub.events.MessageRowLike).
+    @property
+    def retourcodes(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def retour_due(self) -> datetime | None:
+        return None
 
 
 def _parked(row: object) -> Parked:
@@ -77,6 +88,53 @@ async def settle(
         released_as,
         reason,
     )
+
+
+async def sent_on(conn: DbConnection, message_id: UUID, retour_due: datetime | None) -> None:
+    """A parked notice the hub built, sent to its receiver at the cutover under its own id:
+    from now on a routed heenbericht like any other (its retour is linked to it)."""
+    await conn.execute(
+        "UPDATE message SET status = 'accepted', retour_due = $2"
+        " WHERE id = $1 AND status = 'parked'",
+        message_id,
+        retour_due,
+    )
+    await conn.execute(
+        "INSERT INTO freeze_outcome (message_id, action, released_as, reason)"
+        " VALUES ($1, 'released', NULL, 'sent to its receiver at the cutover')",
+        message_id,
+    )
+
+
+async def parked_counts(db: Pool | DbConnection) -> dict[tuple[str, str], int]:
+    """Parked messages per (standard, release), for the gauges."""
+    rows = await db.fetch(
+        "SELECT standard, release, count(*) AS n FROM message WHERE status = 'parked'"
+        " GROUP BY standard, release"
+    )
+    return {(r["standard"] or "", r["release"] or ""): int(r["n"]) for r in rows}
+
+
+async def unsent_counts(db: Pool | DbConnection, standard: str, release: str) -> tuple[int, int]:
+    """Routed messages of `release` (retours the hub built included) that are in no inbox
+    yet, and those in an inbox but neither downloaded nor acknowledged: what a freeze leaves
+    behind when it moves on."""
+    row = await db.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM delivery d WHERE d.message_id = m.id)) AS undelivered,
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM delivery d WHERE d.message_id = m.id
+                     AND d.downloaded_at IS NULL AND d.acked_at IS NULL)) AS not_downloaded
+        FROM message m
+        WHERE m.status = 'accepted' AND m.receiver_node IS NOT NULL
+          AND m.standard = $1 AND m.release = $2
+        """,
+        standard,
+        release,
+    )
+    assert row is not None
+    return int(row["undelivered"]), int(row["not_downloaded"])
 
 
 @dataclass(frozen=True, slots=True)

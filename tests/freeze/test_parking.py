@@ -15,12 +15,12 @@ import pytest
 
 from handlers import intake
 from handlers.decide import Context, Incoming
-from hub import freeze, store
+from hub import events, freeze, store
 from hub.app import make_runtime
 from hub.errors import ConfigError
 from hub.freeze import ZONE, Calendar
 from hub.headers import H
-from hub.messages import Standard
+from hub.messages import Node, Standard
 from hub.parking import RELEASE_OF, CutoverWatch, release_parked, return_parked
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -76,6 +76,11 @@ async def _outbox(pool: store.Pool) -> list[tuple[str, dict[str, str], bytes]]:
     return [(r["topic"], json.loads(r["headers"]), bytes(r["payload"])) for r in rows]
 
 
+async def _events(pool: store.Pool, type_: str) -> list[events.EventBase]:
+    found = [events.parse_event(p) for t, _, p in await _outbox(pool) if t.endswith(".events")]
+    return [e for e in found if e.type == type_]
+
+
 async def test_a_frozen_heenbericht_is_parked_in_the_ledger_and_not_routed(
     runtime: Runtime, settings: Settings
 ) -> None:
@@ -89,11 +94,24 @@ async def test_a_frozen_heenbericht_is_parked_in_the_ledger_and_not_routed(
     stored = await runtime.pool.fetchval("SELECT payload FROM message WHERE id = $1", frozen.id)
     assert bytes(stored) == frozen.payload
     sent = await _outbox(runtime.pool)
-    about_frozen = [(t, h) for t, h, _ in sent if h.get(H.MESSAGE_ID.value) == str(frozen.id)]
+    about_frozen = [
+        (t, h)
+        for t, h, _ in sent
+        if h.get(H.MESSAGE_ID.value) == str(frozen.id) and not t.endswith(".events")
+    ]
     assert [t for t, _ in about_frozen] == [f"{settings.topic_prefix}.parked"]  # not routed
     assert about_frozen[0][1][H.PARTY.value] == "0363"
     egress = [t for t, _, _ in sent if ".egress." in t]
     assert len(egress) == 1  # only the one before the freeze
+    # Integrators hear of it: message.parked, codes only.
+    (parked,) = await _events(runtime.pool, "message.parked")
+    assert isinstance(parked, events.MessageParked)
+    assert (parked.message_id, parked.message_type, parked.sender) == (frozen.id, "WMO301", "0363")
+    assert parked.data == events.ParkedData(
+        kind="old-release", phase=freeze.Phase.HEEN_FREEZE, from_release="3.2",
+        to_release="3.3", until=GO_LIVE,
+    )  # fmt: skip
+    assert parked.person is not None
     # The parked one waits; it is never a broken pair, the routed one is.
     assert [p.id for p in await table.parked(runtime.pool)] == [frozen.id]
     broken = await table.broken_pairs(runtime.pool, "iwmo", "3.2")
@@ -132,7 +150,14 @@ async def test_old_release_parked_ones_are_returned_to_their_sender(
         "SELECT reason FROM freeze_outcome WHERE message_id = $1", declaratie.id
     )
     assert "3.3" in reason
+    (returned_event,) = await _events(runtime.pool, "message.returned")
+    assert isinstance(returned_event, events.MessageReturned)
+    assert returned_event.message_id == declaratie.id
+    assert returned_event.data == events.ReturnedData(
+        node=Node.VECOZO, inbox="65656055", to_release="3.3", cutover=GO_LIVE
+    )
     assert await return_parked(runtime.pool, settings, f, AFTER) == []  # once
+    assert len(await _events(runtime.pool, "message.returned")) == 1
 
 
 async def test_new_release_parked_ones_are_released_at_cutover_in_arrival_order(
@@ -155,6 +180,14 @@ async def test_new_release_parked_ones_are_released_at_cutover_in_arrival_order(
     assert [h[RELEASE_OF] for h, _ in ingress] == [str(first.id), str(second.id)]
     assert [h[H.PARTY.value] for h, _ in ingress] == ["0363", "65656055"]
     assert ingress[0][1] == first.payload
+    released_events = await _events(runtime.pool, "message.released")
+    assert [(e.message_id, e.data) for e in released_events] == [
+        (r.parked, events.ReleasedData(released_as=r.released_as, to_release="3.2",
+                                       cutover=GO_LIVE))
+        for r in released
+    ]  # fmt: skip
+    parked_kinds = {e.data.kind for e in await _events(runtime.pool, "message.parked")}  # type: ignore[union-attr]
+    assert parked_kinds == {"new-release"}
     # Back through intake after the cutover, the released 301 is routed as usual.
     h = ingress[0][0]
     again = Incoming(

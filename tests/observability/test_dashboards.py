@@ -22,7 +22,8 @@ RULES = dashboards.ROOT / "prometheus"
 KNOWN_LABELS = {
     "stage", "message_type", "direction", "node", "outcome", "retourcode", "error", "topic",
     "partition", "kind", "flow", "reason", "job", "instance", "le", "app_name", "handler",
-    "status", "broker", "exception_type", "destination",
+    "status", "broker", "exception_type", "destination", "standard", "phase", "state", "route",
+    "type",
 }  # fmt: skip
 
 
@@ -57,7 +58,8 @@ def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
         metrics.VALIDATION_FAILURES, metrics.DEAD_LETTERS, metrics.DEAD_LETTERS_OPEN,
         metrics.CONSUMER_LAG, metrics.OUTBOX_BACKLOG, metrics.OUTBOX_AGE,
         metrics.OUTBOX_PUBLISHED, metrics.RETOURS_OVERDUE, metrics.FAILURES,
-        metrics.SPANS_DROPPED,
+        metrics.SPANS_DROPPED, metrics.EVENTS, metrics.EB_NOTICE_ENTRIES, metrics.FREEZE_PHASE,
+        metrics.PARKED, metrics.FREEZE_UNSENT,
     ):  # fmt: skip
         name = collector._name  # type: ignore[attr-defined]
         assert name in text, name

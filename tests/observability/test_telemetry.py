@@ -95,3 +95,45 @@ def test_event_counters_stay_bounded_and_count_notice_kinds() -> None:
     types = {s.labels["type"] for m in metrics.EVENTS.collect() for s in m.samples}
     assert "not an event type!" not in types
     assert "other" in types
+
+
+def test_kafka_span_attributes_are_text_so_the_console_exporter_can_write_them() -> None:
+    """FastStream records the Kafka key as bytes; OpenTelemetry attributes are str, bool, int
+    or float, and the console exporter (OTEL_TRACES_EXPORTER=console) failed on it."""
+    import io
+
+    from faststream.kafka.response import KafkaPublishCommand
+    from faststream.response.publish_type import PublishType
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    key = b"8f14e45fceea167a5a36dedd4bea2543"  # a keyed person hash, as ingress uses
+    cmd = KafkaPublishCommand(b"<xml/>", topic="isd.ingress", _publish_type=PublishType.PUBLISH,
+                              key=key, correlation_id="c")  # fmt: skip
+    for msg in (None, ()):  # one record, a batch
+        attrs = telemetry._attribute_providers(msg).get_publish_attrs_from_cmd(cmd)
+        assert attrs["messaging.kafka.message.key"] == key.decode()
+        assert all(isinstance(v, str | bool | int | float) for v in attrs.values()), attrs
+
+    out = io.StringIO()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out)))
+    provider.get_tracer("t").start_span("isd.ingress publish", attributes=attrs).end()
+    provider.shutdown()
+    assert key.decode() in out.getvalue()
+
+
+def test_queries_outside_a_trace_start_none_inside_one_they_are_children() -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
+
+    sampler = telemetry.NoRootQueries(ALWAYS_ON)
+    db = {"db.system": "postgresql", "db.statement": "SELECT 1"}
+    assert sampler.should_sample(None, 1, "SELECT", attributes=db).decision is Decision.DROP
+    assert sampler.should_sample(None, 1, "upload").decision is Decision.RECORD_AND_SAMPLE
+    parent = trace.SpanContext(
+        1, 2, is_remote=False, trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED)
+    )
+    inside = trace.set_span_in_context(trace.NonRecordingSpan(parent))
+    decision = sampler.should_sample(inside, 1, "SELECT", attributes=db).decision
+    assert decision is Decision.RECORD_AND_SAMPLE
+    assert "NoRootQueries" in sampler.get_description()
