@@ -98,7 +98,7 @@ async def process(
     """Decide and record one batch; returns the decisions (for tests and metrics)."""
     secret = runtime.settings.person_key_secret.get_secret_value().encode()
     unique = list({i.id: i for i in items}.values())
-    obs = BatchObservation(unique)
+    obs = BatchObservation(unique, runtime.settings.consumer_group)
     async with obs, runtime.pool.acquire() as conn, conn.transaction():
         known = await ledger.known_ids(conn, [i.id for i in unique])
         fresh = [i for i in unique if i.id not in known]

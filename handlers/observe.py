@@ -1,5 +1,6 @@
 """What the intake flow tells metrics and traces about one batch: a span per message (child of
-the upload's trace, from the record's traceparent) with its steps, and the domain counters
+the upload's trace, from the record's traceparent; named and attributed as the messaging
+conventions have it, "process <ingress topic>") with its steps, and the domain counters
 once the batch's transaction committed."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
+from opentelemetry.util.types import AttributeValue
 
 from handlers.decide import Decision, Incoming
 from hub import metrics, telemetry
@@ -25,16 +27,16 @@ class BatchObservation:
     """An async context manager around the batch's transaction: on exit after commit it
     counts and ends the message spans; on error it marks them failed."""
 
-    def __init__(self, items: Sequence[Incoming]) -> None:
+    def __init__(self, items: Sequence[Incoming], consumer_group: str | None = None) -> None:
         self.spans: dict[UUID, Span] = {}
         self.decisions: Sequence[Decision] = ()
         if telemetry.enabled():
             for item in items:
                 self.spans[item.id] = telemetry.start(
-                    "core process",
+                    telemetry.messaging_span_name("process", item.topic),
                     telemetry.extract(item.trace_headers),
                     kind=SpanKind.CONSUMER,
-                    attributes=telemetry.message_attributes(message_id=item.id, node=item.node),
+                    attributes=_process_attributes(item, consumer_group),
                 )
 
     def timed(self, item_id: UUID, name: str, fn: Callable[..., T], *args: object) -> T:
@@ -89,6 +91,23 @@ class BatchObservation:
         for s in self.spans.values():  # already in the ledger: a redelivery
             s.set_attribute(telemetry.A_VERDICT, "duplicate")
             s.end()
+
+
+def _process_attributes(item: Incoming, group: str | None) -> dict[str, AttributeValue]:
+    """A per-message `process` span in the messaging conventions (one record, so its offset
+    and no batch count), plus the hub's own codes. The upload's span is its parent (one
+    trace per message), which the conventions allow for a single message."""
+    return {
+        **telemetry.messaging_attributes(
+            "process",
+            item.topic,
+            partition=item.partition,
+            offset=item.offset,
+            group=group,
+            message_id=str(item.id),
+        ),
+        **telemetry.message_attributes(message_id=item.id, node=item.node),
+    }
 
 
 def _count(decisions: Sequence[Decision]) -> None:

@@ -8,6 +8,10 @@ the upload but the id) joins the same trace, and `hub trace ID` and the tracing 
 one key. Spans carry codes only (message type, parties, verdict, retourcodes): never a BSN,
 a name, a birth date or the payload (design rule 12).
 
+The hub's own messaging spans (the core's and the delivery's `process`, the relay's `send`)
+follow the current OpenTelemetry messaging conventions (`messaging_span_name`,
+`messaging_attributes`); FastStream's spans keep its older names (docs/tracing.md lists both).
+
 Database queries are traced by the asyncpg instrumentation as child spans of the work they
 belong to: the statement text only, never its parameters (which hold BSNs); a query outside
 any trace (the relay's polling, the gauges) starts no trace of its own.
@@ -20,7 +24,7 @@ import contextvars
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from faststream.kafka.opentelemetry.provider import (
@@ -46,9 +50,10 @@ from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.trace.span import TraceState
-from opentelemetry.util.types import Attributes
+from opentelemetry.util.types import Attributes, AttributeValue
 
 from hub import metrics
+from hub.spanprivacy import ScrubbingExporter
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +69,24 @@ A_RECEIVER: Final = "isd.receiver"
 A_VERDICT: Final = "isd.verdict"
 A_RETOURCODES: Final = "isd.retourcodes"
 _KAFKA_KEY: Final = "messaging.kafka.message.key"
+# The messaging semantic conventions (status: development) as of semconv 1.44, the release
+# opentelemetry-semantic-conventions 0.66b1 carries (tests/observability checks the names
+# against it). Destination, partition, group and operation are given when a span starts: the
+# conventions mark them as what a sampler may decide on.
+M_SYSTEM: Final = "messaging.system"
+M_OPERATION_TYPE: Final = "messaging.operation.type"
+M_OPERATION_NAME: Final = "messaging.operation.name"
+M_DESTINATION: Final = "messaging.destination.name"
+M_PARTITION: Final = "messaging.destination.partition.id"
+M_CONSUMER_GROUP: Final = "messaging.consumer.group.name"
+M_OFFSET: Final = "messaging.kafka.offset"
+M_MESSAGE_ID: Final = "messaging.message.id"
+M_BATCH_COUNT: Final = "messaging.batch.message_count"
 _DB_SYSTEM: Final = ("db.system", "db.system.name")  # old and new semantic conventions
+
+# The conventions' operation types; for Kafka the operation name is the same word for the
+# two the hub's spans use (send, process), so it defaults to the type.
+MessagingOperation = Literal["create", "send", "receive", "process", "settle"]
 
 _enabled = False
 _seed: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
@@ -276,6 +298,7 @@ def configure(
         sampler=NoRootQueries(_configured_sampler()),
     )
     queue = int(env.get("OTEL_BSP_MAX_QUEUE_SIZE", "2048") or 2048)
+    exporter = ScrubbingExporter(exporter)  # libraries record exception texts; drop them
     processor: SpanProcessor = (
         SimpleSpanProcessor(exporter) if synchronous else CountingBatchProcessor(exporter, queue)
     )
@@ -337,7 +360,7 @@ def start(
     parent: otel_context.Context | None = None,
     *,
     kind: SpanKind = SpanKind.INTERNAL,
-    attributes: Mapping[str, str | Sequence[str]] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
     start_time: int | None = None,
 ) -> Span:
     return TRACER.start_span(
@@ -357,7 +380,7 @@ def span(
     parent: otel_context.Context | None = None,
     *,
     kind: SpanKind = SpanKind.INTERNAL,
-    attributes: Mapping[str, str | Sequence[str]] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
     root_of: UUID | None = None,
 ) -> Iterator[Span]:
     """A current span that records failures by type, never by message. With `root_of`, the
@@ -400,3 +423,39 @@ def message_attributes(
         A_RETOURCODES: list(retourcodes) if retourcodes else None,
     }
     return {k: v for k, v in pairs.items() if v}
+
+
+def messaging_span_name(operation: str, destination: str) -> str:
+    """A messaging span's name as the conventions have it: "{operation name} {destination}"
+    ("send isd.egress.ggk", "process isd.ingress"). Topic names are few and fixed, so the
+    name stays of low cardinality as the conventions ask."""
+    return f"{operation} {destination}"
+
+
+def messaging_attributes(
+    operation_type: MessagingOperation,
+    destination: str,
+    *,
+    operation_name: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+    group: str | None = None,
+    batch: int | None = None,
+    message_id: str | None = None,
+) -> dict[str, AttributeValue]:
+    """The current conventions' attributes of one Kafka operation. The partition is recorded
+    as text (`messaging.destination.partition.id`), as the conventions want; `batch` only for
+    an operation on several messages. There is deliberately no Kafka key here: the hub's
+    keys are party codes or keyed person hashes, and a span has no use for either."""
+    pairs: dict[str, AttributeValue | None] = {
+        M_SYSTEM: "kafka",
+        M_OPERATION_TYPE: operation_type,
+        M_OPERATION_NAME: operation_name or operation_type,
+        M_DESTINATION: destination,
+        M_PARTITION: str(partition) if partition is not None else None,
+        M_OFFSET: offset,
+        M_CONSUMER_GROUP: group,
+        M_BATCH_COUNT: batch,
+        M_MESSAGE_ID: message_id,
+    }
+    return {k: v for k, v in pairs.items() if v is not None}

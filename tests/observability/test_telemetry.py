@@ -137,3 +137,64 @@ def test_queries_outside_a_trace_start_none_inside_one_they_are_children() -> No
     decision = sampler.should_sample(inside, 1, "SELECT", attributes=db).decision
     assert decision is Decision.RECORD_AND_SAMPLE
     assert "NoRootQueries" in sampler.get_description()
+
+
+def test_messaging_helpers_use_the_current_convention_names() -> None:
+    from opentelemetry.semconv._incubating.attributes import messaging_attributes as semconv
+
+    # The names are those of the installed semantic-conventions release.
+    assert telemetry.M_SYSTEM == semconv.MESSAGING_SYSTEM
+    assert telemetry.M_OPERATION_TYPE == semconv.MESSAGING_OPERATION_TYPE
+    assert telemetry.M_OPERATION_NAME == semconv.MESSAGING_OPERATION_NAME
+    assert telemetry.M_DESTINATION == semconv.MESSAGING_DESTINATION_NAME
+    assert telemetry.M_PARTITION == semconv.MESSAGING_DESTINATION_PARTITION_ID
+    assert telemetry.M_CONSUMER_GROUP == semconv.MESSAGING_CONSUMER_GROUP_NAME
+    assert telemetry.M_OFFSET == semconv.MESSAGING_KAFKA_OFFSET
+    assert telemetry.M_MESSAGE_ID == semconv.MESSAGING_MESSAGE_ID
+    assert telemetry.M_BATCH_COUNT == semconv.MESSAGING_BATCH_MESSAGE_COUNT
+    assert {"send", "process"} <= {v.value for v in semconv.MessagingOperationTypeValues}
+
+    assert telemetry.messaging_span_name("send", "isd.egress.ggk") == "send isd.egress.ggk"
+    assert telemetry.messaging_attributes("send", "isd.egress.ggk") == {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
+        "messaging.destination.name": "isd.egress.ggk",
+    }
+    attrs = telemetry.messaging_attributes(
+        "process", "isd.ingress", partition=0, offset=0, group="isd-hub-core", batch=3
+    )
+    assert attrs["messaging.destination.partition.id"] == "0"  # text, and 0 is kept
+    assert attrs["messaging.kafka.offset"] == 0
+    assert attrs["messaging.consumer.group.name"] == "isd-hub-core"
+    assert attrs["messaging.batch.message_count"] == 3
+    assert not any("key" in name for name in attrs)
+
+
+def test_exception_texts_never_leave_the_process() -> None:
+    """A library that records an exception the OpenTelemetry way (message, stack trace, status
+    description) exports only its type: the message may quote a BSN."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    from hub.spanprivacy import ScrubbingExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(ScrubbingExporter(memory)))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("library span") as failing:
+        failing.record_exception(ValueError("no client with Bsn 174285917"))
+        failing.set_status(Status(StatusCode.ERROR, "ValueError: no client with Bsn 174285917"))
+    with tracer.start_as_current_span("clean span") as clean:
+        clean.set_attribute("isd.verdict", "accepted")
+    exported = {s.name: s for s in memory.get_finished_spans()}
+    scrubbed = exported["library span"]
+    assert "174285917" not in ConsoleSpanExporter().formatter(scrubbed)  # type: ignore[attr-defined]
+    assert scrubbed.status.status_code is StatusCode.ERROR
+    assert scrubbed.status.description == "ValueError"
+    assert [dict(e.attributes or {}).get("exception.type") for e in scrubbed.events] == [
+        "ValueError"
+    ]
+    assert exported["clean span"].attributes == {"isd.verdict": "accepted"}

@@ -1,6 +1,7 @@
 """One message is one trace, from the upload through the core and the relay to the delivery
 and the download, and no span carries personal data: the core and both adapters run in this
-process on the real broker and PostgreSQL, with an in-memory span exporter."""
+process on the real broker and PostgreSQL, with an in-memory span exporter. The hub's own
+messaging spans are named and attributed as the current messaging conventions have it."""
 
 from __future__ import annotations
 
@@ -9,17 +10,24 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 
-from hub import store, telemetry, topics
+from adapters import runner
+from handlers.decide import Incoming
+from handlers.observe import BatchObservation
+from hub import outbox, store, telemetry, topics
 from hub.app import adapter_app, core_app
+from hub.headers import H
 from hub.parties import load_parties, new_token
 from hub.settings import Settings
 
@@ -39,6 +47,39 @@ def exporter() -> Iterator[InMemorySpanExporter]:
     assert telemetry.configure("isd-hub-test", exporter=spans, synchronous=True)
     yield spans
     telemetry.shutdown()  # later tests run untraced again
+
+
+@pytest.fixture
+def local_spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
+    """The hub's span helpers on a tracer of their own, for spans one function makes: the
+    process's provider can be set only once, and the flow test above owns it."""
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    monkeypatch.setattr(telemetry, "TRACER", provider.get_tracer("isd-hub-test"))
+    monkeypatch.setattr(telemetry, "_enabled", True)
+    yield spans
+    provider.shutdown()
+
+
+def _conventional(
+    span: ReadableSpan, operation: str, topic: str, **more: str | int
+) -> dict[str, object]:
+    """Assert a span is the messaging conventions' `operation` on `topic`; its attributes."""
+    attrs = dict(span.attributes or {})
+    assert span.name == f"{operation} {topic}", span.name
+    want = {
+        telemetry.M_SYSTEM: "kafka",
+        telemetry.M_OPERATION_TYPE: operation,
+        telemetry.M_OPERATION_NAME: operation,
+        telemetry.M_DESTINATION: topic,
+        **more,
+    }
+    assert want.items() <= attrs.items(), attrs
+    # Our own spans never record the Kafka key (a party code or a keyed person hash).
+    assert "messaging.kafka.message.key" not in attrs
+    assert "kafka.message.key" not in attrs
+    return attrs
 
 
 @contextlib.asynccontextmanager
@@ -122,11 +163,21 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
     chain = by_trace[accepted_id.int]
     names = {s.name for s in chain}
     ingress, egress = topics.name(settings, topics.INGRESS), f"{settings.topic_prefix}.egress."
-    assert {"upload", f"{ingress} publish", "core process", "validate"} <= names, names
-    assert {"history rules", "ledger and outbox write", "deliver", "download"} <= names, names
-    assert any(n.startswith(egress) and n.endswith(" publish") for n in names), names
-    core_span = next(s for s in chain if s.name == "core process")
-    attrs = dict(core_span.attributes or {})
+    core = f"process {ingress}"  # the core's span; "{ingress} publish" is FastStream's
+    assert {"upload", f"{ingress} publish", core, "validate"} <= names, names
+    assert {"history rules", "ledger and outbox write", "download"} <= names, names
+    _relay_and_delivery(chain, egress)  # their names: the two tests at the end of this file
+    core_span = next(s for s in chain if s.name == core)
+    assert core_span.kind is SpanKind.CONSUMER
+    attrs = _conventional(
+        core_span,
+        "process",
+        ingress,
+        **{telemetry.M_CONSUMER_GROUP: settings.consumer_group},
+    )
+    assert isinstance(attrs[telemetry.M_PARTITION], str)  # the conventions' partition id
+    assert isinstance(attrs[telemetry.M_OFFSET], int)
+    assert attrs[telemetry.M_MESSAGE_ID] == str(accepted_id)
     assert attrs[telemetry.A_MESSAGE_TYPE] == "WMO301"
     assert attrs[telemetry.A_SENDER] == GEMEENTE
     assert attrs[telemetry.A_RECEIVER] == PROVIDER
@@ -139,11 +190,11 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
 
     # The rejected one: its verdict and retourcode, and the hub's retour delivered in its trace.
     rejected = by_trace[rejected_id.int]
-    core_span = next(s for s in rejected if s.name == "core process")
+    core_span = next(s for s in rejected if s.name == core)
     attrs = dict(core_span.attributes or {})
     assert attrs[telemetry.A_VERDICT] == "rejected"
     assert "9056" in tuple(attrs[telemetry.A_RETOURCODES])  # type: ignore[arg-type]
-    assert any(s.name == "deliver" for s in rejected)
+    _relay_and_delivery(rejected, egress)
 
     # Database queries are child spans (asyncpg instrumentation): the download's among them.
     queries = [s for s in spans if (s.attributes or {}).get("db.system") == "postgresql"]
@@ -164,3 +215,111 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
             assert value not in text, f"{value!r} in span {s.name}: {text}"
         assert all(_plain(v) for v in (s.attributes or {}).values()), s.attributes
         s.to_json()  # what OTEL_TRACES_EXPORTER=console writes
+
+
+def _relay_and_delivery(chain: list[ReadableSpan], egress: str) -> None:
+    """The trace goes on through the relay's producer span on an egress topic and, under it,
+    an adapter's delivery (a consumer span): found by kind and parent, as their names are
+    what the tests below check."""
+    relay = {
+        s.context.span_id
+        for s in chain
+        if s.kind is SpanKind.PRODUCER and egress in s.name and s.context is not None
+    }
+    assert relay, [s.name for s in chain]
+    assert any(
+        s.kind is SpanKind.CONSUMER and s.parent is not None and s.parent.span_id in relay
+        for s in chain
+    ), [s.name for s in chain]
+
+
+def test_the_core_span_follows_the_messaging_conventions(
+    local_spans: InMemorySpanExporter,
+) -> None:
+    item = Incoming(
+        id=uuid4(),
+        node="ggk",
+        party=GEMEENTE,
+        received_at=datetime.now(UTC),
+        payload=WMO301,
+        partition=3,
+        offset=42,
+        topic="isd.ingress",
+    )
+    for s in BatchObservation([item], "isd-hub-core").spans.values():
+        s.end()
+    [span] = local_spans.get_finished_spans()
+    assert span.kind is SpanKind.CONSUMER
+    _conventional(
+        span,
+        "process",
+        "isd.ingress",
+        **{
+            telemetry.M_PARTITION: "3",
+            telemetry.M_OFFSET: 42,
+            telemetry.M_CONSUMER_GROUP: "isd-hub-core",
+            telemetry.M_MESSAGE_ID: str(item.id),
+            telemetry.A_MESSAGE_ID: str(item.id),
+            telemetry.A_NODE: "ggk",
+        },
+    )
+    assert telemetry.M_BATCH_COUNT not in (span.attributes or {})  # one message, no batch
+
+
+# --- Waiting for the lead (issue #7): the relay's and the delivery's spans move to the
+# conventions' names in hub/outbox.py `_trace` and adapters/runner.py `_delivery_span`, files
+# another change has open. Once that change is in, these pass: then drop the two xfail marks.
+
+
+@pytest.mark.xfail(
+    strict=True, reason="hub/outbox.py _trace still names its span '{topic} publish'"
+)
+def test_the_relay_span_is_send_egress_topic(local_spans: InMemorySpanExporter) -> None:
+    upstream = telemetry.start("process isd.ingress")
+    headers = {
+        H.MESSAGE_ID.value: str(uuid4()),
+        H.MESSAGE_TYPE.value: "WMO301",
+        H.NODE.value: "vecozo",
+        H.RECEIVER.value: PROVIDER,
+    }
+    telemetry.inject(upstream, headers)
+    message = outbox.OutboxMessage("isd.egress.vecozo", PROVIDER.encode(), b"<x/>", headers)
+    spans, _ = outbox._trace([message])
+    for s in (*spans, upstream):
+        s.end()
+    [relay] = [s for s in local_spans.get_finished_spans() if s.kind is SpanKind.PRODUCER]
+    attrs = _conventional(relay, "send", "isd.egress.vecozo")
+    assert attrs[telemetry.A_RECEIVER] == PROVIDER
+    assert relay.parent is not None
+    assert relay.parent.span_id == upstream.get_span_context().span_id
+
+
+@pytest.mark.xfail(
+    strict=True, reason="adapters/runner.py _delivery_span still names its span 'deliver'"
+)
+def test_the_delivery_span_is_process_egress_topic(local_spans: InMemorySpanExporter) -> None:
+    message_id = uuid4()
+    headers = {H.MESSAGE_TYPE.value: "WMO301", H.RECEIVER.value: PROVIDER}
+    runner._delivery_span(
+        headers,
+        message_id,
+        "vecozo",
+        topic="isd.egress.vecozo",
+        partition=2,
+        offset=7,
+        group="isd-adapter-vecozo",
+    ).end()
+    [span] = local_spans.get_finished_spans()
+    assert span.kind is SpanKind.CONSUMER
+    _conventional(
+        span,
+        "process",
+        "isd.egress.vecozo",
+        **{
+            telemetry.M_PARTITION: "2",
+            telemetry.M_OFFSET: 7,
+            telemetry.M_CONSUMER_GROUP: "isd-adapter-vecozo",
+            telemetry.M_MESSAGE_ID: str(message_id),
+            telemetry.A_RECEIVER: PROVIDER,
+        },
+    )
