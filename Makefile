@@ -8,7 +8,7 @@ DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
 .PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-pipeline \
-	observability-tools
+	observability-tools soak
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ bench-validation: $(STAMP)
 ## make bench-pipeline [BENCH_ARGS=--quick]: hub core vs the raw reference pipeline
 bench-pipeline: $(STAMP)
 	$(BIN)/python -m benchmarks.pipeline $(BENCH_ARGS)
+
+## make soak [SOAK_ARGS="--duration 600 --rate 60"]: sustained uploads with faults injected at
+## random moments (kill -9 of core, relay, adapters; PostgreSQL and broker restarts), then the
+## exactly-once checks; prints loads held and faults survived, exits 1 on any loss or duplicate
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

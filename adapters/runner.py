@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any
-from uuid import UUID, uuid4
+from typing import Any, Final
+from uuid import UUID, uuid4, uuid5
 
+import asyncpg
+from aiokafka.errors import KafkaError
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
@@ -21,21 +25,34 @@ from pydantic import BaseModel
 
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
+from adapters.journal import JournalTrim, journal_recovery
+from adapters.journal import role as journal_role
 from adapters.refusal import Refusal, refuse
-from hub import events, freeze, metrics, outbox, routing, store, telemetry, topics
+from hub import background, events, freeze, metrics, outbox, routing, store, telemetry, topics
+from hub.brokerwatch import BrokerWatch
 from hub.findings import Finding
 from hub.headers import H
 from hub.health import health_routes
 from hub.parties import Party
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
-from hub.store import gauges, ledger
+from hub.store import gauges, journal, ledger
 from hub.validation import Outcome, Verdict
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the nodes' limit (IB003 / IB012)
 _BACKOFF_S = 1.0
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+_IDEMPOTENCY_KEY: Final = re.compile(r"[\x21-\x7e]{1,128}")
+# Upload ids of keyed uploads are derived from (node, party, key): a retried upload gets the
+# id of its first attempt, which the core deduplicates, whatever happened in between.
+_IDEMPOTENCY_NS: Final = UUID("0c5f2a55-8f0e-4d43-9a7e-3a4be1d39f61")
+# What a request cannot do while the database or the broker is away: the party is told to
+# retry (503), not that the hub failed (500).
+# InternalClientError: asyncpg's state after a connection dropped mid-query.
+_UNAVAILABLE: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+                       KafkaError, OSError, TimeoutError)  # fmt: skip
 
 
 class Accepted(BaseModel):
@@ -61,6 +78,14 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 _FREEZE_REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"model": Refusal, "description": "Release no longer accepted (after its cutover)"},
     423: {"model": Refusal, "description": "Release freeze; Retry-After says when it reopens"},
+}
+_UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Refusal, "description": "Idempotency-Key reused for another message"},
+    503: {
+        "model": Refusal,
+        "description": "Database or broker unavailable: not known to be accepted; retry "
+        "(with the same Idempotency-Key, so the retry cannot be taken twice)",
+    },
 }
 
 
@@ -95,9 +120,11 @@ def build_app(
     events_topic = topics.name(settings, topics.EVENTS)
     secret = settings.person_key_secret.get_secret_value().encode()
 
+    group = f"{settings.topic_prefix}-adapter-{node}"  # one group per hub deployment
+
     @runtime.broker.subscriber(
         topics.egress_name(settings, adapter.node),
-        group_id=f"{settings.topic_prefix}-adapter-{node}",  # one group per hub deployment
+        group_id=group,
         batch=True,
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
@@ -119,7 +146,17 @@ def build_app(
                 continue
             kinds[items[-1][0]] = headers.get(H.MESSAGE_TYPE.value, "")
             if telemetry.enabled():
-                spans.append(_delivery_span(headers, items[-1][0], node))
+                spans.append(
+                    _delivery_span(
+                        headers,
+                        items[-1][0],
+                        node,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        group=group,
+                    )
+                )
         try:
             async with runtime.pool.acquire() as conn, conn.transaction():
                 fresh = await store.deliver(conn, node, items)
@@ -154,8 +191,18 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with resources(runtime):
-            log.info("%s ready", adapter.title)
-            yield
+            watch = BrokerWatch(settings, runtime.bootstrap, lambda: runtime.pool)
+            watch.consumers = metrics.broker_consumers(runtime.broker)
+            loops: dict[str, background.Loop] = {"broker-watch": watch}
+            if settings.ingress_journal:
+                watch.role = journal_role(node)
+                watch.recover = journal_recovery(runtime, node, ingress)
+                loops["journal-trim"] = JournalTrim(
+                    lambda: runtime.pool, node, settings.journal_trim_s
+                )
+            async with background.running(loops):
+                log.info("%s ready", adapter.title)
+                yield
 
     app = FastAPI(
         title=adapter.title,
@@ -166,6 +213,24 @@ def build_app(
         routes=health_routes(runtime, f"adapter-{node}"),
     )
 
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("%s %s: %s unavailable (%s); answered 503", request.method,
+                    request.url.path, _dependency(exc), type(exc).__name__)  # fmt: skip
+        body = Refusal(
+            error="unavailable",
+            reason=f"{_dependency(exc)}_unavailable",
+            detail="the hub cannot take this request now; retry it (an upload with the same "
+            "Idempotency-Key is taken once however often it is sent)",
+        )
+        return JSONResponse(
+            {"detail": body.model_dump(mode="json", exclude_none=True)},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    for kind in _UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
+
     # A default rather than an Annotated alias: FastAPI resolves the (string) annotations of
     # these endpoints against the module, where a local alias would not be found.
     authenticated = Depends(party_authenticator(adapter, runtime))
@@ -174,12 +239,22 @@ def build_app(
         "/v1/messages",
         status_code=202,
         response_model=Accepted,
-        responses={**_REFUSALS, **_FREEZE_REFUSALS},
+        responses={**_REFUSALS, **_FREEZE_REFUSALS, **_UPLOAD_REFUSALS},
     )
     async def upload(request: Request, caller: Party = authenticated) -> Accepted:
         """Upload one message (raw XML). Refused at once when unreadable, or when its sending
-        party is neither you nor a party you may submit for."""
-        message_id = uuid4()
+        party is neither you nor a party you may submit for.
+
+        With an `Idempotency-Key` header (1-128 visible ASCII characters, unique per upload
+        of yours) a retried upload gets the id of the first attempt and is taken once."""
+        idempotency = request.headers.get(IDEMPOTENCY_HEADER)
+        if idempotency is None:
+            message_id = uuid4()
+        elif _IDEMPOTENCY_KEY.fullmatch(idempotency):
+            message_id = uuid5(_IDEMPOTENCY_NS, f"{node}/{caller.code}/{idempotency}")
+        else:
+            refuse(400, "invalid", "idempotency_key", "Idempotency-Key must be 1-128 visible "
+                   "ASCII characters")  # fmt: skip
         seen: list[Verdict] = []
         with telemetry.span(
             "upload",
@@ -188,7 +263,7 @@ def build_app(
             root_of=message_id,
         ) as span:
             try:
-                accepted = await accept(request, caller, message_id, seen)
+                accepted = await accept(request, caller, message_id, seen, idempotency)
             except HTTPException:
                 kind = seen[0].message_type if seen else None
                 metrics.count(
@@ -200,7 +275,11 @@ def build_app(
             return accepted
 
     async def accept(
-        request: Request, caller: Party, message_id: UUID, seen: list[Verdict]
+        request: Request,
+        caller: Party,
+        message_id: UUID,
+        seen: list[Verdict],
+        idempotency: str | None,
     ) -> Accepted:
         party = caller.code
         payload = await _read_capped(request)
@@ -244,17 +323,24 @@ def build_app(
         # Keyed by person where the message has one client, so one person's messages keep
         # their order on one partition (history rules depend on it); never by the BSN itself.
         key = client_person_key(verdict.root, secret) or party
-        await runtime.broker.publish(
-            payload,
-            ingress,
-            key=key.encode(),
-            headers={
-                H.MESSAGE_ID.value: str(message_id),
-                H.NODE.value: node,
-                H.PARTY.value: party,  # the uploader (indiener), which may differ from Afzender
-                H.RECEIVED_AT.value: received_at.isoformat(),
-            },
-        )
+        headers = {
+            H.MESSAGE_ID.value: str(message_id),
+            H.NODE.value: node,
+            H.PARTY.value: party,  # the uploader (indiener), which may differ from Afzender
+            H.RECEIVED_AT.value: received_at.isoformat(),
+        }
+        if idempotency is not None:
+            known = await journal.digest(runtime.pool, message_id)
+            if known is not None and known != journal.sha256(payload):
+                refuse(422, "invalid", "idempotency_key_reused", "this Idempotency-Key was "
+                       "used for another message")  # fmt: skip
+        if settings.ingress_journal:
+            # Journaled before the broker is asked: once it acknowledges, the upload is in
+            # PostgreSQL too, whatever the broker loses afterwards. A failed publish leaves
+            # the entry (the broker may have it after all); the core deduplicates by id.
+            entry = journal.JournalEntry(message_id, node, key.encode(), payload, headers)
+            await journal.add(runtime.pool, entry)
+        await runtime.broker.publish(payload, ingress, key=key.encode(), headers=headers)
         metrics.count("upload", "accepted", message_type_=mt.name if mt else None, node=node)
         return Accepted(id=message_id, received_at=received_at, status=status)
 
@@ -307,6 +393,10 @@ def build_app(
     return app
 
 
+def _dependency(exc: Exception) -> str:
+    return "broker" if isinstance(exc, KafkaError) else "database"
+
+
 def _refuse_frozen(held: freeze.Decision, now: datetime) -> None:
     """423 (with Retry-After) while a freeze holds the message; 409 when it never reopens."""
     if not isinstance(held, freeze.Refuse):
@@ -319,16 +409,36 @@ def _refuse_frozen(held: freeze.Decision, now: datetime) -> None:
            phase=phase, since=since, until=until)  # fmt: skip
 
 
-def _delivery_span(headers: dict[str, str], message_id: UUID, node: str) -> Span:
-    """The delivery of one egress record into an inbox, in the message's trace."""
+def _delivery_span(
+    headers: dict[str, str],
+    message_id: UUID,
+    node: str,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    group: str,
+) -> Span:
+    """The delivery of one egress record into an inbox, in the message's trace: the messaging
+    conventions' "process <egress topic>" for that one record."""
     return telemetry.start(
-        "deliver",
+        telemetry.messaging_span_name("process", topic),
         telemetry.extract(headers),
         kind=SpanKind.CONSUMER,
-        attributes=telemetry.message_attributes(
-            message_id=message_id,
-            message_type=headers.get(H.MESSAGE_TYPE.value),
-            node=node,
-            receiver=headers.get(H.RECEIVER.value),
-        ),
+        attributes={
+            **telemetry.messaging_attributes(
+                "process",
+                topic,
+                partition=partition,
+                offset=offset,
+                group=group,
+                message_id=str(message_id),
+            ),
+            **telemetry.message_attributes(
+                message_id=message_id,
+                message_type=headers.get(H.MESSAGE_TYPE.value),
+                node=node,
+                receiver=headers.get(H.RECEIVER.value),
+            ),
+        },
     )

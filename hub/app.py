@@ -8,23 +8,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
 
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
 from handlers.registry import CORE_ROUTERS
-from hub import metrics, store, telemetry
+from hub import background, freeze_gauges, metrics, store, telemetry
 from hub.broker import build_broker
+from hub.brokerwatch import BrokerWatch
 from hub.deadlines import DeadlineWatch
 from hub.errors import StartupError
 from hub.freeze import load_calendar
-from hub.outbox import Relay, make_producer
+from hub.health import probe_routes
+from hub.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
 from hub.packs import PackRegistry, load_packs
 from hub.parking import CutoverWatch
+from hub.retention import PurgeWatch
 from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.signals import SignalWatch
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_id: str) -> Runtime:
     middlewares: list[object] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
     if telemetry.enabled():  # traceparent in Kafka headers, produce and consume spans
-        middlewares.append(KafkaTelemetryMiddleware())
+        middlewares.append(telemetry.kafka_middleware())
     broker = build_broker(settings, bootstrap, client_id=client_id, middlewares=middlewares)
     # Every schema compiled once per process, here.
     packs = load_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs])
@@ -63,13 +67,7 @@ async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
         connect_timeout=settings.startup_timeout_s,
     )
     try:
-        expected = max(m.version for m in store.migrations())
-        found = await store.schema_version(pool) if await _has_schema(pool) else 0
-        if found < expected:
-            raise StartupError(
-                f"database schema is at version {found}, this hub needs {expected}: "
-                "run `hub db upgrade` first"
-            )
+        await _check_schema(pool)
         runtime.attach_pool(pool)
         await runtime.broker.start()
         lag = metrics.Sampler(metrics.broker_consumers(runtime.broker))
@@ -86,56 +84,130 @@ async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
         await pool.close()
 
 
+async def _check_schema(pool: store.Pool) -> None:
+    expected = max(m.version for m in store.migrations())
+    found = await store.schema_version(pool) if await _has_schema(pool) else 0
+    if found < expected:
+        raise StartupError(
+            f"database schema is at version {found}, this hub needs {expected}: "
+            "run `hub db upgrade` first"
+        )
+
+
 async def _has_schema(pool: store.Pool) -> bool:
     return bool(await pool.fetchval("SELECT to_regclass('schema_migration') IS NOT NULL"))
 
 
-def core_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette:
-    """The hub core: every registered router on one broker, plus health and metrics."""
+Clock = Callable[[], datetime]
+
+
+def core_app(
+    settings: Settings, bootstrap: str, database_url: str, clock: Clock | None = None
+) -> Starlette:
+    """The hub core: every registered router on one broker, plus health and metrics.
+
+    `clock` replaces the wall clock of its freeze decisions and watches (tests replay a
+    freeze calendar with it)."""
     from hub.health import health_routes
 
     telemetry.configure("isd-hub-core")
     runtime = make_runtime(settings, bootstrap, database_url, "isd-hub-core")
+    if clock is not None:
+        runtime.clock = clock
     for factory in CORE_ROUTERS:
         runtime.broker.include_router(factory(runtime))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with open_resources(runtime):
-            producer = make_producer(settings, runtime.bootstrap)
-            await producer.start()
-            relay = Relay(runtime.pool, producer)
-            runtime.attach_relay(relay.wake.set)
-            watch = DeadlineWatch(runtime)
-            signal_watch = SignalWatch(runtime)
-            cutover_watch = CutoverWatch(runtime)
-            gauges = metrics.Sampler(lambda: [], lambda: ledger_gauges(runtime.pool))
-            tasks = [
-                asyncio.create_task(relay.run(), name="outbox-relay"),
-                asyncio.create_task(watch.run(), name="deadline-watch"),
-                asyncio.create_task(signal_watch.run(), name="signal-watch"),
-                asyncio.create_task(cutover_watch.run(), name="cutover-watch"),
-                asyncio.create_task(gauges.run(), name="ledger-gauges"),
-            ]
-            log.info("hub core consuming %s", settings.topic("ingress"))
-            try:
+        async with open_resources(runtime), contextlib.AsyncExitStack() as stack:
+            pool = lambda: runtime.pool  # noqa: E731 - read when used: the lifespan owns it
+            broker_watch = BrokerWatch(settings, runtime.bootstrap, pool)
+            broker_watch.consumers = metrics.broker_consumers(runtime.broker)
+            loops: dict[str, background.Loop] = {}
+            if settings.core_relay:  # else `hub relay` runs it (relay_app)
+                producer = make_producer(settings, runtime.bootstrap)
+                await producer.start()
+                stack.push_async_callback(producer.stop)
+                relay = Relay(runtime.pool, producer)
+                runtime.attach_relay(relay.wake.set)
+                stack.callback(runtime.attach_relay, None)
+                loops["outbox-relay"] = relay
+                broker_watch.role = RECOVERY_ROLE
+                broker_watch.recover = egress_recovery(pool, settings, relay.wake.set)
+            loops |= {
+                "broker-watch": broker_watch,
+                "deadline-watch": DeadlineWatch(runtime),
+                "signal-watch": SignalWatch(runtime),
+                "cutover-watch": CutoverWatch(runtime),
+                "purge-watch": PurgeWatch(pool, settings, runtime.clock),
+                "ledger-gauges": metrics.Sampler(
+                    lambda: [],
+                    lambda: ledger_gauges(runtime.pool),
+                    also=(lambda: freeze_gauges.sample(runtime),),
+                ),
+            }
+            async with background.running(loops):
+                log.info("hub core consuming %s", settings.topic("ingress"))
                 yield
-            finally:
-                relay.stop()
-                watch.stop()
-                signal_watch.stop()
-                cutover_watch.stop()
-                gauges.stop()
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                runtime.attach_relay(None)
-                await producer.stop()
 
     return Starlette(routes=health_routes(runtime, "core"), lifespan=lifespan)
 
 
-def adapter_app(name: str, settings: Settings, bootstrap: str, database_url: str) -> Starlette:
+def relay_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette:
+    """`hub relay`: the outbox relay as its own process (HUB_CORE_RELAY=false), with its part
+    of a broker recovery, plus health and metrics."""
+    telemetry.configure("isd-hub-relay")
+    held: dict[str, Any] = {}
+
+    async def database() -> bool:
+        return bool(await held["pool"].fetchval("SELECT 1") == 1)
+
+    async def broker() -> bool:
+        return bool(await asyncio.wait_for(held["producer"].client.force_metadata_update(), 2))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        pool = await store.create_pool(
+            database_url,
+            min_size=1,
+            max_size=4,
+            connect_timeout=settings.startup_timeout_s,
+        )
+        try:
+            await _check_schema(pool)
+            producer = make_producer(settings, bootstrap)
+            await producer.start()
+            held.update(pool=pool, producer=producer)
+            try:
+                # Its own process: nobody wakes it when the core commits, so it polls often.
+                relay = Relay(pool, producer, idle_poll_s=0.05)
+                watch = BrokerWatch(
+                    settings,
+                    bootstrap,
+                    lambda: pool,
+                    RECOVERY_ROLE,
+                    egress_recovery(lambda: pool, settings, relay.wake.set),
+                )
+                loops: dict[str, background.Loop] = {"outbox-relay": relay, "broker-watch": watch}
+                async with background.running(loops):
+                    log.info("outbox relay running")
+                    yield
+            finally:
+                held.clear()
+                await producer.stop()
+        finally:
+            await pool.close()
+
+    return Starlette(
+        routes=probe_routes("relay", {"database": database, "broker": broker}), lifespan=lifespan
+    )
+
+
+def adapter_app(
+    name: str, settings: Settings, bootstrap: str, database_url: str, clock: Clock | None = None
+) -> Starlette:
     telemetry.configure(f"isd-hub-adapter-{name}")
     runtime = make_runtime(settings, bootstrap, database_url, f"isd-hub-adapter-{name}")
+    if clock is not None:
+        runtime.clock = clock
     return build_adapter_app(name, runtime, open_resources)

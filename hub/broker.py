@@ -31,6 +31,7 @@ def build_broker(
         max_batch_size=settings.producer_batch_bytes,
         max_request_size=32 * 1024 * 1024,  # a 25 MB message plus headers must fit
         request_timeout_ms=int(settings.startup_timeout_s * 1000) + 15_000,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
         graceful_timeout=10.0,
         middlewares=tuple(middlewares),
         logger=logging.getLogger(f"hub.kafka.{client_id}"),

@@ -78,6 +78,18 @@ def cmd_core(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(app, settings.host, settings.core_port, settings.log_level)
 
 
+def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.app import relay_app
+    from hub.logs import configure
+
+    configure(settings.log_level, "relay")
+    bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "relay")
+    database_url = _need(settings.database_url, "HUB_DATABASE_URL", "relay")
+    asyncio.run(preflight.check(settings, bootstrap, database_url))
+    app = relay_app(settings, bootstrap, database_url)
+    return _serve(app, settings.host, settings.relay_port, settings.log_level)
+
+
 def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.registry import get_adapter
     from hub.app import adapter_app
@@ -274,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
         "core", help="run the hub core (needs HUB_KAFKA_BOOTSTRAP, HUB_DATABASE_URL)"
     )
     core.set_defaults(func=cmd_core)
+
+    sub.add_parser(
+        "relay", help="run the outbox relay alone (for a core with HUB_CORE_RELAY=false)"
+    ).set_defaults(func=cmd_relay)
 
     adapter = sub.add_parser("adapter", help="run one node adapter (ggk or vecozo)")
     adapter.add_argument("name", help="ggk or vecozo")

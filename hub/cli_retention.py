@@ -1,5 +1,6 @@
 """`hub purge [--dry-run]`: empty the payloads past HUB_PAYLOAD_RETENTION_HOURS (see
-hub.store.retention for what is never purged); the audit metadata stays."""
+hub.store.retention for what is never purged); the audit metadata stays. The core runs the
+same purge by itself every HUB_PURGE_INTERVAL_S (hub.retention)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     result = _with_pool(settings, lambda pool: retention.purge(pool, cutoff, dry_run=args.dry_run))
     verb = "would purge" if args.dry_run else "purged"
     when = cutoff.strftime("%Y-%m-%d %H:%M:%SZ")
+    stale = f", and {result.journal} stale journal entries" if result.journal else ""
     print(
         f"{verb} the payloads of {result.messages} messages ({result.payload_bytes} bytes) and "
-        f"{result.dead_letters} replayed dead letters received before {when} "
+        f"{result.dead_letters} replayed dead letters received before {when}{stale} "
         f"(HUB_PAYLOAD_RETENTION_HOURS={hours})"
     )
     return 0

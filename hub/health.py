@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
@@ -11,24 +11,35 @@ from starlette.routing import BaseRoute, Route
 
 from hub.runtime import Runtime
 
+Check = Callable[[], Awaitable[bool]]
+
 
 def health_routes(runtime: Runtime, component: str) -> list[BaseRoute]:
+    async def database() -> bool:
+        return bool(await runtime.pool.fetchval("SELECT 1") == 1)
+
+    async def broker() -> bool:
+        return bool(await runtime.broker.ping(timeout=2.0))
+
+    return probe_routes(component, {"database": database, "broker": broker})
+
+
+def probe_routes(component: str, checks: Mapping[str, Check]) -> list[BaseRoute]:
+    """/healthz, /readyz (ready when every check passes) and /metrics."""
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "component": component})
 
     async def readyz(_: Request) -> Response:
-        checks: dict[str, bool] = {}
-        try:
-            checks["database"] = await runtime.pool.fetchval("SELECT 1") == 1
-        except Exception:
-            checks["database"] = False
-        try:
-            checks["broker"] = await runtime.broker.ping(timeout=2.0)
-        except Exception:
-            checks["broker"] = False
-        ready = all(checks.values())
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception:
+                results[name] = False
+        ready = all(results.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": results},
             status_code=200 if ready else 503,
         )
 

@@ -9,25 +9,28 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import Span, SpanKind
 
-from hub import metrics, telemetry
+from hub import metrics, telemetry, topics
 from hub.headers import H
+from hub.messages import Node
 from hub.settings import Settings
 from hub.store import outbox as table
+from hub.store import recovery
 from hub.store.base import Pool
 from hub.store.outbox import OutboxMessage, add, backlog
 
-__all__ = ["OutboxMessage", "Relay", "add", "backlog", "make_producer"]
+__all__ = ["OutboxMessage", "Relay", "add", "backlog", "egress_recovery", "make_producer"]
 
 log = logging.getLogger(__name__)
 
 _BACKOFF_S: Final = 1.0
+RECOVERY_ROLE: Final = "relay"
 
 
 def make_producer(settings: Settings, bootstrap: str) -> AIOKafkaProducer:
@@ -43,6 +46,7 @@ def make_producer(settings: Settings, bootstrap: str) -> AIOKafkaProducer:
         linger_ms=settings.producer_linger_ms,
         max_batch_size=settings.producer_batch_bytes,
         max_request_size=32 * 1024 * 1024,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
         enable_idempotence=False,  # tansu refuses it; the ledger and inbox deduplicate
     )
 
@@ -108,6 +112,25 @@ class Relay:
         return len(messages)
 
 
+def egress_recovery(
+    pool: Callable[[], Pool], settings: Settings, wake: Callable[[], None]
+) -> Callable[[int], Awaitable[int]]:
+    """The relay's part after the broker lost its data (hub.brokerwatch): queue again the
+    egress no inbox has, once per broker epoch whichever relay does it, atomically with the
+    mark that it was done."""
+    egress = {node.value: topics.egress_name(settings, node) for node in Node}
+
+    async def recover(epoch: int) -> int:
+        async with pool().acquire() as conn, conn.transaction():
+            if not await recovery.claim(conn, RECOVERY_ROLE, epoch):
+                return 0
+            queued = await table.requeue_undelivered(conn, egress)
+        wake()
+        return queued
+
+    return recover
+
+
 def _trace(messages: Sequence[OutboxMessage]) -> tuple[list[Span], list[dict[str, str]]]:
     """A producer span per row that carries a trace (egress), child of the core's span, whose
     traceparent replaces the row's so the adapter's delivery continues the message's trace."""
@@ -120,14 +143,20 @@ def _trace(messages: Sequence[OutboxMessage]) -> tuple[list[Span], list[dict[str
             headers.append(m.headers)
             continue
         span = telemetry.start(
-            f"{m.topic} publish",
+            telemetry.messaging_span_name("send", m.topic),
             telemetry.extract(m.headers),
             kind=SpanKind.PRODUCER,
-            attributes=telemetry.message_attributes(
-                message_type=m.headers.get(H.MESSAGE_TYPE.value),
-                node=m.headers.get(H.NODE.value),
-                receiver=m.headers.get(H.RECEIVER.value),
-            ),
+            attributes={
+                # The partition is the producer's choice (by key), unknown when the span starts.
+                **telemetry.messaging_attributes(
+                    "send", m.topic, message_id=m.headers.get(H.MESSAGE_ID.value)
+                ),
+                **telemetry.message_attributes(
+                    message_type=m.headers.get(H.MESSAGE_TYPE.value),
+                    node=m.headers.get(H.NODE.value),
+                    receiver=m.headers.get(H.RECEIVER.value),
+                ),
+            },
         )
         h = {k: v for k, v in m.headers.items() if k not in ("traceparent", "tracestate")}
         telemetry.inject(span, h)

@@ -107,6 +107,14 @@ class Settings(BaseSettings):
         default=500, ge=1, le=10_000, description="Most messages the core handles per batch."
     )
     producer_linger_ms: int = Field(default=2, ge=0, le=1000, description="Producer linger.")
+    metadata_max_age_ms: int = Field(
+        default=5000,
+        ge=500,
+        le=300_000,
+        description="How often every Kafka client refreshes its topic metadata. A broker that "
+        "lost its data may get topics back with other partitions (tansu creates a topic a "
+        "client asks for with its own default); consumers read the new ones within this time.",
+    )
     producer_batch_bytes: int = Field(
         default=1_048_576,
         ge=16_384,
@@ -141,6 +149,42 @@ class Settings(BaseSettings):
         le=24 * 366 * 10,
         description="Hours after which `hub purge` empties a message's payload (BSN and care "
         "data) once nothing needs it any more; its audit metadata stays.",
+    )
+    purge_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        le=7 * 86400,
+        description="How often the core runs the purge of HUB_PAYLOAD_RETENTION_HOURS by "
+        "itself (what `hub purge` does); 0: never, purge with `hub purge` only.",
+    )
+    core_relay: bool = Field(
+        default=True,
+        description="Run the outbox relay inside `hub core`. False: `hub up` runs it as its own "
+        "process (`hub relay`), which can be restarted or scaled on its own.",
+    )
+    relay_port: Port = Field(
+        default=8091, description="Health and metrics port of `hub relay` (its own process)."
+    )
+    broker_check_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=600,
+        description="How often every process checks that the broker still has the hub's "
+        "topics and its cluster id: a broker that lost its data (the embedded one keeps it in "
+        "memory) gets the topics again, the relay re-sends undelivered egress and the adapters "
+        "re-produce journaled uploads the ledger lacks.",
+    )
+    ingress_journal: bool = Field(
+        default=True,
+        description="Adapters journal every upload in PostgreSQL before the broker takes it, "
+        "until the ledger has it, so a broker that loses its data loses no accepted upload. "
+        "Off saves one database write per upload and gives that guarantee up.",
+    )
+    journal_trim_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="How often an adapter deletes journaled uploads the ledger already has.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."

@@ -29,6 +29,7 @@ from hub.embedded import (
 from hub.errors import StartupError
 from hub.parties import PartyRegistry, load_parties, new_token
 from hub.settings import Settings
+from hub.store import recovery
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,14 @@ async def prepare(
         version = await store.schema_version(pool)
         imported = await store.upsert_parties(pool, list(registry))
         tokens = await _demo_tokens(pool, demo_parties)
+        async with topics.admin_client(settings, bootstrap) as admin:
+            created = await topics.create_missing(settings, bootstrap, admin)
+            # Topics this database's hub had before, created again: the broker lost its
+            # data (the embedded one always has, after a restart). Recorded now, so the
+            # processes started next recover what it took (hub.brokerwatch).
+            await recovery.observe(pool, await topics.cluster_id(admin), bool(created))
     finally:
         await pool.close()
-    created = await topics.ensure_topics(settings, bootstrap)
     return Prepared(version, created, imported, tokens)
 
 
@@ -191,11 +197,14 @@ class Supervisor:
 
     def run(self) -> int:
         settings = self.settings
-        for port, what, setting in (
+        ports = [
             (settings.core_port, "the hub core", "HUB_CORE_PORT"),
             (settings.ggk_port, "the GGK adapter", "HUB_GGK_PORT"),
             (settings.vecozo_port, "the VECOZO adapter", "HUB_VECOZO_PORT"),
-        ):
+        ]
+        if not settings.core_relay:
+            ports.append((settings.relay_port, "the outbox relay", "HUB_RELAY_PORT"))
+        for port, what, setting in ports:
             ensure_port_free(settings.host, port, what, setting)
         # A broken parties file ends `hub up` before anything starts.
         registry = load_parties(settings.parties_file, settings.cak_party_code)
@@ -239,6 +248,10 @@ class Supervisor:
             Child("adapter-ggk", [*hub, "adapter", "ggk"], f"{base}:{s.ggk_port}/readyz"),
             Child("adapter-vecozo", [*hub, "adapter", "vecozo"], f"{base}:{s.vecozo_port}/readyz"),
         ]
+        if not s.core_relay:
+            self.children.insert(
+                1, Child("relay", [*hub, "relay"], f"{base}:{s.relay_port}/readyz")
+            )
         if self.demo:
             self.children.append(Child("demo", [*hub, "demo"], None))
         for child in self.children:
@@ -298,6 +311,11 @@ class Supervisor:
             f"  parties     {total} from {s.parties_file}  ({len(parties.added)} added,"
             f" {len(parties.changed)} changed; tokens: `hub party token issue CODE`)",
             f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
+            *(
+                []
+                if s.core_relay
+                else [f"  relay       http://{s.host}:{s.relay_port}  (its own process; /metrics)"]
+            ),
             f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs; /metrics)",
             f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; /docs; /metrics)",
             f"  metrics     http://{s.host}:{s.core_port}/metrics"

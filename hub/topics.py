@@ -106,12 +106,20 @@ async def ensure_topics(settings: Settings, bootstrap: str) -> list[str]:
     are chosen here, once, from the settings.
     """
     async with admin_client(settings, bootstrap) as admin:
-        return await _create_missing(settings, bootstrap, admin)
+        return await create_missing(settings, bootstrap, admin)
 
 
-async def _create_missing(
+async def cluster_id(admin: AIOKafkaAdminClient) -> str:
+    """The cluster id the broker reports: a broker that lost everything (the embedded one
+    restarted, a wiped cluster) comes back with another one."""
+    described = await admin.describe_cluster()
+    return str(described.get("cluster_id") or "")
+
+
+async def create_missing(
     settings: Settings, bootstrap: str, admin: AIOKafkaAdminClient
 ) -> list[str]:
+    """Create the hub topics the broker lacks; return the ones created."""
     try:
         existing = set(await admin.list_topics())
         wanted = [
@@ -132,3 +140,14 @@ async def _create_missing(
         return created
     except KafkaError as exc:
         raise ConfigError(f"could not create topics on {bootstrap}: {exc}") from None
+
+
+async def partition_counts(settings: Settings, admin: AIOKafkaAdminClient) -> dict[str, int]:
+    """Partitions of every hub topic the broker has."""
+    names = [name(settings, spec) for spec in ALL]
+    described = await admin.describe_topics(names)
+    return {
+        str(d["topic"]): len(d["partitions"])
+        for d in described
+        if d.get("error_code", 0) == 0 and d.get("partitions")
+    }

@@ -19,6 +19,10 @@ one is kept for `hub dlq replay`.
 
 What stays: every ledger column but the payload (parties, times, type, Identificatie, status,
 retourcodes, retour links, payload_sha256), findings, deliveries, history facts.
+
+The adapters' ingress journal (hub.store.journal) is trimmed as soon as the ledger has a
+message; an entry older than the cut-off never reached it (its request died between journal
+and broker) and is deleted here.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hub.store import journal
 from hub.store.base import Pool
 
 _PURGEABLE = """
@@ -51,10 +56,14 @@ class PurgeResult:
     messages: int
     payload_bytes: int  # what the purged message payloads held
     dead_letters: int
+    journal: int = 0  # stale ingress-journal entries deleted
 
 
-async def purge(pool: Pool, cutoff: datetime, *, dry_run: bool = False) -> PurgeResult:
-    """Purge (or, with dry_run, count) the payloads received before `cutoff`."""
+async def purge(
+    pool: Pool, cutoff: datetime, *, dry_run: bool = False, limit: int | None = None
+) -> PurgeResult:
+    """Purge (or, with dry_run, count) the payloads received before `cutoff`; at most `limit`
+    messages and dead letters each (a scheduled purge goes in bounded transactions)."""
     async with pool.acquire() as conn, conn.transaction():
         if dry_run:
             row = await conn.fetchrow(
@@ -66,12 +75,16 @@ async def purge(pool: Pool, cutoff: datetime, *, dry_run: bool = False) -> Purge
                 f"SELECT count(*) FROM dead_letter WHERE {_DEAD_LETTER_PURGEABLE}",
                 cutoff,
             )
+            stale = await conn.fetchval(
+                "SELECT count(*) FROM ingress_journal WHERE journaled_at < $1", cutoff
+            )
         else:
             row = await conn.fetchrow(
                 f"""
                 WITH gone AS (
                     SELECT m.id, length(m.payload) AS size FROM message m
                     WHERE {_PURGEABLE}
+                    LIMIT $2
                     FOR UPDATE OF m SKIP LOCKED),
                 done AS (
                     UPDATE message m SET payload = ''::bytea, purged_at = now()
@@ -80,12 +93,16 @@ async def purge(pool: Pool, cutoff: datetime, *, dry_run: bool = False) -> Purge
                 SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM done
                 """,
                 cutoff,
+                limit,
             )
             result = await conn.execute(
                 f"UPDATE dead_letter SET payload = ''::bytea, purged_at = now()"
-                f" WHERE {_DEAD_LETTER_PURGEABLE}",
+                f" WHERE id IN (SELECT id FROM dead_letter WHERE {_DEAD_LETTER_PURGEABLE}"
+                f" LIMIT $2 FOR UPDATE SKIP LOCKED)",
                 cutoff,
+                limit,
             )
             letters = int(result.split()[-1])
+            stale = await journal.drop_older(conn, cutoff)
     assert row is not None
-    return PurgeResult(int(row["n"]), int(row["size"]), int(letters))
+    return PurgeResult(int(row["n"]), int(row["size"]), int(letters), int(stale))

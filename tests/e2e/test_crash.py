@@ -6,14 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
@@ -22,15 +15,13 @@ import pytest
 from confluent_kafka import Consumer
 
 from hub import store, topics, xmlcodec
-from hub.embedded import free_port
-from hub.parties import load_parties, new_token
 from hub.settings import Settings
+from tests.e2e.stack import GEMEENTE, PROVIDER, Stack, running
 
 pytestmark = pytest.mark.e2e
 
 N = 2000
 KILL_AFTER = 600
-GEMEENTE, PROVIDER = "0363", "65656055"
 WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
 
 
@@ -39,83 +30,6 @@ def _toewijzing(n: int) -> bytes:
     ident = next(e for e in root.iter() if xmlcodec.local_name(e) == "Identificatie")
     ident.text = f"C{n:011d}"
     return xmlcodec.serialize(root)
-
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    procs: dict[str, subprocess.Popen[bytes]]
-
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.env[f'HUB_{name.upper()}_PORT']}"
-
-    def start(self, name: str, *argv: str) -> None:
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "hub", *argv],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        port_name = "core" if name == "core" else argv[-1]
-        while time.monotonic() < deadline:
-            assert self.procs[name].poll() is None, f"{name} exited"
-            try:
-                if httpx.get(f"{self.url(port_name)}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{name} did not become ready")
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-@contextmanager
-def running(env: dict[str, str]) -> Iterator[Stack]:
-    stack = Stack(env, {})
-    try:
-        stack.start("core", "core")
-        stack.start("ggk", "adapter", "ggk")
-        stack.start("vecozo", "adapter", "vecozo")
-        yield stack
-    finally:
-        stack.stop_all()
-
-
-@pytest.fixture
-async def hub_env(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[tuple[dict[str, str], dict[str, str]]]:
-    assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
-    registry = load_parties(settings.parties_file)
-    await store.upsert_parties(pool, list(registry))
-    tokens = {}
-    for code in (GEMEENTE, PROVIDER):
-        tokens[code] = new_token()
-        await store.add_token(pool, code, tokens[code])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-        HUB_DATABASE_URL=database_url,
-        HUB_TOPIC_PREFIX=settings.topic_prefix,
-        HUB_CONSUMER_GROUP=settings.consumer_group,
-        HUB_PARTITIONS=str(settings.partitions),
-        HUB_CORE_PORT=str(free_port()),
-        HUB_GGK_PORT=str(free_port()),
-        HUB_VECOZO_PORT=str(free_port()),
-        HUB_LOG_LEVEL="WARNING",
-    )
-    return env, tokens
 
 
 async def _upload_all(stack: Stack, token: str, killed: asyncio.Event) -> list[str]:
@@ -138,9 +52,8 @@ async def _upload_all(stack: Stack, token: str, killed: asyncio.Event) -> list[s
             ids.append(response.json()["id"])
             if len(ids) == KILL_AFTER and not killed.is_set():
                 killed.set()
-                stack.procs["core"].send_signal(signal.SIGKILL)
-                stack.procs["core"].wait()
-                await asyncio.to_thread(stack.start, "core", "core")
+                stack.kill("core")
+                await asyncio.to_thread(stack.restart, "core")
 
     async with httpx.AsyncClient(timeout=30) as client:
         await asyncio.gather(*(worker(client) for _ in range(16)))

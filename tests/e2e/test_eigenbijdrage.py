@@ -17,11 +17,10 @@ from hub.packs import load_default_packs
 from hub.parties import new_token
 from hub.settings import Settings
 from hub.validation import Validator
-from tests.e2e.test_crash import GEMEENTE, PROVIDER, Stack, hub_env, running
+from tests.e2e.stack import GEMEENTE, PROVIDER, Stack, running
 from tests.eigenbijdrage._messages import FIXTURES, T, bsn, build, start, stop
 
 pytestmark = pytest.mark.e2e
-__all__ = ["hub_env"]  # the fixture, shared with the crash test
 
 T_ = TypeVar("T_")
 

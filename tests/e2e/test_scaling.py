@@ -7,25 +7,19 @@ the work (one person's messages share a partition)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
-from hub import store, topics, xmlcodec
-from hub.embedded import free_port
-from hub.parties import load_parties, new_token
+from hub import store, xmlcodec
 from hub.rules.identity import passes_elfproef
 from hub.settings import Settings
+from tests.e2e.stack import CAK, CORE, GEMEENTE, GGK, PROVIDER, VECOZO, Stack, hub_env, prepare
+from tests.e2e.stack import running as stack_running
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +30,9 @@ N = PERSONS * PER_PERSON
 WARMUP_PERSONS = 24  # uploaded first, until both cores have consumed something
 KILL_AFTER = 360  # uploads before the kill -9
 WORKERS = 12
-READY_S = 90  # start-up of one process (schemas compile) on a loaded machine
 TAKEOVER_S = 120  # session timeout of the dead member + rebalance (tansu may stall a JoinGroup)
-GEMEENTE, PROVIDER, CAK = "0363", "65656055", "99000001"
 WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
 WMO305 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO305.xml").read_bytes()
-_RECEIVED = re.compile(r"^faststream_received_messages_total\{[^}]*\.ingress\"[^}]*\} (\S+)$", re.M)
 
 
 def _bsns(count: int) -> list[str]:
@@ -68,70 +59,13 @@ def _toewijzing(bsn: str, n: int, template: bytes = WMO301) -> bytes:
     return xmlcodec.serialize(root)
 
 
-@dataclass
-class Stack:
-    env: dict[str, str]
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    ports: dict[str, int] = field(default_factory=dict)
-
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[name]}"
-
-    def spawn(self, name: str, argv: list[str], port_setting: str) -> None:
-        self.ports[name] = free_port()
-        env = {**self.env, port_setting: str(self.ports[name])}
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "hub", *argv],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def wait_ready(self, names: list[str]) -> None:
-        deadline = time.monotonic() + READY_S
-        waiting = set(names)
-        while waiting and time.monotonic() < deadline:
-            for name in sorted(waiting):
-                assert self.procs[name].poll() is None, f"{name} exited"
-                try:
-                    response = httpx.get(f"{self.url(name)}/readyz", timeout=1)
-                except httpx.HTTPError:
-                    continue
-                if response.status_code == 200:
-                    waiting.discard(name)
-            time.sleep(0.1)
-        assert not waiting, f"not ready after {READY_S} s: {sorted(waiting)}"
-
-    def received(self, name: str) -> float:
-        """Ingress messages this core has consumed, from its own /metrics."""
-        text = httpx.get(f"{self.url(name)}/metrics", timeout=5).text
-        return sum(float(v) for v in _RECEIVED.findall(text))
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @contextmanager
 def running(env: dict[str, str]) -> Iterator[Stack]:
-    stack = Stack(env)
-    try:
-        # Started side by side: the two cores join one consumer group and split the partitions.
-        stack.spawn("core-a", ["core"], "HUB_CORE_PORT")
-        stack.spawn("core-b", ["core"], "HUB_CORE_PORT")
-        stack.spawn("ggk", ["adapter", "ggk"], "HUB_GGK_PORT")
-        stack.spawn("vecozo", ["adapter", "vecozo"], "HUB_VECOZO_PORT")
-        stack.wait_ready(["core-a", "core-b", "ggk", "vecozo"])
+    # Started side by side: the two cores join one consumer group and split the partitions.
+    with stack_running(
+        env, {"core-a": CORE, "core-b": CORE, "ggk": GGK, "vecozo": VECOZO}
+    ) as stack:
         yield stack
-    finally:
-        stack.stop_all()
 
 
 @pytest.fixture
@@ -139,23 +73,8 @@ async def scaled_env(
     settings: Settings, pool: store.Pool, database_url: str
 ) -> tuple[dict[str, str], dict[str, str]]:
     settings = settings.model_copy(update={"partitions": PARTITIONS})
-    assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
-    await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
-    tokens = {}
-    for code in (GEMEENTE, PROVIDER):
-        tokens[code] = new_token()
-        await store.add_token(pool, code, tokens[code])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-        HUB_DATABASE_URL=database_url,
-        HUB_TOPIC_PREFIX=settings.topic_prefix,
-        HUB_CONSUMER_GROUP=settings.consumer_group,
-        HUB_PARTITIONS=str(PARTITIONS),
-        HUB_LOG_LEVEL="WARNING",
-    )
-    return env, tokens
+    tokens = await prepare(settings, pool)
+    return hub_env(settings, database_url), tokens
 
 
 class Uploader:
@@ -196,9 +115,7 @@ class Uploader:
         self.killed_at = time.monotonic()
         for name in ("core-a", "core-b"):
             self.received_before_kill[name] = await asyncio.to_thread(self.stack.received, name)
-        victim = self.stack.procs["core-a"]
-        victim.send_signal(signal.SIGKILL)
-        await asyncio.to_thread(victim.wait)
+        await asyncio.to_thread(self.stack.kill, "core-a")
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -252,7 +169,7 @@ async def test_two_cores_share_partitions_and_survive_kill_9_of_one(
             await asyncio.sleep(0.5)
         took_over_s = time.monotonic() - uploader.killed_at
         survivor_received = await asyncio.to_thread(stack.received, "core-b")
-        assert stack.procs["core-b"].poll() is None, "the surviving core died"
+        assert "core-b" not in stack.dead(), "the surviving core died"
         assert survivor_received > uploader.received_before_kill["core-b"]
 
     # No loss, no duplicate delivery: every upload is in the provider's inbox exactly once.

@@ -195,6 +195,8 @@ def test_up_routes_a_message_and_stops_cleanly(up_env: dict[str, str]) -> None:
 
 
 async def test_second_up_reuses_the_database(up_env: dict[str, str]) -> None:
+    """The second `hub up` also finds a broker that lost everything (the embedded one keeps
+    nothing across a restart), and runs the outbox relay as its own process."""
     first = _launch(up_env)
     try:
         amsterdam, provider = _issue(up_env, "0363"), _issue(up_env, "65656055")
@@ -208,18 +210,44 @@ async def test_second_up_reuses_the_database(up_env: dict[str, str]) -> None:
             _wait_inbox(client, first.url("vecozo"), provider)
     finally:
         _stop(first)
-    second = _launch(up_env)
+    split = {**up_env, "HUB_CORE_RELAY": "false", "HUB_RELAY_PORT": str(free_port())}
+    second = _launch(split)
     try:
         # Tokens live in the database: they survive a restart, and the re-import changes nothing.
         with httpx.Client(timeout=10) as client:
             inbox = client.get(f"{second.url('vecozo')}/v1/inbox", headers=_auth(provider))
             assert inbox.status_code == 200
+            response = client.post(
+                f"{second.url('ggk')}/v1/messages",
+                content=_toewijzing("E2E000000004"),
+                headers=_auth(amsterdam),
+            )
+            assert response.status_code == 202
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                inbox = client.get(f"{second.url('vecozo')}/v1/inbox", headers=_auth(provider))
+                if len(inbox.json()) == 2:
+                    break
+                time.sleep(0.1)
+            assert len(inbox.json()) == 2  # through the relay process
+            assert client.get(f"{second.url('relay')}/readyz").status_code == 200
         assert any("0 added, 0 changed" in line for line in second.banner)
+        assert any(line.lstrip().startswith("relay ") for line in second.banner)
         version = max(m.version for m in store.migrations())
         assert any(f"schema v{version}" in line for line in second.banner)
         conn = await asyncpg.connect(_dsn(up_env))
         try:
-            assert await conn.fetchval("SELECT count(*) FROM message") == 1
+            assert await conn.fetchval("SELECT count(*) FROM message") == 2
+            # A new broker epoch, which every recovery role caught up with.
+            epoch = await conn.fetchval("SELECT epoch FROM broker_epoch")
+            assert epoch >= 2
+            deadline = time.monotonic() + 30
+            roles: dict[str, int] = {}
+            while time.monotonic() < deadline and set(roles.values()) != {epoch}:
+                rows = await conn.fetch("SELECT role, epoch FROM broker_recovery")
+                roles = {r["role"]: r["epoch"] for r in rows}
+                await asyncio.sleep(0.2)
+            assert roles == {"relay": epoch, "journal-ggk": epoch, "journal-vecozo": epoch}
         finally:
             await conn.close()
     finally:

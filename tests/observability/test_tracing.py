@@ -266,14 +266,9 @@ def test_the_core_span_follows_the_messaging_conventions(
     assert telemetry.M_BATCH_COUNT not in (span.attributes or {})  # one message, no batch
 
 
-# --- Waiting for the lead (issue #7): the relay's and the delivery's spans move to the
-# conventions' names in hub/outbox.py `_trace` and adapters/runner.py `_delivery_span`, files
-# another change has open. Once that change is in, these pass: then drop the two xfail marks.
+# --- The relay's and the delivery's spans follow the conventions' names too.
 
 
-@pytest.mark.xfail(
-    strict=True, reason="hub/outbox.py _trace still names its span '{topic} publish'"
-)
 def test_the_relay_span_is_send_egress_topic(local_spans: InMemorySpanExporter) -> None:
     upstream = telemetry.start("process isd.ingress")
     headers = {
@@ -294,9 +289,6 @@ def test_the_relay_span_is_send_egress_topic(local_spans: InMemorySpanExporter) 
     assert relay.parent.span_id == upstream.get_span_context().span_id
 
 
-@pytest.mark.xfail(
-    strict=True, reason="adapters/runner.py _delivery_span still names its span 'deliver'"
-)
 def test_the_delivery_span_is_process_egress_topic(local_spans: InMemorySpanExporter) -> None:
     message_id = uuid4()
     headers = {H.MESSAGE_TYPE.value: "WMO301", H.RECEIVER.value: PROVIDER}
