@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-pipeline \
+.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
 	observability-tools soak
 
 $(STAMP): pyproject.toml
@@ -50,10 +50,14 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 ## make bench: benchmarks that print their figures (not part of make test)
-bench: bench-validation bench-pipeline
+bench: bench-validation bench-intake bench-pipeline
 
 bench-validation: $(STAMP)
 	$(BIN)/python -m benchmarks.validation
+
+## make bench-intake: CPU per message of the core's intake, in process (add --profile for cProfile)
+bench-intake: $(STAMP)
+	$(BIN)/python -m benchmarks.intake $(BENCH_ARGS)
 
 ## make bench-pipeline [BENCH_ARGS=--quick]: hub core vs the raw reference pipeline
 bench-pipeline: $(STAMP)
