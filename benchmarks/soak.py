@@ -42,7 +42,7 @@ from tests.e2e.stack import (
     prepare,
     workdir,
 )
-from tests.e2e.traffic import Traffic, journal_left, ledger_problems, message, problems
+from tests.e2e.traffic import Traffic, journal_left, message, remaining
 
 FAULTS = ("core", "relay", "ggk", "vecozo", "postgres", "broker")
 UPLOADS_PER_PERSON = 1.9  # a 301 and a 305, but every tenth person's 301 is rejected
@@ -135,20 +135,6 @@ def _describe(fault: str) -> str:
 # --- the soak ----------------------------------------------------------------------------------
 
 
-async def _settle(pool: store.Pool, traffic: Traffic, timeout_s: float) -> list[str]:
-    deadline = time.monotonic() + timeout_s
-    found: list[str] = []
-    while time.monotonic() < deadline:
-        try:
-            found = await problems(pool, traffic) + await ledger_problems(pool)
-        except Exception as exc:  # PostgreSQL restarting
-            found = [f"ledger not readable: {exc!r}"]
-        if not found:
-            break
-        await asyncio.sleep(1.0)
-    return found
-
-
 async def soak(args: argparse.Namespace) -> int:
     faults = [f for f in args.faults.split(",") if f]
     unknown = set(faults) - set(FAULTS)
@@ -183,7 +169,7 @@ async def soak(args: argparse.Namespace) -> int:
                 stop.set()
                 await injecting
             print("  stream done; checking", flush=True)
-            found = await _settle(hub.pool, traffic, args.settle)
+            found = await remaining(hub.pool, traffic, args.settle, poll=1.0)
             left = await journal_left(hub.pool, traffic)
             died = hub.stack.dead()
         ok = not found and not left and not died

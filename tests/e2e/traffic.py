@@ -394,9 +394,9 @@ async def ledger_problems(pool: store.Pool) -> list[str]:
     return found
 
 
-async def settle(pool: store.Pool, traffic: Traffic, timeout: float = 120.0) -> None:
-    """Wait until every upload was carried exactly once and the ledger is at rest; fail with
-    what is still wrong."""
+async def remaining(pool: store.Pool, traffic: Traffic, timeout: float, poll: float) -> list[str]:
+    """Wait up to `timeout` s for every upload to be carried exactly once and the ledger to be
+    at rest; what is still wrong then ([] when all is well)."""
     deadline = time.monotonic() + timeout
     found: list[str] = []
     while time.monotonic() < deadline:
@@ -405,8 +405,17 @@ async def settle(pool: store.Pool, traffic: Traffic, timeout: float = 120.0) -> 
         except Exception as exc:  # PostgreSQL restarting
             found = [f"ledger not readable: {exc!r}"]
         if not found:
-            return
-        await asyncio.sleep(0.5)
+            return []
+        await asyncio.sleep(poll)
+    return found
+
+
+async def settle(pool: store.Pool, traffic: Traffic, timeout: float = 120.0) -> None:
+    """Wait until every upload was carried exactly once and the ledger is at rest; fail with
+    what is still wrong."""
+    found = await remaining(pool, traffic, timeout, poll=0.5)
+    if not found:
+        return
     shown = "\n  ".join(found[:20])
     raise AssertionError(f"{len(found)} problems after {timeout:.0f} s:\n  {shown}")
 
