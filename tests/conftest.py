@@ -13,7 +13,9 @@ import asyncpg
 import pytest
 
 from hub import store
+from hub.app import make_runtime
 from hub.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from hub.runtime import Runtime
 from hub.settings import Settings
 
 
@@ -81,3 +83,16 @@ def settings(kafka_bootstrap: str, workdir: Path) -> Settings:
         partitions=2,
         data_dir=workdir / f"data-{tag}",
     )
+
+
+@pytest.fixture
+async def runtime(
+    settings: Settings, pool: store.Pool, database_url: str
+) -> AsyncIterator[Runtime]:
+    """A core runtime on this test's database and topics, for calling the flows in process
+    (its broker is built, not started)."""
+    assert settings.kafka_bootstrap is not None
+    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
+    rt.attach_pool(pool)
+    yield rt
+    rt.attach_pool(None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -13,24 +12,11 @@ import pytest
 from handlers import intake
 from handlers.decide import Context, Incoming
 from hub import store, xmlcodec
-from hub.app import make_runtime
 from hub.runtime import Runtime
-from hub.settings import Settings
 from hub.validation import Outcome
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 BSN = "174285917"
-
-
-@pytest.fixture
-async def runtime(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[Runtime]:
-    assert settings.kafka_bootstrap is not None
-    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
-    rt.attach_pool(pool)
-    yield rt
-    rt.attach_pool(None)
 
 
 @pytest.fixture

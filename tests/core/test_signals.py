@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from handlers import intake
 from handlers.decide import Context
 from hub import signals, store
-from hub.app import make_runtime
 from hub.runtime import Runtime
-from hub.settings import Settings
 from tests.core.test_intake import _fixture, _item
 
 BSN = "174285917"
-
-
-@pytest.fixture
-async def runtime(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[Runtime]:
-    assert settings.kafka_bootstrap is not None
-    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-signals")
-    rt.attach_pool(pool)
-    yield rt
-    rt.attach_pool(None)
 
 
 async def _signals(pool: store.Pool) -> list[dict[str, object]]:

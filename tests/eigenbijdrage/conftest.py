@@ -18,13 +18,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from handlers import intake
 from handlers.decide import Context, Incoming
 from handlers.eigenbijdrage import EigenBijdrage
-from hub import store, topics, xmlcodec
-from hub.app import make_runtime
+from hub import topics, xmlcodec
 from hub.eigenbijdrage.policy import load_policy
 from hub.headers import H
 from hub.messages import Node
 from hub.runtime import Runtime
-from hub.settings import Settings
 
 NOW = datetime(2025, 7, 21, 10, 0, tzinfo=UTC)
 POLICY = """
@@ -46,17 +44,6 @@ temporary_stop_ends = true
 
 def melding(n: int) -> UUID:
     return UUID(f"00000000-0000-4000-8000-{n:012d}")
-
-
-@pytest.fixture
-async def runtime(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[Runtime]:
-    assert settings.kafka_bootstrap is not None
-    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-eb")
-    rt.attach_pool(pool)
-    yield rt
-    rt.attach_pool(None)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ release's routed messages that are not in an inbox yet or not fetched yet."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -16,11 +15,9 @@ from prometheus_client import REGISTRY
 from handlers import intake
 from handlers.decide import Incoming
 from hub import freeze, freeze_gauges, metrics, store
-from hub.app import make_runtime
 from hub.freeze import ZONE, Calendar, Phase
 from hub.messages import Standard
 from hub.runtime import Runtime
-from hub.settings import Settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 GO_LIVE = datetime(2027, 4, 5, 13, 0, tzinfo=ZONE)
@@ -29,17 +26,12 @@ HEEN_FROZEN = datetime(2027, 3, 31, 17, 30, tzinfo=ZONE)
 
 
 @pytest.fixture
-async def runtime(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[Runtime]:
-    assert settings.kafka_bootstrap is not None
-    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-gauges")
-    rt.freeze = Calendar(
+def runtime(runtime: Runtime) -> Runtime:
+    """The shared core runtime, under an iWmo freeze calendar."""
+    runtime.freeze = Calendar(
         MappingProxyType({Standard.IWMO: freeze.plan(Standard.IWMO, GO_LIVE, "3.2", "3.3")})
     )
-    rt.attach_pool(pool)
-    yield rt
-    rt.attach_pool(None)
+    return runtime
 
 
 def _item(name: str, party: str, node: str, at: datetime) -> Incoming:

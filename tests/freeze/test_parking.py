@@ -5,7 +5,6 @@ through intake again in arrival order and the old-release ones go back to their 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -16,7 +15,6 @@ import pytest
 from handlers import intake
 from handlers.decide import Context, Incoming
 from hub import events, freeze, store
-from hub.app import make_runtime
 from hub.errors import ConfigError
 from hub.freeze import ZONE, Calendar
 from hub.headers import H
@@ -36,17 +34,6 @@ AFTER = GO_LIVE + timedelta(hours=1)
 def _calendar(old: str, new: str) -> Calendar:
     f = freeze.plan(Standard.IWMO, GO_LIVE, old, new)
     return Calendar(MappingProxyType({Standard.IWMO: f}))
-
-
-@pytest.fixture
-async def runtime(
-    settings: Settings, pool: store.Pool, database_url: str
-) -> AsyncIterator[Runtime]:
-    assert settings.kafka_bootstrap is not None
-    rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
-    rt.attach_pool(pool)
-    yield rt
-    rt.attach_pool(None)
 
 
 def _ctx(runtime: Runtime, calendar: Calendar) -> Context:
