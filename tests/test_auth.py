@@ -3,27 +3,21 @@ and, for accepted uploads, the real broker: tokens, delegations, nodes and inbox
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from adapters.registry import build_adapter_app
 from hub import store, topics
-from hub.app import make_runtime
 from hub.errors import ConfigError
 from hub.headers import H
 from hub.parties import DEMO_FILE, Party, load_parties, make_party, new_token
-from hub.runtime import Runtime
 from hub.settings import Settings
+from tests.adapterkit import Client, adapters, bearer, deliver, ingress_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()  # 65656055 → 0363
@@ -31,17 +25,11 @@ WMO306 = (FIXTURES / "iwmo-3.2" / "WMO306.xml").read_bytes()  # retour, sent by 
 WMO406 = (FIXTURES / "ieb-4.0" / "WMO406.xml").read_bytes()  # retour, sent by the CAK
 INDIENER = "98000017"  # may submit for 65656055 only (in these tests)
 
-Client = Callable[[str], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
-
 
 def _afzender(payload: bytes, code: str) -> bytes:
     original = b"<Afzender>65656055</Afzender>"
     assert original in payload
     return payload.replace(original, f"<Afzender>{code}</Afzender>".encode())
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -65,31 +53,7 @@ async def token(registry: store.Pool) -> Callable[[str], Any]:
 
 @pytest.fixture
 def adapter(registry: store.Pool, settings: Settings) -> Client:
-    """An adapter app on the test database; its producer connects, its egress consumer does
-    not run (deliveries are written with the store instead)."""
-
-    @contextlib.asynccontextmanager
-    async def open_client(name: str) -> AsyncIterator[httpx.AsyncClient]:
-        bootstrap = settings.kafka_bootstrap
-        assert bootstrap is not None
-        runtime = make_runtime(settings, bootstrap, "postgresql://unused", f"test-{name}")
-        app = build_adapter_app(name, runtime, _no_resources)
-        runtime.attach_pool(registry)
-        await runtime.broker.connect()
-        transport = httpx.ASGITransport(app=app)
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://adapter") as client:
-                yield client
-        finally:
-            await runtime.broker.stop()
-            runtime.attach_pool(None)
-
-    return open_client
-
-
-@contextlib.asynccontextmanager
-async def _no_resources(runtime: Runtime) -> AsyncIterator[None]:
-    yield  # the test opens and closes what the app needs
+    return adapters(registry, settings)
 
 
 async def _pass_time(pool: store.Pool, delta: timedelta) -> None:
@@ -99,49 +63,6 @@ async def _pass_time(pool: store.Pool, delta: timedelta) -> None:
         " expires_at = expires_at - $1::interval, revoked_at = revoked_at - $1::interval",
         delta,
     )
-
-
-async def _deliver(pool: store.Pool, party: str, node: str = "ggk") -> UUID:
-    message_id = uuid4()
-    row = store.IngressRow(
-        id=message_id,
-        received_at=datetime.now(UTC),
-        source_node="vecozo",
-        submitted_by="65656055",
-        namespace=None,
-        bericht_code="418",
-        afzender="65656055",
-        ontvanger=party,
-        identificatie=f"T{message_id.hex[:10]}",
-        status="routed",
-        payload=WMO305,
-        ingress_partition=None,
-        ingress_offset=None,
-    )
-    await store.record_messages(pool, [row])
-    await store.add_deliveries(pool, node, [(message_id, party)])
-    return message_id
-
-
-async def _ingress(settings: Settings, count: int, timeout: float = 30) -> list[Any]:
-    """The first `count` records on the ingress topic."""
-    topic = topics.name(settings, topics.INGRESS)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
-    )
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
-        await consumer.seek_to_beginning()
-        records: list[Any] = []
-        async with asyncio.timeout(timeout):
-            while len(records) < count:
-                batches = await consumer.getmany(timeout_ms=200)
-                for batch in batches.values():
-                    records.extend(batch)
-        return records
-    finally:
-        await consumer.stop()
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -156,13 +77,13 @@ async def test_missing_unknown_expired_and_revoked_tokens_get_one_answer(
     async with adapter("ggk") as client:
         answers = [
             await client.get("/v1/inbox"),
-            await client.get("/v1/inbox", headers=_bearer(new_token())),
-            await client.get("/v1/inbox", headers=_bearer("not-even-a-token")),
-            await client.get("/v1/inbox", headers=_bearer(expired)),
-            await client.get("/v1/inbox", headers=_bearer(revoked)),
+            await client.get("/v1/inbox", headers=bearer(new_token())),
+            await client.get("/v1/inbox", headers=bearer("not-even-a-token")),
+            await client.get("/v1/inbox", headers=bearer(expired)),
+            await client.get("/v1/inbox", headers=bearer(revoked)),
             await client.get("/v1/inbox", headers={"Authorization": f"Basic {revoked}"}),
-            await client.post("/v1/messages", content=WMO306, headers=_bearer(revoked)),
-            await client.get(f"/v1/inbox/{uuid4()}", headers=_bearer(expired)),
+            await client.post("/v1/messages", content=WMO306, headers=bearer(revoked)),
+            await client.get(f"/v1/inbox/{uuid4()}", headers=bearer(expired)),
             await client.post(f"/v1/inbox/{uuid4()}/ack"),
         ]
     assert {a.status_code for a in answers} == {401}
@@ -178,9 +99,9 @@ async def test_a_valid_token_opens_the_inbox_until_it_expires(
 ) -> None:
     value = await token("0363", expires_at=datetime.now(UTC) + timedelta(days=1))
     async with adapter("ggk") as client:
-        assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(value))).status_code == 200
         await _pass_time(registry, timedelta(days=1, seconds=1))
-        assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=bearer(value))).status_code == 401
 
 
 async def test_rotation_keeps_the_old_token_for_the_grace_period_only(
@@ -192,11 +113,11 @@ async def test_rotation_keeps_the_old_token_for_the_grace_period_only(
     assert revoked == 1
     assert row.party == "65656055"
     async with adapter("vecozo") as client:
-        assert (await client.get("/v1/inbox", headers=_bearer(old))).status_code == 200
-        assert (await client.get("/v1/inbox", headers=_bearer(new))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(old))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(new))).status_code == 200
         await _pass_time(registry, timedelta(minutes=5, seconds=1))
-        assert (await client.get("/v1/inbox", headers=_bearer(old))).status_code == 401
-        assert (await client.get("/v1/inbox", headers=_bearer(new))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(old))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=bearer(new))).status_code == 200
 
 
 async def test_rotation_without_grace_and_revoke_end_old_tokens_at_once(
@@ -207,16 +128,16 @@ async def test_rotation_without_grace_and_revoke_end_old_tokens_at_once(
     _, revoked = await store.rotate_token(registry, "0363", second)
     assert revoked == 1
     async with adapter("ggk") as client:
-        assert (await client.get("/v1/inbox", headers=_bearer(first))).status_code == 401
-        assert (await client.get("/v1/inbox", headers=_bearer(second))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(first))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=bearer(second))).status_code == 200
         # A later grace never postpones a revocation already made.
         third = new_token()
         await store.rotate_token(registry, "0363", third, grace=timedelta(hours=1))
-        assert (await client.get("/v1/inbox", headers=_bearer(first))).status_code == 401
-        assert (await client.get("/v1/inbox", headers=_bearer(second))).status_code == 200
+        assert (await client.get("/v1/inbox", headers=bearer(first))).status_code == 401
+        assert (await client.get("/v1/inbox", headers=bearer(second))).status_code == 200
         assert await store.revoke_tokens(registry, "0363") == 2
         for value in (second, third):
-            assert (await client.get("/v1/inbox", headers=_bearer(value))).status_code == 401
+            assert (await client.get("/v1/inbox", headers=bearer(value))).status_code == 401
     assert await store.active_token_counts(registry) == {}
 
 
@@ -246,13 +167,13 @@ async def test_a_party_of_the_other_node_is_forbidden(token: Any, adapter: Clien
     cak = await token("99000001")
     async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
         for client, value in ((vecozo, gemeente), (vecozo, cak), (ggk, provider)):
-            answer = await client.get("/v1/inbox", headers=_bearer(value))
+            answer = await client.get("/v1/inbox", headers=bearer(value))
             assert answer.status_code == 403
             assert answer.json()["detail"]["reason"] == "wrong_node"
-            upload = await client.post("/v1/messages", content=WMO305, headers=_bearer(value))
+            upload = await client.post("/v1/messages", content=WMO305, headers=bearer(value))
             assert upload.status_code == 403
         # The CAK is an 8-digit party, served by the gemeente-side node.
-        assert (await ggk.get("/v1/inbox", headers=_bearer(cak))).status_code == 200
+        assert (await ggk.get("/v1/inbox", headers=bearer(cak))).status_code == 200
 
 
 # --- uploads -----------------------------------------------------------------------------
@@ -268,10 +189,10 @@ async def test_uploads_as_yourself_or_for_a_delegating_party_are_accepted(
     gemeente = await token("0363")
     cak = await token("99000001")
     async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
-        own = await vecozo.post("/v1/messages", content=WMO305, headers=_bearer(provider))
-        delegated = await vecozo.post("/v1/messages", content=WMO305, headers=_bearer(indiener))
-        retour = await ggk.post("/v1/messages", content=WMO306, headers=_bearer(gemeente))
-        ieb = await ggk.post("/v1/messages", content=WMO406, headers=_bearer(cak))
+        own = await vecozo.post("/v1/messages", content=WMO305, headers=bearer(provider))
+        delegated = await vecozo.post("/v1/messages", content=WMO305, headers=bearer(indiener))
+        retour = await ggk.post("/v1/messages", content=WMO306, headers=bearer(gemeente))
+        ieb = await ggk.post("/v1/messages", content=WMO406, headers=bearer(cak))
     for answer in (own, delegated, retour, ieb):
         assert answer.status_code == 202, answer.text
     uploaded_by = {
@@ -280,7 +201,7 @@ async def test_uploads_as_yourself_or_for_a_delegating_party_are_accepted(
         retour.json()["id"]: "0363",
         ieb.json()["id"]: "99000001",
     }
-    records = await _ingress(settings, 4)
+    records = await ingress_records(settings, 4)
     seen = {}
     for record in records:
         headers = {k: bytes(v).decode() for k, v in record.headers}
@@ -300,13 +221,13 @@ async def test_another_partys_afzender_is_refused(token: Any, adapter: Client) -
     gemeente = await token("0363")
     async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
         spoofed = await vecozo.post(
-            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=_bearer(provider)
+            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=bearer(provider)
         )
         # A retour's sender is its Ontvanger (the heen's header is kept): 0344 is not 0363.
         retour = await ggk.post(
             "/v1/messages",
             content=WMO306.replace(b"<Ontvanger>0363<", b"<Ontvanger>0344<"),
-            headers=_bearer(gemeente),
+            headers=bearer(gemeente),
         )
     for answer in (spoofed, retour):
         assert answer.status_code == 403
@@ -319,7 +240,7 @@ async def test_an_indiener_may_submit_only_within_its_delegation(
     indiener = await token(INDIENER)
     async with adapter("vecozo") as vecozo:
         outside = await vecozo.post(
-            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=_bearer(indiener)
+            "/v1/messages", content=_afzender(WMO305, "41125003"), headers=bearer(indiener)
         )
     assert outside.status_code == 403
     assert outside.json()["detail"]["reason"] == "sender_mismatch"
@@ -335,24 +256,24 @@ async def test_another_partys_message_is_not_found(
 ) -> None:
     mine = await token("0363")
     other = await token("0344")
-    message_id = await _deliver(registry, "0363")
+    message_id = await deliver(registry, "0363")
     async with adapter("ggk") as client:
-        assert (await client.get("/v1/inbox", headers=_bearer(other))).json() == []
-        theirs = await client.get(f"/v1/inbox/{message_id}", headers=_bearer(other))
-        absent = await client.get(f"/v1/inbox/{uuid4()}", headers=_bearer(other))
-        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=_bearer(other))
+        assert (await client.get("/v1/inbox", headers=bearer(other))).json() == []
+        theirs = await client.get(f"/v1/inbox/{message_id}", headers=bearer(other))
+        absent = await client.get(f"/v1/inbox/{uuid4()}", headers=bearer(other))
+        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=bearer(other))
         for answer in (theirs, absent, ack):
             assert answer.status_code == 404
         assert theirs.text == absent.text == ack.text  # existence does not leak
 
-        listing = await client.get("/v1/inbox", headers=_bearer(mine))
+        listing = await client.get("/v1/inbox", headers=bearer(mine))
         assert [item["id"] for item in listing.json()] == [str(message_id)]
-        body = await client.get(f"/v1/inbox/{message_id}", headers=_bearer(mine))
+        body = await client.get(f"/v1/inbox/{message_id}", headers=bearer(mine))
         assert body.status_code == 200
         assert body.content == WMO305
-        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=_bearer(mine))
+        ack = await client.post(f"/v1/inbox/{message_id}/ack", headers=bearer(mine))
         assert ack.status_code == 204
-        assert (await client.get("/v1/inbox", headers=_bearer(mine))).json() == []
+        assert (await client.get("/v1/inbox", headers=bearer(mine))).json() == []
 
 
 async def test_the_openapi_document_declares_bearer_auth(adapter: Client) -> None:
@@ -372,14 +293,14 @@ async def test_schema_failures_are_refused_at_once_with_every_finding(
     bad_bsn = WMO305.replace(b">174285917<", b">1742859170<")
     unknown = WMO305.replace(b"/3_2/wmo305/", b"/2_4/wmo305/")
     async with adapter("vecozo") as vecozo:
-        schema = await vecozo.post("/v1/messages", content=bad_bsn, headers=_bearer(provider))
-        release = await vecozo.post("/v1/messages", content=unknown, headers=_bearer(provider))
+        schema = await vecozo.post("/v1/messages", content=bad_bsn, headers=bearer(provider))
+        release = await vecozo.post("/v1/messages", content=unknown, headers=bearer(provider))
         # A rule failure beyond the schema is not refused here: the core answers it with the
         # standard retour, so the upload is accepted.
         rule = await vecozo.post(
             "/v1/messages",
             content=WMO305.replace(b">174285917<", b">174285918<"),
-            headers=_bearer(provider),
+            headers=bearer(provider),
         )
     assert schema.status_code == 400
     body = schema.json()["detail"]

@@ -13,12 +13,10 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID, uuid4
+from datetime import datetime
+from uuid import UUID
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from handlers import intake
 from handlers.decide import Incoming
@@ -27,6 +25,7 @@ from hub.app import make_runtime
 from hub.embedded import free_port
 from hub.headers import H
 from hub.settings import Settings
+from tests.adapterkit import deliver, ingress_record
 from tests.security.conftest import FIXTURES, Client, Issue, bearer
 
 WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()  # 65656055 → 0363
@@ -221,7 +220,7 @@ async def test_hostile_uploads_are_refused_while_others_are_served(
     evil = await asyncio.start_server(knock, "127.0.0.1", free_port())
     evil_port = evil.sockets[0].getsockname()[1]
     cases = _hostile(evil_port)
-    inbox_id = await _deliver(registry, "0363")
+    inbox_id = await deliver(registry, "0363")
 
     async with adapter("vecozo") as vecozo, adapter("ggk") as ggk:
         attacker = bearer(provider)
@@ -305,7 +304,7 @@ async def test_a_retour_for_a_heenbericht_that_never_existed_is_dead_lettered(
     assert answer.status_code == 202, answer.text
     message_id = UUID(answer.json()["id"])
 
-    record = await _ingress_record(settings, message_id)
+    record = await ingress_record(settings, message_id)
     headers = {k: bytes(v).decode() for k, v in record.headers}
     core = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
     core.attach_pool(registry)
@@ -333,46 +332,3 @@ async def test_a_retour_for_a_heenbericht_that_never_existed_is_dead_lettered(
     assert not [t for t in topics_out if ".egress." in t], topics_out
     assert [t for t in topics_out if t.endswith(".dlq")]
     assert await registry.fetchval("SELECT count(*) FROM delivery") == 0
-
-
-async def _ingress_record(settings: Settings, message_id: UUID, timeout: float = 30) -> Any:
-    topic = topics.name(settings, topics.INGRESS)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
-    )
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
-        await consumer.seek_to_beginning()
-        async with asyncio.timeout(timeout):
-            while True:
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    for record in batch:
-                        headers = {k: bytes(v).decode() for k, v in record.headers}
-                        if headers.get(H.MESSAGE_ID.value) == str(message_id):
-                            return record
-    finally:
-        await consumer.stop()
-
-
-async def _deliver(pool: store.Pool, party: str) -> UUID:
-    """A message already in `party`'s inbox, for the concurrent inbox reads."""
-    message_id = uuid4()
-    row = store.IngressRow(
-        id=message_id,
-        received_at=datetime.now(UTC),
-        source_node="vecozo",
-        submitted_by="65656055",
-        namespace=None,
-        bericht_code="418",
-        afzender="65656055",
-        ontvanger=party,
-        identificatie=f"T{message_id.hex[:10]}",
-        status="routed",
-        payload=WMO305,
-        ingress_partition=None,
-        ingress_offset=None,
-    )
-    await store.record_messages(pool, [row])
-    await store.add_deliveries(pool, "ggk", [(message_id, party)])
-    return message_id

@@ -6,7 +6,6 @@ scanned for the fixtures' BSNs and surnames."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import datetime
@@ -14,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from handlers import intake
 from handlers.decide import Incoming
@@ -23,6 +21,7 @@ from hub.app import make_runtime
 from hub.headers import H
 from hub.logs import QUIET_LOGGERS, quiet_libraries
 from hub.settings import Settings
+from tests.adapterkit import ingress_records
 from tests.security.conftest import FIXTURES, Client, Issue, bearer
 
 WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()  # 0363 → 65656055
@@ -49,25 +48,6 @@ def _leaks(text: str, where: str) -> list[str]:
         if re.search(rf"\b{re.escape(name)}\b", text):
             found.append(f"{where}: surname {name}")
     return found
-
-
-async def _ingress(settings: Settings, count: int, timeout: float = 30) -> list[Any]:
-    topic = topics.name(settings, topics.INGRESS)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
-    )
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
-        await consumer.seek_to_beginning()
-        records: list[Any] = []
-        async with asyncio.timeout(timeout):
-            while len(records) < count:
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    records.extend(batch)
-        return records
-    finally:
-        await consumer.stop()
 
 
 def _incoming(record: Any) -> Incoming:
@@ -147,7 +127,7 @@ async def _flow(
         ]
         assert [r.status_code for r in refused] == [400, 403]
 
-        records = await _ingress(settings, 3)
+        records = await ingress_records(settings, 3)
         core = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
         core.attach_pool(registry)
         try:

@@ -1,0 +1,123 @@
+"""What the adapter tests share: an in-process adapter on the test's database and broker, a
+party's bearer header, a message placed straight into an inbox, and the ingress records an
+upload produced (read with a plain consumer, not the core)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from adapters.registry import build_adapter_app
+from hub import store, topics
+from hub.app import make_runtime
+from hub.headers import H
+from hub.runtime import Runtime
+from hub.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()  # 65656055 → 0363
+
+Client = Callable[[str], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def _no_resources(runtime: Runtime) -> AsyncIterator[None]:
+    yield  # the test opens and closes what the app needs
+
+
+def adapters(registry: store.Pool, settings: Settings) -> Client:
+    """Opens an adapter app ("ggk" / "vecozo") on the test database; its producer connects,
+    its egress consumer does not run (deliveries are written with the store instead)."""
+
+    @contextlib.asynccontextmanager
+    async def open_client(name: str) -> AsyncIterator[httpx.AsyncClient]:
+        bootstrap = settings.kafka_bootstrap
+        assert bootstrap is not None
+        runtime = make_runtime(settings, bootstrap, "postgresql://unused", f"test-{name}")
+        app = build_adapter_app(name, runtime, _no_resources)
+        runtime.attach_pool(registry)
+        await runtime.broker.connect()
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://adapter", timeout=60
+            ) as client:
+                yield client
+        finally:
+            await runtime.broker.stop()
+            runtime.attach_pool(None)
+
+    return open_client
+
+
+async def deliver(pool: store.Pool, party: str, node: str = "ggk") -> UUID:
+    """A routed message already in `party`'s inbox at `node`."""
+    message_id = uuid4()
+    row = store.IngressRow(
+        id=message_id,
+        received_at=datetime.now(UTC),
+        source_node="vecozo",
+        submitted_by="65656055",
+        namespace=None,
+        bericht_code="418",
+        afzender="65656055",
+        ontvanger=party,
+        identificatie=f"T{message_id.hex[:10]}",
+        status="routed",
+        payload=WMO305,
+        ingress_partition=None,
+        ingress_offset=None,
+    )
+    await store.record_messages(pool, [row])
+    await store.add_deliveries(pool, node, [(message_id, party)])
+    return message_id
+
+
+async def _read_ingress(
+    settings: Settings, done: Callable[[list[Any]], bool], timeout: float
+) -> list[Any]:
+    """Ingress records from the beginning until `done(records)` says enough."""
+    topic = topics.name(settings, topics.INGRESS)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
+        await consumer.seek_to_beginning()
+        records: list[Any] = []
+        async with asyncio.timeout(timeout):
+            while not done(records):
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def ingress_records(settings: Settings, count: int, timeout: float = 30) -> list[Any]:
+    """The first `count` records on the ingress topic."""
+    return await _read_ingress(settings, lambda found: len(found) >= count, timeout)
+
+
+async def ingress_record(settings: Settings, message_id: UUID, timeout: float = 30) -> Any:
+    """The ingress record of one upload."""
+
+    def wanted(record: Any) -> bool:
+        headers = {k: bytes(v).decode() for k, v in record.headers}
+        return headers.get(H.MESSAGE_ID.value) == str(message_id)
+
+    found = await _read_ingress(settings, lambda rs: any(wanted(r) for r in rs), timeout)
+    return next(r for r in found if wanted(r))
