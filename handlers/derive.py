@@ -11,6 +11,7 @@ from typing import Protocol
 from lxml import etree
 
 from handlers.decide import EventSpec
+from hub.history_facts import HistoryFacts
 from hub.messages import MessageType
 from hub.outbox import OutboxMessage
 from hub.store.base import DbConnection
@@ -19,11 +20,14 @@ from hub.store.ledger import MessageRow
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """A message the core accepted in this batch (in arrival order)."""
+    """A message the core accepted in this batch (in arrival order). `facts` are its history
+    facts when intake extracted them (heenberichten that went through the history rules), so
+    a derivation need not read them again; None otherwise."""
 
     row: MessageRow
     root: etree._Element
     message_type: MessageType
+    facts: HistoryFacts | None = None
 
 
 @dataclass

@@ -87,7 +87,7 @@ class EigenBijdrage:
             try:
                 source = read_source(
                     item.root, item.message_type.name, item.row.id, self.secret,
-                    self.policy.for_gemeente, lookup,
+                    self.policy.for_gemeente, lookup, item.facts,
                 )  # fmt: skip
             except HistoryInputError:
                 log.warning("message %s: eigen-bijdrage lines unreadable; skipped", item.row.id)

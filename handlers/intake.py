@@ -174,7 +174,7 @@ async def process(
             decisions.append(decision)
 
         accepted = [
-            Accepted(d.rows[0], v.root, v.message_type)
+            Accepted(d.rows[0], v.root, v.message_type, facts.get(d.rows[0].id))
             for d, v in zip(decisions, verdicts, strict=True)
             if d.rows
             and d.rows[0].status == "accepted"

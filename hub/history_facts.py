@@ -17,7 +17,7 @@ from lxml import etree
 from hub.messages import Direction, MessageType, Role, Standard, by_name
 from hub.privacy import person_key
 from hub.rules.base import fields, parse_date, parse_int, path_of
-from hub.xmlcodec import child, text_of
+from hub.xmlcodec import child, local_name, text_of
 
 __all__ = [
     "DELETE",
@@ -162,12 +162,14 @@ def extract(
     mt = by_name(message_name)
     if mt.direction is Direction.RETOUR:
         raise ValueError(f"{mt.name} is a retour: history rules read heenberichten only")
-    header = fields(child(root, "Header"))
-    ident_el = child(header.get("BerichtIdentificatie"), "Identificatie")
+    header_el = child(root, "Header")
+    header = fields(header_el)
+    ident_parent = header.get("BerichtIdentificatie")
+    ident_el = child(ident_parent, "Identificatie")
     sender = _required(text_of(header.get("Afzender")), "/Bericht/Header/Afzender")
     receiver = _required(text_of(header.get("Ontvanger")), "/Bericht/Header/Ontvanger")
     ident = _required(text_of(ident_el), IDENTIFICATIE_LOCATION)
-    location = path_of(ident_el) if ident_el is not None else IDENTIFICATIE_LOCATION
+    location = _identificatie_location(root, (header_el, ident_parent, ident_el))
 
     def facts(
         scope: Scope | None,
@@ -194,6 +196,25 @@ def extract(
         return facts(scope, starts=tuple(_start(el, w) for el, w in found))
     found = _lines(client, "StopProducten", "StopProduct")
     return facts(scope, stops=tuple(_stop(el, w) for el, w in found))
+
+
+def _identificatie_location(root: etree._Element, chain: tuple[etree._Element | None, ...]) -> str:
+    """path_of the Identificatie (root/Header/BerichtIdentificatie/Identificatie, each the
+    first of its name). In a message that passed XSD that is IDENTIFICATIE_LOCATION: the root
+    is a Bericht and each of the three occurs once, so no position is written. Checking just
+    that is cheaper than walking the path; anything else is walked."""
+    last = chain[-1]
+    if last is None:
+        return IDENTIFICATIE_LOCATION
+    # Each is the first of its local name, so no same-tag sibling comes before it: only a
+    # later one would give its step a position.
+    if (
+        root.getparent() is None
+        and local_name(root) == "Bericht"
+        and all(el is not None and next(el.itersiblings(el.tag), None) is None for el in chain)
+    ):
+        return IDENTIFICATIE_LOCATION
+    return path_of(last)
 
 
 def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:

@@ -5,7 +5,7 @@ finding with a rule id, a place and a sentence."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -46,11 +46,13 @@ class Verdict:
     findings: tuple[Finding, ...]
     pack_message: PackMessage | None = field(default=None, repr=False)
     root: etree._Element | None = field(default=None, repr=False, compare=False)
+    # The root's Header children by local name, as validation read them (for the envelope).
+    header: Mapping[str, etree._Element] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def envelope(self) -> xmlcodec.Envelope | None:
         """The routing envelope, read on first use: validation alone does not need it."""
-        return xmlcodec.read_envelope(self.root) if self.root is not None else None
+        return xmlcodec.read_envelope(self.root, self.header) if self.root is not None else None
 
     @property
     def valid(self) -> bool:
@@ -147,6 +149,7 @@ class Validator:
                 f"{pack.release} of {pack.standard.value} ({expected[0]}/{expected[1]}); "
                 "no loaded pack has that release",
                 location="/Bericht/Header/BerichtVersie",
+                header=header,
             )
         bericht_code = xmlcodec.text_of(header.get("BerichtCode"))
         if bericht_code != matched.bericht_code:
@@ -158,18 +161,27 @@ class Validator:
                 sentence=f"BerichtCode {bericht_code or '(missing)'} does not belong "
                 f"to {matched.name} (expected {matched.bericht_code})",
             )
-            return Verdict(Outcome.UNKNOWN, (finding,), matched, root)
+            return Verdict(Outcome.UNKNOWN, (finding,), matched, root, header)
 
         schema = matched.schema
         if not schema.validate(root):
-            return Verdict(Outcome.INVALID, self._xsd_findings(schema, root), matched, root)
+            xsd = self._xsd_findings(schema, root)
+            return Verdict(Outcome.INVALID, xsd, matched, root, header)
         # The header versions were matched to the pack above: CS025/CS015 cannot fail here.
-        found = rules.check_message(root, matched.name, today=self.clock(), skip=_VERSIONS_CHECKED)
-        return Verdict(Outcome.INVALID if found else Outcome.VALID, found, matched, root)
+        found = rules.check_message(
+            root, matched.name, today=self.clock(), skip=_VERSIONS_CHECKED, header=header
+        )
+        return Verdict(Outcome.INVALID if found else Outcome.VALID, found, matched, root, header)
 
-    def _unknown(self, root: etree._Element, sentence: str, location: str = "/Bericht") -> Verdict:
+    def _unknown(
+        self,
+        root: etree._Element,
+        sentence: str,
+        location: str = "/Bericht",
+        header: Mapping[str, etree._Element] | None = None,
+    ) -> Verdict:
         finding = Finding(RULE_PACK, NO_RETOURCODE, Level.XSD, location, sentence)
-        return Verdict(Outcome.UNKNOWN, (finding,), None, root)
+        return Verdict(Outcome.UNKNOWN, (finding,), None, root, header)
 
     def _no_pack_sentence(self, envelope: xmlcodec.Envelope) -> str:
         if envelope.standard is None:

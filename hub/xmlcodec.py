@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -335,6 +336,13 @@ def child(el: etree._Element | None, name: str) -> etree._Element | None:
     return next(el.iterchildren("{*}" + name), None)
 
 
+# Local names of the tags seen, so most children cost one dict lookup instead of a find and
+# a slice. The schemas' vocabulary is a few thousand tags; the bound keeps hostile input
+# (read before XSD validation) from growing it without end.
+_LOCAL_NAMES: Final[dict[str, str]] = {}
+_LOCAL_NAMES_MAX: Final = 8192
+
+
 def children_by_name(el: etree._Element | None) -> dict[str, etree._Element]:
     """The child elements of `el` by local name (the first of each name); {} for None.
 
@@ -344,12 +352,17 @@ def children_by_name(el: etree._Element | None) -> dict[str, etree._Element]:
     found: dict[str, etree._Element] = {}
     if el is None:
         return found
+    known = _LOCAL_NAMES
     for c in el:
         tag = c.tag
-        if type(tag) is str:  # comments and processing instructions have non-str tags
+        name = known.get(tag) if type(tag) is str else ""
+        if name is None:
             name = tag[tag.find("}") + 1 :]
-            if name not in found:
-                found[name] = c
+            if len(known) < _LOCAL_NAMES_MAX:
+                known[tag] = name
+        # "": comments and processing instructions (their tags are not strings).
+        if name and name not in found:
+            found[name] = c
     return found
 
 
@@ -401,8 +414,11 @@ _NAMESPACE: Final = re.compile(
 _STANDARDS: Final = {s.value: s for s in Standard}
 
 
-def read_envelope(root: etree._Element) -> Envelope:
-    """Read the routing envelope; every part that is missing comes back as None."""
+def read_envelope(
+    root: etree._Element, header: Mapping[str, etree._Element] | None = None
+) -> Envelope:
+    """Read the routing envelope; every part that is missing comes back as None. `header` is
+    `children_by_name` of the root's Header when the caller has read it already."""
     tag = root.tag if isinstance(root.tag, str) else ""
     namespace = tag[1 : tag.find("}")] if tag.startswith("{") else None
     standard = release = segment = None
@@ -411,7 +427,8 @@ def read_envelope(root: etree._Element) -> Envelope:
         standard = _STANDARDS[match.group(1)]
         release = f"{int(match.group(2))}.{int(match.group(3))}"
         segment = match.group(4)
-    header = children_by_name(child(root, "Header"))
+    if header is None:
+        header = children_by_name(child(root, "Header"))
     ident = children_by_name(header.get("BerichtIdentificatie"))
     declaratie = children_by_name(header.get("DeclaratieIdentificatie"))
     return Envelope(

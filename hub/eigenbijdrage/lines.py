@@ -15,7 +15,7 @@ from lxml import etree
 
 from hub.eigenbijdrage.periods import Line, Route
 from hub.eigenbijdrage.policy import Policy
-from hub.history_facts import DELETE, NEW, StartKey, extract
+from hub.history_facts import DELETE, NEW, HistoryFacts, StartKey, extract
 from hub.messages import Standard, by_name
 from hub.rules.base import parse_date
 from hub.xmlcodec import child, child_text
@@ -123,13 +123,16 @@ def read_source(
     secret: bytes,
     policy_for: Callable[[str], Policy],
     lookup: CategoryLookup,
+    facts: HistoryFacts | None = None,
 ) -> Source | None:
     """The counting lines of an accepted iWmo 305/307, or None for anything else (iJw never
-    gives a 405: the Jeugdwet has no such bijdrage)."""
+    gives a 405: the Jeugdwet has no such bijdrage). `facts` are the message's history facts
+    if already extracted (under the same secret); they are read from `root` otherwise."""
     mt = by_name(message_name)
     if mt.standard is not Standard.IWMO or mt.name not in _LINE_MESSAGES:
         return None
-    facts = extract(root, mt.name, secret, message_id=message_id)
+    if facts is None or facts.message_name != mt.name or facts.message_id != message_id:
+        facts = extract(root, mt.name, secret, message_id=message_id)
     scope = facts.scope
     if scope is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from typing import Final
@@ -66,14 +67,16 @@ def check_message(
     *,
     today: date,
     skip: frozenset[str] = frozenset(),
+    header: Mapping[str, etree._Element] | None = None,
 ) -> tuple[Finding, ...]:
     """Run every in-message rule for `message_name` (e.g. "WMO305") over a parsed message.
 
     Expects a message that passed XSD validation, but never raises on odd content: a rule
     that cannot read what it needs says nothing. Unknown message names raise KeyError.
-    `skip` names rules the caller has already enforced another way.
+    `skip` names rules the caller has already enforced another way; `header` is
+    `children_by_name` of the root's Header when the caller has read it already.
     """
-    ctx = RuleContext(root, by_name(message_name), today)
+    ctx = RuleContext(root, by_name(message_name), today, header)
     found: list[Finding] = []
     for r in rules_for(message_name, skip):
         # Rule.check, inlined: one generator less per rule on the hot path.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Final
 
 from lxml import etree
@@ -65,6 +66,9 @@ IWMO_IJW_MESSAGES: Final = frozenset(
 )
 
 
+_NO_FIELDS: Final[Mapping[str, etree._Element]] = MappingProxyType({})
+
+
 class RuleContext:
     """What rules share about one message: the clock, the kind, and cached element lookups.
 
@@ -75,6 +79,7 @@ class RuleContext:
     __slots__ = (
         "_dagtekening",
         "_each",
+        "_fields",
         "_header",
         "_header_fields",
         "_under",
@@ -83,14 +88,22 @@ class RuleContext:
         "today",
     )
 
-    def __init__(self, root: etree._Element, message: MessageType, today: date) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        message: MessageType,
+        today: date,
+        header_fields: Mapping[str, etree._Element] | None = None,
+    ) -> None:
+        """`header_fields`: `fields` of the root's Header, when the caller has read them."""
         self.root = root
         self.message = message
         self.today = today
         self._each: dict[str, list[etree._Element]] = {}
+        self._fields: dict[etree._Element, Mapping[str, etree._Element]] = {}
         self._under: dict[tuple[str, str], list[etree._Element]] = {}
         self._header: etree._Element | bool | None = False  # False: not read yet
-        self._header_fields: dict[str, etree._Element] | None = None
+        self._header_fields: Mapping[str, etree._Element] | None = header_fields
         self._dagtekening: date | bool | None = False
 
     @property
@@ -116,6 +129,15 @@ class RuleContext:
             ident = self.header_field("BerichtIdentificatie")
             self._dagtekening = parse_date(text_of(child(ident, "Dagtekening")))
         return self._dagtekening if isinstance(self._dagtekening, date) else None
+
+    def fields(self, el: etree._Element | None) -> Mapping[str, etree._Element]:
+        """`fields(el)`, read once per element for all rules of the message (read-only)."""
+        if el is None:
+            return _NO_FIELDS
+        found = self._fields.get(el)
+        if found is None:
+            found = self._fields[el] = children_by_name(el)
+        return found
 
     def each(self, name: str) -> list[etree._Element]:
         """Every element with local name `name`, in document order."""

@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, fields, names, path_of, rule
+from hub.rules.base import RuleContext, names, path_of, rule
 from hub.xmlcodec import text_of
 
 # CD076's trigger as domain.md §4.3 states it (Frequentie 2, per week).
@@ -21,7 +21,7 @@ _COUNTED_FREQUENCIES: Final = frozenset({"2", "4", "6"})
 @rule("CD075", "Einddatum is verplicht als Budget gevuld is", names(301))
 def CD075(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for product in ctx.each("ToegewezenProduct"):
-        f = fields(product)
+        f = ctx.fields(product)
         if text_of(f.get("Budget")) and not text_of(f.get("Einddatum")):
             yield path_of(product) + "/Einddatum", "Einddatum is mandatory when Budget is filled"
 
@@ -29,8 +29,8 @@ def CD075(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 @rule("CD076", "Einddatum is verplicht als Frequentie 2 (per week) is", names(301))
 def CD076(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for product in ctx.each("ToegewezenProduct"):
-        f = fields(product)
-        frequentie = text_of(fields(f.get("Omvang")).get("Frequentie"))
+        f = ctx.fields(product)
+        frequentie = text_of(ctx.fields(f.get("Omvang")).get("Frequentie"))
         if frequentie == _FREQUENTIE_NEEDS_EINDDATUM and not text_of(f.get("Einddatum")):
             yield (
                 path_of(product) + "/Einddatum",
@@ -45,7 +45,7 @@ def CD076(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 )
 def CS338(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for omvang in ctx.each("Omvang"):
-        f = fields(omvang)
+        f = ctx.fields(omvang)
         eenheid = text_of(f.get("Eenheid"))
         frequentie = f.get("Frequentie")
         if eenheid not in _COUNTED_UNITS or frequentie is None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 
-from hub.eigenbijdrage import notices
+from hub import history_facts, xmlcodec
+from hub.eigenbijdrage import lines, notices
 from hub.eigenbijdrage.lines import BirthDate, adult_on, route_of
 from hub.eigenbijdrage.periods import CHANGE, NEW, Entry, Period, Route
 from hub.eigenbijdrage.policy import DEMO_FILE, Policy, load_policy
@@ -16,6 +18,8 @@ from hub.eigenbijdrage.signals import late_start
 from hub.errors import ConfigError
 from hub.packs import load_default_packs
 from hub.validation import Validator
+
+from . import _messages
 
 MID = UUID("3f2b8c1e-7d4a-4e59-9b06-2c5d8e1f4a73")
 
@@ -119,3 +123,35 @@ def test_late_start_counts_werkdagen_like_the_deadlines() -> None:
     # Koningsdag 2025 (Saturday 26 April) and Bevrijdingsdag (Monday 5 May) are no werkdagen.
     assert late_start(date(2025, 4, 25), datetime(2025, 5, 5, 9, tzinfo=UTC), 5) is None
     assert late_start(date(2025, 4, 25), datetime(2025, 5, 6, 9, tzinfo=UTC), 5) == 6
+
+
+def test_read_source_reuses_the_facts_intake_extracted(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = b"eb-test-secret"
+    message_id = UUID("3f1e2d4c-5b6a-4978-8a1b-2c3d4e5f6a7b")
+    root = xmlcodec.parse_message(
+        _messages.build("WMO305", [_messages.start(300201, "02", "2025-04-01")])
+    )
+    facts = history_facts.extract(root, "WMO305", secret, message_id=message_id)
+
+    def read(given: history_facts.HistoryFacts | None) -> lines.Source | None:
+        return lines.read_source(
+            root, "WMO305", message_id, secret, lambda _: Policy(enabled=True),
+            lambda *_: None, given,
+        )  # fmt: skip
+
+    expected = read(None)
+    assert expected is not None
+    assert expected.counted
+    calls: list[UUID | None] = []
+    real_extract = history_facts.extract
+
+    def counting(*args: Any, **kwargs: Any) -> history_facts.HistoryFacts:
+        calls.append(kwargs.get("message_id"))
+        return real_extract(*args, **kwargs)
+
+    monkeypatch.setattr(lines, "extract", counting)
+    assert read(facts) == expected
+    assert calls == []  # the given facts were used
+    other = history_facts.extract(root, "WMO305", secret, message_id=UUID(int=1))
+    assert read(other) == expected  # facts of another message are not taken
+    assert calls == [message_id]

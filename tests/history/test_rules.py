@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from hub.findings import Level
 from hub.history import RULES, HistoryInputError, evaluate, extract
+from hub.history_facts import IDENTIFICATIE_LOCATION
 from hub.privacy import person_key
+from hub.rules.base import path_of
 
 from ._build import (
     BSN,
@@ -77,6 +81,29 @@ def test_extract_refuses_a_retour_and_a_line_without_begindatum() -> None:
     with pytest.raises(HistoryInputError, match=r"StartProduct\[1\]/Begindatum") as caught:
         extract(root, "WMO305", SECRET)
     assert BSN not in str(caught.value)
+
+
+def test_extract_locates_the_identificatie_as_path_of_does() -> None:
+    root = fixture("WMO305")
+    assert extract(root, "WMO305", SECRET).identificatie_location == IDENTIFICATIE_LOCATION
+    # Not what XSD lets through, but the location is still the element's own path.
+    header = root.find("{*}Header")
+    ident_parent = root.find("{*}Header/{*}BerichtIdentificatie")
+    assert header is not None
+    assert ident_parent is not None
+    ident = ident_parent[0]
+    ident_parent.append(copy.deepcopy(ident))
+    assert extract(root, "WMO305", SECRET).identificatie_location == path_of(ident)
+    assert path_of(ident).endswith("/BerichtIdentificatie/Identificatie[1]")
+    ident_parent.remove(ident_parent[-1])
+    root.append(copy.deepcopy(header))
+    assert extract(root, "WMO305", SECRET).identificatie_location == path_of(ident)
+    assert path_of(ident).startswith("/Bericht/Header[1]/")
+    root.remove(root[-1])
+    assert extract(root, "WMO305", SECRET).identificatie_location == IDENTIFICATIE_LOCATION
+    root.tag = root.tag.replace("Bericht", "Message")
+    assert extract(root, "WMO305", SECRET).identificatie_location == path_of(ident)
+    assert path_of(ident).startswith("/Message/")
 
 
 def test_every_rule_is_level_3_with_its_own_retourcode() -> None:
