@@ -34,6 +34,7 @@ from hub import store
 from hub.app import make_runtime
 from hub.embedded import EmbeddedPostgres, free_port
 from hub.parties import load_parties
+from hub.runtime import freeze_startup_heap
 from hub.settings import Settings
 
 from .loadgen import Mix, Outgoing
@@ -83,6 +84,7 @@ async def _measure(args: argparse.Namespace, runtime: Any) -> dict[str, Any]:
     ctx = intake.build_context(runtime)
     derivations = [make(runtime) for make in DERIVATIONS]
     mix = Mix()
+    freeze_startup_heap()  # as the core does once it has started
     profiler = cProfile.Profile() if args.profile else None
     outcomes: Counter[str] = Counter()
     cpu = wall = 0.0

@@ -187,11 +187,10 @@ async def process(
                 Decision(rows=derived.rows, outbox=derived.outbox, events=derived.events)
             )
         started_ns = time.time_ns()
-        await _write(conn, runtime, decisions)
+        queued = await _write(conn, runtime, decisions)
         obs.step("ledger and outbox write", started_ns)
         obs.decided(decisions)
-    if decisions:
-        runtime.wake_relay()
+    runtime.offer(*queued)  # committed: publish now (the relay's claim is the crash path)
     return decisions
 
 
@@ -210,11 +209,15 @@ def _remember_heen(heens: dict[tuple[str, str, str], HeenRef], decision: Decisio
         )
 
 
-async def _write(conn: DbConnection, runtime: Runtime, decisions: Sequence[Decision]) -> None:
+async def _write(
+    conn: DbConnection, runtime: Runtime, decisions: Sequence[Decision]
+) -> tuple[list[int], list[outbox.OutboxMessage]]:
+    """Write one batch's decisions; returns the outbox rows queued (ids and messages)."""
     settings = runtime.settings
     events_topic = topics.name(settings, topics.EVENTS)
     now = datetime.now(UTC)
-    await ledger.insert_messages(conn, [r for d in decisions for r in d.rows])
+    rows = [r for d in decisions for r in d.rows]
+    await ledger.insert_messages(conn, rows)
     await ledger.insert_findings(conn, [f for d in decisions for f in d.findings])
     effects = [d.effects for d in decisions if d.effects is not None]
     if effects:
@@ -234,7 +237,15 @@ async def _write(conn: DbConnection, runtime: Runtime, decisions: Sequence[Decis
                 # An event that does not fit its schema is a bug to fix, never a reason to
                 # hold up the messages themselves (the batch would be redelivered forever).
                 log.exception("event %s for message %s not published", e.type, e.message_id)
-    await outbox.add(conn, messages)
+    ids = await outbox.add(
+        conn,
+        messages,
+        # Egress, retours, notices, dead letters and parked messages carry the payload of a
+        # row just written: the outbox names that row instead of copying the bytes.
+        ledger_payloads={str(r.id): r.payload for r in rows},
+        hold_s=settings.relay_hold_s if runtime.publishes_directly else None,
+    )
+    return ids, messages
 
 
 def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> KafkaRouter:

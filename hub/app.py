@@ -29,7 +29,7 @@ from hub.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
 from hub.packs import PackRegistry, load_packs
 from hub.parking import CutoverWatch
 from hub.retention import PurgeWatch
-from hub.runtime import Runtime
+from hub.runtime import Runtime, freeze_startup_heap
 from hub.settings import Settings
 from hub.signals import SignalWatch
 from hub.store.gauges import ledger_gauges
@@ -129,7 +129,7 @@ def core_app(
                 await producer.start()
                 stack.push_async_callback(producer.stop)
                 relay = Relay(runtime.pool, producer)
-                runtime.attach_relay(relay.wake.set)
+                runtime.attach_relay(relay.wake.set, relay.offer)
                 stack.callback(runtime.attach_relay, None)
                 loops["outbox-relay"] = relay
                 broker_watch.role = RECOVERY_ROLE
@@ -146,6 +146,7 @@ def core_app(
                     also=(lambda: freeze_gauges.sample(runtime),),
                 ),
             }
+            freeze_startup_heap()
             async with background.running(loops):
                 log.info("hub core consuming %s", settings.topic("ingress"))
                 yield

@@ -19,6 +19,7 @@ from opentelemetry.trace import Span, SpanKind
 from hub import metrics, telemetry, topics
 from hub.headers import H
 from hub.messages import Node
+from hub.recordbatch import send_records
 from hub.settings import Settings
 from hub.store import outbox as table
 from hub.store import recovery
@@ -53,8 +54,19 @@ def make_producer(settings: Settings, bootstrap: str) -> AIOKafkaProducer:
 
 @dataclass
 class Relay:
-    """Publishes outbox rows in id order; a row is deleted in the transaction that waits for
-    Kafka to have it, so a failed publish leaves it queued."""
+    """Publishes the outbox. Two paths, one loop:
+
+    - direct: the core hands over (`offer`) what it queued, right after its commit, and the
+      relay sends it from memory, then deletes the rows. The rows were written with a hold,
+      so no relay's claim takes them meanwhile; nothing is read back from PostgreSQL.
+    - claim: rows nobody is publishing (written by the adapters and the watches, by a core
+      that died before its direct publish finished, or held past their hold) are claimed in
+      id order and deleted in the transaction that waits for Kafka to have them.
+
+    When a direct publish fails the relay turns "degraded": it leaves what it is offered to
+    the claim, which then also takes held rows, so everything goes out in id order until the
+    outbox is drained. A row sent twice on the way is absorbed by every consumer.
+    """
 
     pool: Pool
     producer: Any  # AIOKafkaProducer (untyped library)
@@ -63,53 +75,87 @@ class Relay:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     published: int = 0
     _stopping: bool = False
+    _offered: list[tuple[Sequence[int], Sequence[OutboxMessage]]] = field(default_factory=list)
+    _degraded: bool = False
+    _claimed_at: float = 0.0
 
     def stop(self) -> None:
         self._stopping = True
         self.wake.set()
 
+    def offer(self, ids: Sequence[int], messages: Sequence[OutboxMessage]) -> None:
+        """Publish these committed rows now (the caller wrote them with a hold)."""
+        if ids:
+            self._offered.append((ids, messages))
+            self.wake.set()
+
     async def run(self) -> None:
         while not self._stopping:
             try:
-                sent = await self.relay_once()
+                sent = await self.publish_offered()
+                # The claim runs when nothing is offered, and at its poll interval under a
+                # steady direct flow, so rows written elsewhere never wait behind it.
+                if not self._offered and (
+                    sent == 0 or time.monotonic() - self._claimed_at >= self.idle_poll_s
+                ):
+                    self._claimed_at = time.monotonic()
+                    claimed = await self.relay_once()
+                    sent += claimed
+                    if claimed == 0:
+                        self._degraded = False
             except asyncio.CancelledError:
                 raise
             except Exception:
                 metrics.FAILURES.labels("relay").inc()
                 log.exception("outbox relay failed; retrying")
+                self._degraded = True
                 await asyncio.sleep(_BACKOFF_S)
                 continue
-            if sent == 0:
+            if sent == 0 and not self._offered:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), self.idle_poll_s)
 
+    async def publish_offered(self) -> int:
+        """The direct path: send what was offered, then forget its rows."""
+        offered, self._offered = self._offered, []
+        if not offered or self._degraded:
+            return 0  # degraded: the claim takes these rows, in order with the rest
+        ids = [i for batch, _ in offered for i in batch]
+        messages = [m for _, batch in offered for m in batch]
+        await self._send(messages)
+        async with self.pool.acquire() as conn:
+            await table.forget(conn, ids)
+        return len(messages)
+
     async def relay_once(self) -> int:
+        """The claim path: one batch of rows nobody else is publishing."""
         async with self.pool.acquire() as conn, conn.transaction():
-            messages = await table.claim(conn, self.batch)
+            messages = await table.claim(conn, self.batch, held_too=self._degraded)
             if not messages:
                 return 0
-            spans, headers = _trace(messages)
-            try:
-                # send() only enqueues (the producer batches per partition); then wait for all.
-                futures = [
-                    await self.producer.send(
-                        m.topic,
-                        m.payload,
-                        key=m.key,
-                        headers=[(k, v.encode()) for k, v in h.items()],
-                    )
+            await self._send(messages)
+        return len(messages)
+
+    async def _send(self, messages: Sequence[OutboxMessage]) -> None:
+        spans, headers = _trace(messages)
+        try:
+            # Queue every record (one batch per partition), then wait for Kafka to have all.
+            futures = await send_records(
+                self.producer,
+                (
+                    (m.topic, m.key, m.payload, [(k, v.encode()) for k, v in h.items()])
                     for m, h in zip(messages, headers, strict=True)
-                ]
-                await asyncio.gather(*futures)
-            except BaseException as exc:
-                for s in spans:
-                    telemetry.fail(s, exc)
-                    s.end()
-                raise
+                ),
+            )
+            await asyncio.gather(*futures)
+        except BaseException as exc:
+            for s in spans:
+                telemetry.fail(s, exc)
+                s.end()
+            raise
         self.published += len(messages)
         _observe(messages, spans)
-        return len(messages)
 
 
 def egress_recovery(

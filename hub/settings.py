@@ -162,6 +162,15 @@ class Settings(BaseSettings):
         description="Run the outbox relay inside `hub core`. False: `hub up` runs it as its own "
         "process (`hub relay`), which can be restarted or scaled on its own.",
     )
+    relay_hold_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="With the relay inside `hub core`, the core publishes what it queued "
+        "itself right after each commit; no relay claims those outbox rows for this long. "
+        "Only after a crash (or a failed send) are they claimed, so this is how long such "
+        "rows wait: longer than the slowest publish of one batch.",
+    )
     relay_port: Port = Field(
         default=8091, description="Health and metrics port of `hub relay` (its own process)."
     )

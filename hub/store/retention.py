@@ -42,7 +42,8 @@ _PURGEABLE = """
     AND NOT (m.status = 'accepted' AND m.receiver_node IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id))
     AND NOT EXISTS (
-        SELECT 1 FROM outbox o WHERE o.headers ->> 'hub-message-id' = m.id::text)
+        SELECT 1 FROM outbox o
+        WHERE o.payload_of = m.id OR o.headers ->> 'hub-message-id' = m.id::text)
     AND NOT (m.retour_due IS NOT NULL AND m.retour_id IS NULL
              AND (m.overdue_at IS NULL OR m.overdue_at >= $1))
 """

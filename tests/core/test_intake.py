@@ -45,7 +45,7 @@ def _fixture(name: str, **replace: str) -> bytes:
 
 
 async def _outbox(pool: store.Pool) -> list[dict[str, object]]:
-    rows = await pool.fetch("SELECT topic, key, payload, headers FROM outbox ORDER BY id")
+    rows = await pool.fetch("SELECT topic, key, payload, headers FROM outbox_resolved ORDER BY id")
     return [
         {
             "topic": r["topic"],

@@ -103,7 +103,8 @@ class Hub:
 
     async def new_notices(self) -> list[Notice]:
         rows = await self.runtime.pool.fetch(
-            "SELECT id, topic, key, payload, headers FROM outbox WHERE id > $1 ORDER BY id",
+            "SELECT id, topic, key, payload, headers FROM outbox_resolved"
+            " WHERE id > $1 ORDER BY id",
             self.seen_outbox,
         )
         if rows:

@@ -140,7 +140,7 @@ async def test_relay_recovery_requeues_only_egress_no_inbox_has(pool: store.Pool
     egress = {"ggk": "t.egress.ggk", "vecozo": "t.egress.vecozo"}
     async with pool.acquire() as conn, conn.transaction():
         assert await table.requeue_undelivered(conn, egress) == 1
-    rows = await pool.fetch("SELECT topic, key, payload, headers FROM outbox ORDER BY id")
+    rows = await pool.fetch("SELECT topic, key, payload, headers FROM outbox_resolved ORDER BY id")
     assert len(rows) == 2
     topic, key, payload, headers = rows[1]
     assert (topic, bytes(key), bytes(payload)) == ("t.egress.vecozo", b"65656055", PAYLOAD)

@@ -95,7 +95,8 @@ class Core:
     async def queued(self) -> list[tuple[str, dict[str, str], bytes]]:
         """What the core queued since the last call: (topic, headers, payload)."""
         rows = await self.runtime.pool.fetch(
-            "SELECT id, topic, headers, payload FROM outbox WHERE id > $1 ORDER BY id", self.seen
+            "SELECT id, topic, headers, payload FROM outbox_resolved WHERE id > $1 ORDER BY id",
+            self.seen,
         )
         if rows:
             self.seen = rows[-1]["id"]

@@ -59,7 +59,7 @@ async def _status(pool: store.Pool, message_id: UUID) -> str:
 
 
 async def _outbox(pool: store.Pool) -> list[tuple[str, dict[str, str], bytes]]:
-    rows = await pool.fetch("SELECT topic, headers, payload FROM outbox ORDER BY id")
+    rows = await pool.fetch("SELECT topic, headers, payload FROM outbox_resolved ORDER BY id")
     return [(r["topic"], json.loads(r["headers"]), bytes(r["payload"])) for r in rows]
 
 
