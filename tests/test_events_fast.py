@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 
-from hub import events
+from hub import eventjson, events
 from hub.events import EventType
 from hub.freeze import Phase
 from hub.messages import Node, Standard
@@ -182,13 +182,13 @@ def _cases() -> Iterator[tuple[EventType, Row, dict[str, object] | None]]:
 
 
 def test_every_event_type_has_a_fast_path_and_a_base_case() -> None:
-    assert set(events._FAST) == set(EventType) == set(BASE)
+    assert set(eventjson.FAST) == set(EventType) == set(BASE)
 
 
 @pytest.mark.parametrize("type_", list(EventType))
 def test_plain_values_take_the_fast_path(type_: EventType) -> None:
     for row in ROWS[:10]:
-        events._fast_event(type_, row, BASE[type_], AT, EVENT_ID)  # no _Slow
+        eventjson.fast_event(type_, row, BASE[type_], AT, EVENT_ID)  # no Slow
 
 
 @pytest.mark.parametrize("type_", list(EventType))
