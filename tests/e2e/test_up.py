@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -282,3 +283,57 @@ async def test_up_demo_feeds_traffic_with_its_own_tokens(up_env: dict[str, str])
     assert report, out
     assert re.fullmatch(r"demo: [1-9]\d* uploaded, [1-9]\d* downloaded, 0 refused", report[-1])
     assert not tokens_file.exists()
+
+
+def _children(parent: int, *command: str) -> list[int]:
+    """Pids of the processes `parent` started as `python -m hub <command>`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone, or not ours to read
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tail = [b"-m", b"hub", *(c.encode() for c in command)]
+        if ppid == parent and argv[1 : 1 + len(tail)] == tail:
+            found.append(int(entry.name))
+    return found
+
+
+def test_up_restarts_a_core_that_dies(up_env: dict[str, str]) -> None:
+    stack = _launch(up_env)
+    try:
+        amsterdam, provider = _issue(up_env, "0363"), _issue(up_env, "65656055")
+        [core] = _children(stack.proc.pid, "core")
+        environ = Path(f"/proc/{core}/environ").read_bytes().split(b"\0")
+        assert f"HUB_CORE_PORT={up_env['HUB_CORE_PORT']}".encode() in environ
+        os.kill(core, signal.SIGKILL)
+        with httpx.Client(timeout=10) as client:
+            deadline = time.monotonic() + 60
+            ready = False
+            while time.monotonic() < deadline and not ready:
+                time.sleep(0.2)
+                assert stack.proc.poll() is None, "hub up stopped when its core died"
+                with contextlib.suppress(httpx.TransportError):
+                    ready = client.get(f"{stack.url('core')}/readyz").status_code == 200
+            assert ready, "the core did not come back"
+            [again] = _children(stack.proc.pid, "core")
+            assert again != core
+            environ = Path(f"/proc/{again}/environ").read_bytes().split(b"\0")
+            assert f"HUB_CORE_PORT={up_env['HUB_CORE_PORT']}".encode() in environ
+
+            accepted = client.post(
+                f"{stack.url('ggk')}/v1/messages",
+                content=_toewijzing("E2E000000005"),
+                headers={**_auth(amsterdam), "Content-Type": "application/xml"},
+            )
+            assert accepted.status_code == 202, accepted.text
+            items = _wait_inbox(client, stack.url("vecozo"), provider, timeout=45)
+            assert [i["id"] for i in items] == [accepted.json()["id"]]
+        assert stack.proc.poll() is None
+    finally:
+        out = _stop(stack)
+    assert "isd-hub: stopped" in out
