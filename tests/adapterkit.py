@@ -85,11 +85,10 @@ async def deliver(pool: store.Pool, party: str, node: str = "ggk") -> UUID:
     return message_id
 
 
-async def _read_ingress(
-    settings: Settings, done: Callable[[list[Any]], bool], timeout: float
+async def read_topic(
+    settings: Settings, topic: str, done: Callable[[list[Any]], bool], timeout: float
 ) -> list[Any]:
-    """Ingress records from the beginning until `done(records)` says enough."""
-    topic = topics.name(settings, topics.INGRESS)
+    """A topic's records from the beginning until `done(records)` says enough."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
     )
@@ -109,7 +108,8 @@ async def _read_ingress(
 
 async def ingress_records(settings: Settings, count: int, timeout: float = 30) -> list[Any]:
     """The first `count` records on the ingress topic."""
-    return await _read_ingress(settings, lambda found: len(found) >= count, timeout)
+    ingress = topics.name(settings, topics.INGRESS)
+    return await read_topic(settings, ingress, lambda found: len(found) >= count, timeout)
 
 
 async def ingress_record(settings: Settings, message_id: UUID, timeout: float = 30) -> Any:
@@ -119,5 +119,6 @@ async def ingress_record(settings: Settings, message_id: UUID, timeout: float = 
         headers = {k: bytes(v).decode() for k, v in record.headers}
         return headers.get(H.MESSAGE_ID.value) == str(message_id)
 
-    found = await _read_ingress(settings, lambda rs: any(wanted(r) for r in rs), timeout)
+    ingress = topics.name(settings, topics.INGRESS)
+    found = await read_topic(settings, ingress, lambda rs: any(wanted(r) for r in rs), timeout)
     return next(r for r in found if wanted(r))

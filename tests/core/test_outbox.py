@@ -11,7 +11,6 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub import outbox, store, topics
 from hub.headers import H
@@ -19,6 +18,7 @@ from hub.outbox import OutboxMessage, Relay, make_producer
 from hub.settings import Settings
 from hub.store import outbox as table
 from hub.store import retention
+from tests.adapterkit import read_topic
 
 
 def _ledger_row(payload: bytes) -> store.IngressRow:
@@ -113,24 +113,11 @@ async def test_the_purge_spares_a_payload_an_outbox_row_names(pool: store.Pool) 
 
 
 async def _records(settings: Settings, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
-    )
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
-        await consumer.seek_to_beginning()
-        found: list[Any] = []
-        async with asyncio.timeout(20):
-            while len(found) < count:
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    found.extend(batch)
-        await asyncio.sleep(0.3)  # and nothing more arrives
-        for batch in (await consumer.getmany(timeout_ms=200)).values():
-            found.extend(batch)
-        return found
-    finally:
-        await consumer.stop()
+    """The topic's records once `count` are there, and a moment later (so one too many
+    would show)."""
+    await read_topic(settings, topic, lambda found: len(found) >= count, 20)
+    await asyncio.sleep(0.3)
+    return await read_topic(settings, topic, lambda found: len(found) >= count, 20)
 
 
 @pytest.fixture
