@@ -129,11 +129,11 @@ def core_app(
                 await producer.start()
                 stack.push_async_callback(producer.stop)
                 relay = Relay(runtime.pool, producer)
-                runtime.attach_relay(relay.wake.set, relay.offer)
+                runtime.attach_relay(relay.want_claim, relay.offer)
                 stack.callback(runtime.attach_relay, None)
                 loops["outbox-relay"] = relay
                 broker_watch.role = RECOVERY_ROLE
-                broker_watch.recover = egress_recovery(pool, settings, relay.wake.set)
+                broker_watch.recover = egress_recovery(pool, settings, relay.want_claim)
             loops |= {
                 "broker-watch": broker_watch,
                 "deadline-watch": DeadlineWatch(runtime),
@@ -187,7 +187,7 @@ def relay_app(settings: Settings, bootstrap: str, database_url: str) -> Starlett
                     bootstrap,
                     lambda: pool,
                     RECOVERY_ROLE,
-                    egress_recovery(lambda: pool, settings, relay.wake.set),
+                    egress_recovery(lambda: pool, settings, relay.want_claim),
                 )
                 loops: dict[str, background.Loop] = {"outbox-relay": relay, "broker-watch": watch}
                 async with background.running(loops):

@@ -77,10 +77,17 @@ class Relay:
     _stopping: bool = False
     _offered: list[tuple[Sequence[int], Sequence[OutboxMessage]]] = field(default_factory=list)
     _degraded: bool = False
+    _claim_due: bool = True  # claim at the first turn: rows may be waiting from before
     _claimed_at: float = 0.0
 
     def stop(self) -> None:
         self._stopping = True
+        self.wake.set()
+
+    def want_claim(self) -> None:
+        """Rows were written for the claim (by a watch, a recovery): claim at the next turn
+        instead of at the next poll."""
+        self._claim_due = True
         self.wake.set()
 
     def offer(self, ids: Sequence[int], messages: Sequence[OutboxMessage]) -> None:
@@ -93,14 +100,16 @@ class Relay:
         while not self._stopping:
             try:
                 sent = await self.publish_offered()
-                # The claim runs when nothing is offered, and at its poll interval under a
-                # steady direct flow, so rows written elsewhere never wait behind it.
-                if not self._offered and (
-                    sent == 0 or time.monotonic() - self._claimed_at >= self.idle_poll_s
-                ):
-                    self._claimed_at = time.monotonic()
+                # The claim costs a query: it runs when asked (want_claim), while degraded,
+                # right after a claim that found rows (a backlog drains at full speed), and
+                # otherwise once per poll interval, not after every direct publish.
+                now = time.monotonic()
+                if self._claim_due or self._degraded or now - self._claimed_at >= self.idle_poll_s:
+                    self._claim_due = False
+                    self._claimed_at = now
                     claimed = await self.relay_once()
                     sent += claimed
+                    self._claim_due = claimed > 0
                     if claimed == 0:
                         self._degraded = False
             except asyncio.CancelledError:
@@ -148,7 +157,12 @@ class Relay:
                     for m, h in zip(messages, headers, strict=True)
                 ),
             )
-            await asyncio.gather(*futures)
+            # Every batch settles before the outcome is judged, and each failure is read, so
+            # a failed publish leaves no unread future behind (asyncio would log each one).
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                raise failed
         except BaseException as exc:
             for s in spans:
                 telemetry.fail(s, exc)

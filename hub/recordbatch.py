@@ -40,9 +40,28 @@ def partition_for(key: bytes | None, partitions: Sequence[int]) -> int:
 async def send_records(producer: Any, records: Iterable[Record]) -> list[asyncio.Future[Any]]:
     """Queue `records` on `producer` (an AIOKafkaProducer) in order, one batch per partition
     at a time; returns the futures to wait on (each is done when Kafka has its batch)."""
+    futures: list[asyncio.Future[Any]] = []
+    try:
+        await _queue(producer, records, futures)
+    except BaseException:
+        # The batches queued before the failure still settle: read their outcome so asyncio
+        # does not log an unread exception for each (the caller sends everything again).
+        for future in futures:
+            future.add_done_callback(_read_outcome)
+        raise
+    return futures
+
+
+def _read_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+async def _queue(
+    producer: Any, records: Iterable[Record], futures: list[asyncio.Future[Any]]
+) -> None:
     partitions: dict[str, list[int]] = {}
     open_batches: dict[tuple[str, int], Any] = {}
-    futures: list[asyncio.Future[Any]] = []
     for topic, key, value, headers in records:
         known = partitions.get(topic)
         if known is None:
@@ -61,4 +80,3 @@ async def send_records(producer: Any, records: Iterable[Record]) -> list[asyncio
             batch.append(timestamp=None, key=key, value=value, headers=headers)
     for (topic, partition), batch in open_batches.items():
         futures.append(await producer.send_batch(batch, topic, partition=partition))
-    return futures

@@ -156,7 +156,7 @@ async def test_the_relay_publishes_offered_rows_and_claims_the_rest(
     ids = await _queue(pool, direct, hold_s=60)  # held: only the direct path may send them
     await _queue(pool, other, hold_s=None)  # as an adapter writes: for the claim
     relay.offer(ids, direct)
-    relay.wake.set()
+    relay.want_claim()
     await _drained(pool)
     got = await _records(settings, topic, 55)
     assert sorted(bytes(r.value) for r in got) == sorted(m.payload for m in direct + other)
@@ -221,3 +221,33 @@ async def test_a_large_batch_is_split_and_keeps_its_order(
     await _drained(pool)
     got = [bytes(r.value) for r in await _records(settings, topic, 600)]
     assert got == [m.payload for m in big]
+
+
+async def test_direct_publishes_do_not_each_cost_a_claim(
+    settings: Settings, pool: store.Pool, relay: Relay
+) -> None:
+    """The claim runs at its poll interval or when asked, not after every direct publish."""
+    relay.idle_poll_s = 30.0
+    claims = 0
+    claim = relay.relay_once
+
+    async def counted() -> int:
+        nonlocal claims
+        claims += 1
+        return await claim()
+
+    relay.relay_once = counted  # type: ignore[method-assign]
+    await asyncio.sleep(0.2)  # the first turn's claim (due at start) is over
+    topic = topics.name(settings, topics.EVENTS)
+    for n in range(10):
+        batch = [_message(topic, f"s{n}.{i}", f"steady {n}.{i}".encode()) for i in range(5)]
+        relay.offer(await _queue(pool, batch, hold_s=60), batch)
+        await _drained(pool)
+    assert claims <= 1
+    before = claims
+    # Rows written for the claim are taken as soon as it is asked, not at the next poll.
+    await _queue(pool, [_message(topic, "w", b"for the claim")], hold_s=None)
+    relay.want_claim()
+    async with asyncio.timeout(5):
+        await _drained(pool)
+    assert claims > before
