@@ -29,7 +29,7 @@ from typing import Any
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from benchmarks import report
+from benchmarks import budget, report
 from benchmarks.loadgen import Mix
 from benchmarks.procstats import Group, Sampler
 from benchmarks.stack import HOST, Stack, get_text
@@ -85,6 +85,15 @@ async def _ledger_counts(dsn: str) -> dict[str, Any]:
         return {"messages_by_status": {r["status"]: r["n"] for r in rows}, "outbox_left": outbox}
     finally:
         await conn.close()
+
+
+async def _stage_counters(stack: Stack) -> dict[str, float]:
+    """The intake stage series of every core, summed (benchmarks.budget)."""
+    texts = [
+        await asyncio.to_thread(get_text, f"http://{HOST}:{port}/metrics")
+        for port in stack.core_ports
+    ]
+    return budget.stage_counters(texts)
 
 
 async def run_level(
@@ -150,9 +159,11 @@ async def bench(stack: Stack, settings: Settings, plan: Plan, args: argparse.Nam
         lv = Level("unthrottled", None)
         if args.profile:
             stack.start_profiler(args.out_dir / "core-profile.txt")
+        stages_before = await _stage_counters(stack)
         levels.append(
             await run_level(tracker, lv, hub_groups, plan, tracker.burst(lv, ingress, burst))
         )
+        stage_figures = budget.stages(stages_before, await _stage_counters(stack))
         stack.stop_profiler()
         metrics = await asyncio.to_thread(get_text, f"http://{HOST}:{stack.core_port}/metrics")
         args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +185,7 @@ async def bench(stack: Stack, settings: Settings, plan: Plan, args: argparse.Nam
     return levels, {
         "ledger": ledger,
         "raw_counters": raw_counters,
+        "core_stages_unthrottled": stage_figures,
         "unmatched_egress_records": tracker.unknown,
         "mix_substituted_by_301": mix.substituted,
     }
@@ -224,22 +236,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         stack.stop()
     summary = report.verdicts(levels)
+    cpus = os.cpu_count() or 1
+    cpu_budget = budget.budget(levels, cpus, report.TARGET_RATIO, report.P99_AT_MSG_S)
     result = {
         "benchmark": "pipeline",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": cpus, "python": platform.python_version()},
         "plan": dataclasses.asdict(plan),
         "core_env": core_env,
         "pg_settings": args.pg_set,
         "partitions": args.partitions,
         "cores": args.cores,
         "summary": summary,
+        "cpu_budget": cpu_budget,
         "levels": levels,
         **extra,
         "runtime_s": round(time.monotonic() - started, 1),
     }
     print()
     print(report.table(levels, summary))
+    print()
+    print(budget.table(cpu_budget, extra["core_stages_unthrottled"], report.TARGET_RATIO))
     report.write_json(args.out_dir / "pipeline.json", result)
     report.write_png(args.out_dir / "pipeline.png", levels, summary)
     print(f"\nwrote {args.out_dir / 'pipeline.json'} and {args.out_dir / 'pipeline.png'}")

@@ -79,6 +79,7 @@ def _machine_busy_s() -> float:
 @dataclass
 class Usage:
     cpu_pct: float  # % of one core, averaged over the window
+    cpu_s: float  # CPU seconds in the window
     runq_wait_pct: float  # % of the window its threads were runnable but had no core
     rss_mb_max: float
     pss_mb_max: float
@@ -87,6 +88,7 @@ class Usage:
     def as_dict(self) -> dict[str, float]:
         return {
             "cpu_pct_of_one_core": round(self.cpu_pct, 1),
+            "cpu_s": round(self.cpu_s, 3),
             "runq_wait_pct": round(self.runq_wait_pct, 1),
             "rss_mb_max": round(self.rss_mb_max, 1),
             "pss_mb_max": round(self.pss_mb_max, 1),
@@ -143,6 +145,6 @@ class Sampler:
             wait = sum(v[1] - first.get(pid, (0.0, 0.0))[1] for pid, v in last.items())
             rss, pss = self._mem[g.name]
             out[g.name] = Usage(
-                100.0 * cpu / wall, 100.0 * wait / wall, rss, pss, len(g.processes())
+                100.0 * cpu / wall, cpu, 100.0 * wait / wall, rss, pss, len(g.processes())
             )
         return out

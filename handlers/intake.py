@@ -102,6 +102,7 @@ async def process(
     async with obs, runtime.pool.acquire() as conn, conn.transaction():
         known = await ledger.known_ids(conn, [i.id for i in unique])
         fresh = [i for i in unique if i.id not in known]
+        obs.lap("dedup")
         verdicts = [
             obs.timed(i.id, "validate", runtime.validator.validate, i.payload) for i in fresh
         ]
@@ -113,6 +114,7 @@ async def process(
             if (held := park.park(ctx, item, verdict, person)) is not None
         }
         # --- end of the release-freeze step ---
+        obs.lap("validate")
 
         facts: dict[UUID, HistoryFacts] = {}
         for item, verdict in zip(fresh, verdicts, strict=True):
@@ -126,6 +128,7 @@ async def process(
                 facts[item.id] = history.extract(verdict.root, mt.name, secret, message_id=item.id)
             except HistoryInputError:
                 log.warning("message %s: history facts unreadable; rules skipped", item.id)
+        obs.lap("history facts")
         state = await store.load_history(conn, list(facts.values()))
 
         keys = {
@@ -139,6 +142,7 @@ async def process(
             conn, [k for k in keys.values() if k is not None]
         )
 
+        obs.lap("history load")
         decisions: list[Decision] = []
         for item, verdict, person in zip(fresh, verdicts, persons, strict=True):
             mt = verdict.message_type
@@ -181,14 +185,17 @@ async def process(
             and v.root is not None
             and v.message_type is not None
         ]
+        obs.lap("decide")
         for derivation in derivations:
             derived = await derivation(conn, accepted)
             decisions.append(
                 Decision(rows=derived.rows, outbox=derived.outbox, events=derived.events)
             )
+        obs.lap("derive")
         started_ns = time.time_ns()
         queued = await _write(conn, runtime, decisions)
         obs.step("ledger and outbox write", started_ns)
+        obs.lap("write")
         obs.decided(decisions)
     runtime.offer(*queued)  # committed: publish now (the relay's claim is the crash path)
     return decisions

@@ -30,6 +30,8 @@ class BatchObservation:
     def __init__(self, items: Sequence[Incoming], consumer_group: str | None = None) -> None:
         self.spans: dict[UUID, Span] = {}
         self.decisions: Sequence[Decision] = ()
+        metrics.INTAKE_BATCH.observe(len(items))
+        self._lap_wall, self._lap_cpu = time.perf_counter(), time.thread_time()
         if telemetry.enabled():
             for item in items:
                 self.spans[item.id] = telemetry.start(
@@ -54,6 +56,13 @@ class BatchObservation:
             s = telemetry.start(name, trace.set_span_in_context(parent), start_time=started_ns)
             s.end(end_time=end)
 
+    def lap(self, stage: str) -> None:
+        """End one stage of the batch (metrics.INTAKE_STAGES): its wall and CPU time since
+        the previous lap (or the batch's start) go to the stage metrics."""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        metrics.observe_stage(stage, wall - self._lap_wall, cpu - self._lap_cpu)
+        self._lap_wall, self._lap_cpu = wall, cpu
+
     def decided(self, decisions: Sequence[Decision]) -> None:
         self.decisions = decisions
 
@@ -72,6 +81,7 @@ class BatchObservation:
                 telemetry.fail(s, exc)
                 s.end()
             return
+        self.lap("commit")  # the transaction and the connection exit first, then this
         _count(self.decisions)
         for decision in self.decisions:
             row = decision.rows[0] if decision.rows else None

@@ -154,6 +154,44 @@ SRE_OVERVIEW: Final = Dashboard(
             ),
         ),
         Row(
+            "Core: where does an intake batch spend its time?",
+            (
+                Panel(
+                    "Intake time per stage",
+                    (
+                        (
+                            f"sum by (stage) (rate(isdhub_intake_stage_seconds_sum[{RATE}]))",
+                            "{{stage}}",
+                        ),
+                    ),
+                    "percentunit",
+                    "Share of time the core processes spend in each stage of a batch; "
+                    "100% is one process busy the whole time. Dedup, history load, write and "
+                    "commit wait for PostgreSQL; the rest is computation.",
+                ),
+                Panel(
+                    "Intake CPU per stage",
+                    (
+                        (
+                            f"sum by (stage) (rate(isdhub_intake_stage_cpu_seconds_total[{RATE}]))",
+                            "{{stage}}",
+                        ),
+                    ),
+                    "percentunit",
+                    "CPU of the cores' event-loop threads per stage; a stage whose time is "
+                    "well above its CPU is waiting, mostly for PostgreSQL.",
+                ),
+                Panel(
+                    "Messages per intake batch",
+                    tuple(
+                        (_q(p, "isdhub_intake_batch_messages"), f"p{int(p * 100)}")
+                        for p in (0.5, 0.95)
+                    ),
+                    description="Small batches under load mean per-batch round trips dominate.",
+                ),
+            ),
+        ),
+        Row(
             "Processes: are they up, and how busy is the broker client?",
             (
                 Panel("Up", (('up{job=~"isd-hub.*"}', "{{job}}"),), kind="stat"),

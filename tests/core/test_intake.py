@@ -11,7 +11,7 @@ import pytest
 
 from handlers import intake
 from handlers.decide import Context, Incoming
-from hub import store, xmlcodec
+from hub import metrics, store, xmlcodec
 from hub.runtime import Runtime
 from hub.validation import Outcome
 
@@ -222,3 +222,48 @@ async def _debug(pool: store.Pool) -> object:
         dict(r)
         for r in await pool.fetch("SELECT rule, retourcode, location, sentence FROM finding")
     ]
+
+
+def _stage_samples() -> dict[str, tuple[float, float, float]]:
+    """Per stage: (batches observed, wall seconds, CPU seconds) so far, from the registry."""
+    from prometheus_client import REGISTRY
+
+    out: dict[str, tuple[float, float, float]] = {}
+    for stage in metrics.INTAKE_STAGES:
+        labels = {"stage": stage}
+        out[stage] = (
+            REGISTRY.get_sample_value("isdhub_intake_stage_seconds_count", labels) or 0.0,
+            REGISTRY.get_sample_value("isdhub_intake_stage_seconds_sum", labels) or 0.0,
+            REGISTRY.get_sample_value("isdhub_intake_stage_cpu_seconds_total", labels) or 0.0,
+        )
+    return out
+
+
+async def test_every_stage_of_a_batch_is_timed(runtime: Runtime, ctx: Context) -> None:
+    from prometheus_client import REGISTRY
+
+    await _toewijzing(runtime, ctx)
+    batches = REGISTRY.get_sample_value("isdhub_intake_batch_messages_count") or 0.0
+    before = _stage_samples()
+    items = [_item(_fixture("WMO305"), "65656055", "vecozo") for _ in range(3)]
+    await intake.process(runtime, ctx, items)
+    after = _stage_samples()
+    assert REGISTRY.get_sample_value("isdhub_intake_batch_messages_count") == batches + 1
+    for stage in metrics.INTAKE_STAGES:
+        (n0, wall0, cpu0), (n1, wall1, cpu1) = before[stage], after[stage]
+        assert n1 == n0 + 1, stage  # one observation per stage per batch
+        assert wall1 > wall0, stage
+        assert cpu1 >= cpu0, stage
+    # Validating three messages costs CPU; the stages between them cover the whole batch.
+    assert after["validate"][2] > before["validate"][2]
+
+
+async def test_a_failed_batch_times_no_commit(runtime: Runtime, ctx: Context) -> None:
+    before = _stage_samples()["commit"][0]
+    with pytest.raises(Exception):  # noqa: B017,PT011  any failure inside the transaction
+        await intake.process(runtime, ctx, [_item(b"<a/>", "0363", "ggk")], [_explode])
+    assert _stage_samples()["commit"][0] == before
+
+
+async def _explode(conn: object, accepted: object) -> object:
+    raise RuntimeError("a derivation that fails")

@@ -59,7 +59,8 @@ def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
         metrics.CONSUMER_LAG, metrics.OUTBOX_BACKLOG, metrics.OUTBOX_AGE,
         metrics.OUTBOX_PUBLISHED, metrics.RETOURS_OVERDUE, metrics.FAILURES,
         metrics.SPANS_DROPPED, metrics.EVENTS, metrics.EB_NOTICE_ENTRIES, metrics.FREEZE_PHASE,
-        metrics.PARKED, metrics.FREEZE_UNSENT,
+        metrics.PARKED, metrics.FREEZE_UNSENT, metrics.INTAKE_STAGE_SECONDS,
+        metrics.INTAKE_STAGE_CPU, metrics.INTAKE_BATCH,
     ):  # fmt: skip
         name = collector._name  # type: ignore[attr-defined]
         assert name in text, name
