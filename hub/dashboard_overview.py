@@ -14,6 +14,11 @@ def _q(p: float, metric: str, by: str = "") -> str:
     return f"histogram_quantile({p}, sum by ({group}) (rate({metric}_bucket[{RATE}])))"
 
 
+def _quantiles(metric: str, *ps: float) -> tuple[tuple[str, str], ...]:
+    """One query per quantile of a histogram, each with its legend (p50, p95...)."""
+    return tuple((_q(p, metric), f"p{int(p * 100)}") for p in ps)
+
+
 SRE_OVERVIEW: Final = Dashboard(
     uid="isd-hub-overview",
     title="isd-hub / SRE overview",
@@ -50,10 +55,7 @@ SRE_OVERVIEW: Final = Dashboard(
             (
                 Panel(
                     "Upload → egress (p50 / p95 / p99)",
-                    tuple(
-                        (_q(p, "isdhub_upload_to_egress_seconds"), f"p{int(p * 100)}")
-                        for p in (0.5, 0.95, 0.99)
-                    ),
+                    _quantiles("isdhub_upload_to_egress_seconds", 0.5, 0.95, 0.99),
                     "s",
                 ),
                 Panel(
@@ -68,10 +70,7 @@ SRE_OVERVIEW: Final = Dashboard(
                 ),
                 Panel(
                     "Upload → download (p50 / p95)",
-                    tuple(
-                        (_q(p, "isdhub_upload_to_download_seconds"), f"p{int(p * 100)}")
-                        for p in (0.5, 0.95)
-                    ),
+                    _quantiles("isdhub_upload_to_download_seconds", 0.5, 0.95),
                     "s",
                 ),
             ),
@@ -183,10 +182,7 @@ SRE_OVERVIEW: Final = Dashboard(
                 ),
                 Panel(
                     "Messages per intake batch",
-                    tuple(
-                        (_q(p, "isdhub_intake_batch_messages"), f"p{int(p * 100)}")
-                        for p in (0.5, 0.95)
-                    ),
+                    _quantiles("isdhub_intake_batch_messages", 0.5, 0.95),
                     description="Small batches under load mean per-batch round trips dominate.",
                 ),
             ),
