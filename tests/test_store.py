@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from uuid import uuid4
-
 from hub import store
+from tests.ledgerkit import ingress_row
 
 
 async def test_migrate_is_idempotent(database_url: str) -> None:
@@ -31,21 +29,7 @@ async def test_payloads_are_stored_without_compression(pool: store.Pool) -> None
 
 
 def _row(payload: bytes = b"<Bericht/>") -> store.IngressRow:
-    return store.IngressRow(
-        id=uuid4(),
-        received_at=datetime(2025, 4, 5, 10, 0, tzinfo=UTC),
-        source_node="vecozo",
-        submitted_by="65656055",
-        namespace="http://www.istandaarden.nl/iwmo/3_2/wmo305/schema",
-        bericht_code="418",
-        afzender="65656055",
-        ontvanger="0363",
-        identificatie="123456789013",
-        status="routed",
-        payload=payload,
-        ingress_partition=0,
-        ingress_offset=7,
-    )
+    return ingress_row(payload)
 
 
 async def test_ledger_round_trip_and_redelivery(pool: store.Pool) -> None:

@@ -19,24 +19,11 @@ from hub.settings import Settings
 from hub.store import outbox as table
 from hub.store import retention
 from tests.adapterkit import read_topic
+from tests.ledgerkit import ingress_row
 
 
 def _ledger_row(payload: bytes) -> store.IngressRow:
-    return store.IngressRow(
-        id=uuid4(),
-        received_at=datetime(2025, 4, 5, 10, 0, tzinfo=UTC),
-        source_node="vecozo",
-        submitted_by="65656055",
-        namespace="http://www.istandaarden.nl/iwmo/3_2/wmo305/schema",
-        bericht_code="418",
-        afzender="65656055",
-        ontvanger="0363",
-        identificatie=uuid4().hex[:12],
-        status="routed",
-        payload=payload,
-        ingress_partition=0,
-        ingress_offset=7,
-    )
+    return ingress_row(payload, identificatie=uuid4().hex[:12])
 
 
 def _message(topic: str, row_id: str, payload: bytes) -> OutboxMessage:
