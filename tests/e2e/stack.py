@@ -266,16 +266,7 @@ class Stack:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop_all(self) -> None:
-        live = [p.popen for p in self.procs.values() if p.popen is not None]
-        for popen in live:
-            if popen.poll() is None:
-                popen.send_signal(signal.SIGTERM)
-        for popen in live:
-            try:
-                popen.wait(30)
-            except subprocess.TimeoutExpired:
-                popen.kill()
-                popen.wait()
+        terminate([p.popen for p in self.procs.values() if p.popen is not None])
 
 
 @contextmanager
@@ -298,3 +289,16 @@ def running(
         stack.stop_all()
         if own:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def terminate(popens: Sequence[subprocess.Popen[bytes]], grace_s: float = 30) -> None:
+    """SIGTERM every live process at once, then wait for each; kill what outlives the grace."""
+    for popen in popens:
+        if popen.poll() is None:
+            popen.send_signal(signal.SIGTERM)
+    for popen in popens:
+        try:
+            popen.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()

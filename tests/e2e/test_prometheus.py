@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from hub import dashboards, store, topics, xmlcodec
 from hub.embedded import free_port
 from hub.parties import load_parties, new_token
 from hub.settings import Settings
+from tests.e2e.stack import terminate
 
 pytestmark = pytest.mark.e2e
 
@@ -54,14 +54,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], path: str = "/readyz") 
 def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
     yield procs
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    terminate(procs)
 
 
 def _query(prom: str, expr: str) -> tuple[str, list[object]]:
