@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, is_named, names, parse_date, path_of, rule
+from hub.rules.base import Rule, RuleContext, is_named, names, parse_date, path_of, rule
 from hub.xmlcodec import child, text_of
 
 _MAX_AGE_YEARS: Final = 120
@@ -45,3 +45,7 @@ def TR002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
                 path_of(datum),
                 f"Geboortedatum lies more than {_MAX_AGE_YEARS} years before the Dagtekening",
             )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (TR002,)

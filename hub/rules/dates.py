@@ -7,7 +7,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, names, parse_date, path_of, rule
+from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
 from hub.xmlcodec import text_of
 
 # Per message number: (parent element, date element) pairs that may not lie after the Dagtekening.
@@ -39,3 +39,7 @@ def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
                     path_of(el),
                     f"{parent}/{name}{shown} is later than the Dagtekening {dagtekening}",
                 )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (TR134,)

@@ -7,7 +7,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, is_named, names, parse_int, path_of, rule
+from hub.rules.base import Rule, RuleContext, is_named, names, parse_int, path_of, rule
 from hub.xmlcodec import child, text_of
 
 _SIGN: Final = {"D": 1, "C": -1}
@@ -72,3 +72,7 @@ def CS325(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
         amount, _ = _amount(holder)
         if parse_int(text_of(amount)) == 0:
             yield path_of(dc), "DebetCredit must be D when the amount is 0"
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (TR358, CS325)

@@ -13,6 +13,7 @@ from hub.findings import Level
 from hub.rules.base import (
     ALL_MESSAGES,
     IWMO_IJW_MESSAGES,
+    Rule,
     RuleContext,
     parse_date,
     parse_int,
@@ -80,3 +81,7 @@ def TR135(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
             path_of(retour),
             f"{local_name(retour)} {day} is later than the system date {ctx.today}",
         )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (CS025, CS015, TR135)

@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import ALL_MESSAGES, RuleContext, path_of, rule
+from hub.rules.base import ALL_MESSAGES, Rule, RuleContext, path_of, rule
 from hub.xmlcodec import text_of
 
 _WEIGHTS: Final = (9, 8, 7, 6, 5, 4, 3, 2, -1)
@@ -30,3 +30,7 @@ def CS002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
         if not passes_elfproef(text_of(bsn)):
             # The value itself stays out of the sentence: a BSN is personal data.
             yield path_of(bsn), "Bsn does not pass the 11-proef"
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (CS002,)

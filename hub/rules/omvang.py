@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, names, path_of, rule
+from hub.rules.base import Rule, RuleContext, names, path_of, rule
 from hub.xmlcodec import text_of
 
 # CD076's trigger as domain.md §4.3 states it (Frequentie 2, per week).
@@ -56,3 +56,7 @@ def CS338(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
                 path_of(frequentie),
                 f"Frequentie must be 2, 4 or 6 when Eenheid is {eenheid}, got {value!r}",
             )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (CD075, CD076, CS338)

@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import RuleContext, fields, names, parse_date, parse_int, path_of, rule
+from hub.rules.base import Rule, RuleContext, fields, names, parse_date, parse_int, path_of, rule
 from hub.xmlcodec import text_of
 
 # The line class of each message: a 305 carries StartProducts, a 307 StopProducts.
@@ -79,3 +79,7 @@ def TR101(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
                     path_of(line),
                     f"{line_name} repeats the logical key of {path_of(first).rsplit('/', 1)[-1]}",
                 )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (CS058, TR018, TR101)
