@@ -11,7 +11,7 @@ from lxml import etree
 
 from hub.findings import Finding
 from hub.messages import CATALOGUE, by_name
-from hub.rules import client, dates, declaratie, header, identity, omvang, startstop
+from hub.rules import client, dates, declaratie, header, identity, omvang, prestatie, startstop
 from hub.rules.base import Rule, RuleContext
 
 __all__ = ["RULES", "Rule", "RuleContext", "check_message", "rules_for"]
@@ -26,6 +26,7 @@ FAMILIES: Final = (
     startstop,
     omvang,
     declaratie,
+    prestatie,
 )
 RULES: Final[tuple[Rule, ...]] = tuple(r for family in FAMILIES for r in family.RULES)
 

@@ -1,66 +1,280 @@
-"""TR358 (total = signed sum of lines) and CS325 (amount 0 is debet)."""
+"""Declaration-level rules of the 323 and 325: totals, periods, keys across Prestaties."""
 
 from __future__ import annotations
 
-from ._xml import message, of, run
+from ._declaratie_xml import (
+    ANTWOORD,
+    PRESTATIE,
+    antwoord,
+    declaratie,
+    findings,
+    jw323,
+    jw325,
+    one,
+    prestatie,
+    wmo323,
+    wmo325,
+)
+from ._xml import message
 
-
-def _prestatie(bedrag: int, dc: str = "D") -> str:
-    return (
-        "<Prestatie><ToewijzingNummer>1</ToewijzingNummer><IngediendBedrag>"
-        f"<b:Bedrag>{bedrag}</b:Bedrag><b:DebetCredit>{dc}</b:DebetCredit></IngediendBedrag>"
-        "</Prestatie>"
-    )
-
-
-def _declaratie(total: int, total_dc: str, *clients: tuple[str, ...]) -> str:
-    body = "".join(
-        f"<Client><Bsn>174285917</Bsn><Prestaties>{''.join(lines)}</Prestaties></Client>"
-        for lines in clients
-    )
-    return (
-        "<Declaratie><DeclaratieNummer>D1</DeclaratieNummer><TotaalIngediendBedrag>"
-        f"<b:TotaalBedrag>{total}</b:TotaalBedrag><b:DebetCredit>{total_dc}</b:DebetCredit>"
-        f"</TotaalIngediendBedrag><Clienten>{body}</Clienten></Declaratie>"
-    )
+# TR358: the total equals the signed sum of the lines.
 
 
 def test_tr358_flags_a_total_that_does_not_add_up() -> None:
-    body = _declaratie(1000, "D", (_prestatie(600), _prestatie(300)))
-    (finding,) = of(run(message("wmo323", body), "WMO323"), "TR358")
-    assert finding.retourcode == "0001"
+    body = declaratie((prestatie("P1", bedrag=600), prestatie("P2", bedrag=300)), total=1000)
+    finding = one(wmo323(body), "TR358")
     assert finding.location == "/Bericht/Declaratie/TotaalIngediendBedrag"
     assert "1000 D" in finding.sentence
     assert "900 D" in finding.sentence
 
 
 def test_tr358_passes_a_signed_sum_over_clients() -> None:
-    body = _declaratie(500, "D", (_prestatie(600), _prestatie(300, "C")), (_prestatie(200),))
-    assert of(run(message("jw323", body, standard="ijw"), "JW323"), "TR358") == []
+    body = declaratie(
+        (prestatie("P1", bedrag=600), prestatie("P2", bedrag=300, dc="C", vorig="X")),
+        (prestatie("P3", bedrag=200),),
+        total=500,
+    )
+    assert findings(jw323(body), "TR358") == []
 
 
 def test_tr358_handles_a_credit_total() -> None:
-    body = _declaratie(250, "C", (_prestatie(100), _prestatie(350, "C")))
-    assert of(run(message("wmo323", body), "WMO323"), "TR358") == []
-    wrong_sign = _declaratie(250, "D", (_prestatie(100), _prestatie(350, "C")))
-    assert len(of(run(message("wmo323", wrong_sign), "WMO323"), "TR358")) == 1
+    lines = (prestatie("P1", bedrag=100), prestatie("P2", bedrag=350, dc="C", vorig="X"))
+    assert findings(wmo323(declaratie(lines, total=-250)), "TR358") == []
+    wrong_sign = declaratie(lines, total=250)
+    assert len(findings(wmo323(wrong_sign), "TR358")) == 1
+
+
+# CS325: an amount of 0 is debet.
 
 
 def test_cs325_flags_a_zero_amount_marked_credit() -> None:
-    body = _declaratie(0, "D", (_prestatie(0, "C"),))
-    (finding,) = of(run(message("wmo323", body), "WMO323"), "CS325")
-    assert finding.retourcode == "0001"
-    assert finding.location == (
-        "/Bericht/Declaratie/Clienten/Client/Prestaties/Prestatie/IngediendBedrag/DebetCredit"
-    )
+    body = declaratie((prestatie(bedrag=0, dc="C", vorig="X"),), total=0)
+    finding = one(wmo323(body), "CS325")
+    assert finding.location == PRESTATIE + "/IngediendBedrag/DebetCredit"
 
 
 def test_cs325_flags_a_zero_total_marked_credit() -> None:
-    body = _declaratie(0, "C", (_prestatie(0),))
-    (finding,) = of(run(message("wmo323", body), "WMO323"), "CS325")
+    body = declaratie((prestatie(bedrag=0),), total=0).replace(
+        "<b:TotaalBedrag>0</b:TotaalBedrag><b:DebetCredit>D",
+        "<b:TotaalBedrag>0</b:TotaalBedrag><b:DebetCredit>C",
+    )
+    finding = one(wmo323(body), "CS325")
     assert finding.location == "/Bericht/Declaratie/TotaalIngediendBedrag/DebetCredit"
 
 
+def test_cs325_flags_a_zero_toegekend_total_marked_credit_in_a_325() -> None:
+    body = antwoord(ingediend=0, toegekend=0, toegekend_dc="C", codes=("8001",))
+    finding = one(jw325(body), "CS325")
+    assert finding.location == ANTWOORD + "/TotaalToegekendBedrag/DebetCredit"
+
+
 def test_cs325_passes_zero_debet_and_nonzero_credit() -> None:
-    body = _declaratie(100, "C", (_prestatie(0), _prestatie(100, "C")))
-    assert of(run(message("wmo323", body), "WMO323"), "CS325") == []
+    body = declaratie((prestatie("P1", bedrag=0), prestatie("P2", bedrag=100, dc="C", vorig="X")))
+    assert findings(wmo323(body), "CS325") == []
+
+
+# TR137: a closed period ends on or after its start, and not after the Dagtekening.
+
+
+def test_tr137_flags_a_declaratieperiode_ending_before_it_starts() -> None:
+    body = declaratie((prestatie(),), begin="2025-03-31", end="2025-03-01")
+    finding = one(wmo323(body), "TR137")
+    assert finding.location == "/Bericht/Declaratie/DeclaratiePeriode/Einddatum"
+    assert "2025-03-01" in finding.sentence
+
+
+def test_tr137_flags_a_productperiode_ending_after_the_dagtekening() -> None:
+    body = declaratie((prestatie(begin="2025-04-01", end="2025-04-30"),))
+    (finding,) = [f for f in findings(jw323(body), "TR137") if "ProductPeriode" in f.location]
+    assert finding.location == PRESTATIE + "/ProductPeriode/Einddatum"
+    assert "2025-04-05" in finding.sentence
+
+
+def test_tr137_passes_a_period_ending_on_the_dagtekening() -> None:
+    body = declaratie((prestatie(),), dagtekening="2025-03-31")
+    assert findings(wmo323(body, dagtekening="2025-03-31"), "TR137") == []
+
+
+def test_tr137_checks_the_productperiode_of_a_325() -> None:
+    late = antwoord((prestatie(end="2025-06-30", retour="9307"),), ingediend=50000, toegekend=0)
+    finding = one(wmo325(late), "TR137")
+    assert (
+        finding.location
+        == ANTWOORD + "/Clienten/Client/Prestaties/Prestatie/ProductPeriode/Einddatum"
+    )
+    fine = antwoord((prestatie(retour="9307"),), ingediend=50000, toegekend=0)
+    assert findings(wmo325(fine), "TR137") == []
+
+
+# CS100: declaration dates lie on or after 2021-01-01.
+
+
+def test_cs100_flags_a_productperiode_before_2021() -> None:
+    body = declaratie((prestatie(begin="2020-12-01", end="2020-12-31"),))
+    found = findings(wmo323(body), "CS100")
+    assert [f.location for f in found] == [
+        PRESTATIE + "/ProductPeriode/Begindatum",
+        PRESTATIE + "/ProductPeriode/Einddatum",
+    ]
+
+
+def test_cs100_flags_a_declaratieperiode_before_2021() -> None:
+    body = declaratie((prestatie(),), begin="2020-12-01", end="2021-01-31")
+    finding = one(jw323(body), "CS100")
+    assert finding.location == "/Bericht/Declaratie/DeclaratiePeriode/Begindatum"
+
+
+def test_cs100_passes_january_2021() -> None:
+    body = declaratie(
+        (prestatie(begin="2021-01-01", end="2021-01-31"),), begin="2021-01-01", end="2021-01-31"
+    )
+    assert findings(wmo323(body), "CS100") == []
+
+
+# CS340: the DeclaratiePeriode is one whole calendar month.
+
+
+def test_cs340_flags_a_period_not_starting_on_the_first() -> None:
+    body = declaratie((prestatie(),), begin="2025-03-02", end="2025-03-31")
+    finding = one(wmo323(body), "CS340")
+    assert finding.location == "/Bericht/Declaratie/DeclaratiePeriode"
+    assert "2025-03-01 – 2025-03-31" in finding.sentence
+
+
+def test_cs340_flags_a_period_not_ending_on_the_last_day() -> None:
+    body = declaratie((prestatie(),), begin="2025-03-01", end="2025-03-30")
+    assert len(findings(jw323(body), "CS340")) == 1
+    two_months = declaratie((prestatie(),), begin="2025-02-01", end="2025-03-31")
+    assert len(findings(jw323(two_months), "CS340")) == 1
+
+
+def test_cs340_passes_whole_months_including_leap_february_and_december() -> None:
+    for begin, end in (("2024-02-01", "2024-02-29"), ("2024-12-01", "2024-12-31")):
+        body = declaratie((prestatie(),), begin=begin, end=end)
+        assert findings(wmo323(body), "CS340") == []
+
+
+# TR342: the returned (rejected) Prestaties account for what was not granted.
+
+
+def test_tr342_passes_when_the_rejected_lines_make_up_the_difference() -> None:
+    body = antwoord(
+        (prestatie("P2", bedrag=37800, retour="9307"),), ingediend=187800, toegekend=150000
+    )
+    assert findings(wmo325(body), "TR342") == []
+
+
+def test_tr342_flags_a_difference_the_rejected_lines_do_not_explain() -> None:
+    body = antwoord(
+        (prestatie("P2", bedrag=30000, retour="9307"),), ingediend=187800, toegekend=150000
+    )
+    finding = one(jw325(body), "TR342")
+    assert finding.location == ANTWOORD + "/TotaalToegekendBedrag"
+    assert "37800 D" in finding.sentence
+    assert "30000 D" in finding.sentence
+
+
+def test_tr342_passes_a_fully_granted_declaratie_without_lines() -> None:
+    body = antwoord(ingediend=187800, toegekend=187800, codes=("8001",))
+    assert findings(wmo325(body), "TR342") == []
+    short = antwoord(ingediend=187800, toegekend=180000, codes=("8001",))
+    assert len(findings(wmo325(short), "TR342")) == 1
+
+
+def test_tr342_signs_rejected_credit_lines() -> None:
+    body = antwoord(
+        (prestatie("P2", bedrag=5000, dc="C", vorig="P0", retour="8017"),),
+        ingediend=45000,
+        toegekend=50000,
+    )
+    assert findings(wmo325(body), "TR342") == []
+
+
+def test_tr342_flags_a_rejected_declaratieantwoord_that_returns_lines() -> None:
+    body = antwoord((prestatie(retour="0233"),), ingediend=50000, toegekend=0, codes=("9056",))
+    finding = one(wmo325(body), "TR342")
+    assert finding.location == ANTWOORD + "/Clienten"
+
+
+def test_tr342_flags_a_rejected_declaratieantwoord_that_grants_an_amount() -> None:
+    body = antwoord(ingediend=50000, toegekend=50000, codes=("9056",))
+    finding = one(jw325(body), "TR342")
+    assert finding.location == ANTWOORD + "/TotaalToegekendBedrag"
+
+
+def test_tr342_passes_a_rejected_declaratieantwoord_with_nothing_granted() -> None:
+    body = antwoord(ingediend=50000, toegekend=0, codes=("9056",))
+    assert findings(wmo325(body), "TR342") == []
+
+
+def test_tr342_says_nothing_when_the_class_was_not_evaluated() -> None:
+    body = antwoord(ingediend=50000, toegekend=10000, codes=("0233",))
+    assert findings(wmo325(body), "TR342") == []
+
+
+def test_tr342_says_nothing_without_a_declaratieantwoord() -> None:
+    assert findings(message("wmo325", ""), "TR342") == []
+
+
+# TR315: a VorigReferentieNummer is credited once per message.
+
+
+def test_tr315_flags_a_second_credit_of_the_same_prestatie() -> None:
+    body = declaratie(
+        (prestatie("C1", vorig="P0", dc="C"),), (prestatie("C2", vorig="P0", dc="C"),)
+    )
+    finding = one(wmo323(body), "TR315")
+    assert finding.location == (
+        "/Bericht/Declaratie/Clienten/Client[2]/Prestaties/Prestatie/ProductReferentie/"
+        "VorigReferentieNummer"
+    )
+    assert "P0" in finding.sentence
+
+
+def test_tr315_passes_credits_of_different_prestaties() -> None:
+    body = declaratie((prestatie("C1", vorig="P0", dc="C"), prestatie("C2", vorig="P9", dc="C")))
+    assert findings(jw323(body), "TR315") == []
+
+
+# TR316: a debet is not credited in the message that carries it.
+
+
+def test_tr316_flags_a_credit_of_a_debet_in_the_same_message() -> None:
+    body = declaratie((prestatie("P1"), prestatie("C1", vorig="P1", dc="C")))
+    finding = one(wmo323(body), "TR316")
+    assert finding.location == (
+        "/Bericht/Declaratie/Clienten/Client/Prestaties/Prestatie[2]/ProductReferentie/"
+        "VorigReferentieNummer"
+    )
+
+
+def test_tr316_passes_a_credit_of_an_earlier_message() -> None:
+    body = declaratie((prestatie("P1"), prestatie("C1", vorig="P0", dc="C")))
+    assert findings(jw323(body), "TR316") == []
+
+
+def test_tr316_does_not_count_a_prestaties_own_referentienummer() -> None:
+    body = declaratie((prestatie("P0", vorig="P0", dc="C"),))
+    assert findings(wmo323(body), "TR316") == []
+
+
+# TR416: one debet Prestatie per toewijzing, product and period in the message.
+
+
+def test_tr416_flags_a_second_debet_for_the_same_product_and_period_across_clients() -> None:
+    body = declaratie((prestatie("P1"),), (prestatie("P2", nummer="0300201"),))
+    finding = one(wmo323(body), "TR416")
+    assert finding.location == "/Bericht/Declaratie/Clienten/Client[2]/Prestaties/Prestatie"
+    assert "300201" in finding.sentence
+
+
+def test_tr416_passes_a_credit_beside_its_debet_and_other_periods() -> None:
+    body = declaratie(
+        (
+            prestatie("P1"),
+            prestatie("C1", vorig="P0", dc="C"),
+            prestatie("P2", begin="2025-02-01", end="2025-02-28"),
+            prestatie("P3", code="02A05"),
+        )
+    )
+    assert findings(jw323(body), "TR416") == []
