@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from hub.findings import Finding, Level
+from hub.findings import Finding
 from hub.history_facts import (
     DELETE,
     HistoryFacts,
@@ -36,6 +36,7 @@ from hub.history_facts import (
     ToewijzingLine,
     extract,
 )
+from hub.history_rule import HistoryRule
 from hub.history_state import (
     ClientHistory,
     HistoryEffects,
@@ -65,19 +66,6 @@ __all__ = [
     "evaluate",
     "extract",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRule:
-    """One berichtoverstijgende rule and the retourcode it gives."""
-
-    id: str
-    retourcode: str
-    description: str
-    messages: frozenset[str]
-
-    def finding(self, location: str, sentence: str) -> Finding:
-        return Finding(self.id, self.retourcode, Level.HISTORY, location, sentence)
 
 
 _NOT_RETOUR: Final = frozenset(
