@@ -11,7 +11,18 @@ from lxml import etree
 
 from hub.findings import Finding
 from hub.messages import CATALOGUE, by_name
-from hub.rules import client, dates, declaratie, header, identity, omvang, prestatie, startstop
+from hub.rules import (
+    client,
+    contact,
+    dates,
+    declaratie,
+    header,
+    identity,
+    naam,
+    omvang,
+    prestatie,
+    startstop,
+)
 from hub.rules.base import Rule, RuleContext
 
 __all__ = ["RULES", "Rule", "RuleContext", "check_message", "rules_for"]
@@ -22,6 +33,8 @@ FAMILIES: Final = (
     header,
     identity,
     client,
+    naam,
+    contact,
     dates,
     startstop,
     omvang,

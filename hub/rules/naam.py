@@ -1,0 +1,67 @@
+"""Name rules of the 301: NaamGebruik fits the Partnernaam (CS050) and suits a client (CS318)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from lxml import etree
+
+from hub.rules.base import Rule, RuleContext, is_named, names, path_of, rule
+from hub.xmlcodec import child, text_of
+
+# CS050, literally (rules.md §6 reading 12): with a Partnernaam the partner's name is used in
+# some way (1–4); without one only the own name (1) or a non-natural person (6). NaamGebruik 5
+# (pseudoniem) therefore never passes.
+_WITH_PARTNER: Final = frozenset({"1", "2", "3", "4"})
+_WITHOUT_PARTNER: Final = frozenset({"1", "6"})
+_NIET_NATUURLIJK: Final = "6"
+
+
+def _owner(naam: etree._Element | None) -> str:
+    """'Client' or 'Relatie' for a Naam directly under one, '' otherwise."""
+    up = naam.getparent() if naam is not None else None
+    for name in ("Client", "Relatie"):
+        if is_named(up, name):
+            return name
+    return ""
+
+
+@rule(
+    "CS050",
+    "NaamGebruik moet passen bij het al dan niet gevuld zijn van Partnernaam",
+    names(301),
+)
+def CS050(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    for gebruik in ctx.under("Naam", "NaamGebruik"):
+        naam = gebruik.getparent()
+        if not _owner(naam):
+            continue
+        value = text_of(gebruik)
+        if child(naam, "Partnernaam") is not None:
+            if value not in _WITH_PARTNER:
+                yield (
+                    path_of(gebruik),
+                    f"NaamGebruik must be 1, 2, 3 or 4 when Partnernaam is filled, got {value!r}",
+                )
+        elif value not in _WITHOUT_PARTNER:
+            yield (
+                path_of(gebruik),
+                f"NaamGebruik must be 1 or 6 when Partnernaam is absent, got {value!r}",
+            )
+
+
+@rule(
+    "CS318", "NaamGebruik 6 (niet-natuurlijk persoon) is niet toegestaan voor de client", names(301)
+)
+def CS318(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    for gebruik in ctx.under("Naam", "NaamGebruik"):
+        if text_of(gebruik) == _NIET_NATUURLIJK and _owner(gebruik.getparent()) == "Client":
+            yield (
+                path_of(gebruik),
+                "NaamGebruik 6 (niet-natuurlijk persoon) is not allowed for the Client",
+            )
+
+
+# This family's rules, in the order their findings are reported.
+RULES: Final[tuple[Rule, ...]] = (CS050, CS318)
