@@ -12,6 +12,7 @@ from lxml import etree
 from hub.findings import Finding
 from hub.messages import CATALOGUE, by_name
 from hub.rules import (
+    antwoord,
     client,
     contact,
     dates,
@@ -20,8 +21,10 @@ from hub.rules import (
     identity,
     naam,
     omvang,
+    periods,
     prestatie,
     startstop,
+    verzoek,
 )
 from hub.rules.base import Rule, RuleContext
 
@@ -37,7 +40,10 @@ FAMILIES: Final = (
     contact,
     dates,
     startstop,
+    periods,
     omvang,
+    verzoek,
+    antwoord,
     declaratie,
     prestatie,
 )
