@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from lxml import etree
 
-from hub import xmlcodec
+from hub import rulebook, xmlcodec
 from hub.findings import Finding
 from hub.freeze import Calendar
 from hub.headers import H
@@ -26,8 +26,9 @@ from hub.store.ledger import DeadLetter, HeenRef, MessageRow
 from hub.validation import Verdict
 
 # The version of the hub's in-message rule set, written as XsltVersie in retours that reject
-# on those rules (IV028 wants the version of the checks that rejected the message).
-RULESET_VERSION: Final = "1.0.0"
+# on those rules (IV028 wants the version of the checks that rejected the message): the
+# published XSLT set the rulebook corresponds to.
+RULESET_VERSION: Final = rulebook.XSLT_VERSIE
 
 
 _BASE36: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

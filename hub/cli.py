@@ -161,6 +161,12 @@ def _registry(settings: Settings, extra: Sequence[str]) -> PackRegistry:
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from hub.validation import Validator
 
+    if args.explain is not None:
+        if args.files:
+            raise ConfigError("--explain RULE takes no files")
+        return _explain(args.explain)
+    if not args.files:
+        raise ConfigError("validate needs at least one FILE (or --explain RULE)")
     validator = Validator(_registry(settings, args.pack))
     reports = []
     any_invalid = False
@@ -183,6 +189,19 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
                 code = f.retourcode or "-"
                 print(f"  {f.rule:<12} {code:<5} L{f.level.value}  {f.location}  {f.sentence}")
     return 1 if any_invalid else 0
+
+
+def _explain(rule_id: str) -> int:
+    from hub import rulebook
+
+    text = rulebook.explain(rule_id)
+    if text is None:
+        near = rulebook.nearest(rule_id)
+        hint = f"; nearest: {', '.join(near)}" if near else "; see docs/rules.md"
+        print(f"hub: error: {rule_id!r} is not a rule id of the rulebook{hint}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0
 
 
 def _verdict_line(name: str, verdict: Verdict) -> str:
@@ -252,6 +271,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         from hub.asyncapi import render
 
         text = render()
+    elif args.docs_command == "rules":
+        from hub.rulebook_doc import render as render_rules
+
+        text = render_rules()
     else:
         from hub.events import event_json_schema
 
@@ -322,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="validate message files (exit 0 all valid, 1 any invalid, 2 usage)"
     )
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="*", metavar="FILE")
+    validate.add_argument(
+        "--explain", metavar="RULE", help="print what a rule checks and whether the hub runs it"
+    )
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.add_argument(
         "--pack", action="append", default=[], metavar="DIR", help="extra pack directory"
@@ -343,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (
         ("asyncapi", "AsyncAPI 3.0 description of every topic (docs/asyncapi.json)"),
         ("events-schema", "JSON Schema of the domain events (docs/events.schema.json)"),
+        ("rules", "every technical rule and what the hub does with it (docs/rules.md)"),
     ):
         doc = docs_sub.add_parser(name, help=text)
         doc.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")

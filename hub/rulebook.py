@@ -25,7 +25,7 @@ from hub.messages import CATALOGUE, Standard
 # identifies itself as XSLTHeader{Standaard iwmo, StandaardRelease 3.2, XSLTVersie 2.10.5}.
 # The facts give no separate iJw figure; the hub writes the same version in iJw retours.
 XSLT_VERSIE: Final = "2.10.5"
-RULESET: Final = "the iWmo 3.2 and iJw 3.2 technical rules (XSLT set 2.10.5)"
+RULESET: Final = "iWmo 3.2 / iJw 3.2"  # the releases whose rule texts the table restates
 
 
 class RuleLevel(StrEnum):
