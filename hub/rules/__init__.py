@@ -17,6 +17,7 @@ from hub.rules import (
     contact,
     dates,
     declaratie,
+    duplicates,
     header,
     identity,
     naam,
@@ -24,6 +25,7 @@ from hub.rules import (
     periods,
     prestatie,
     startstop,
+    toewijzing,
     verzoek,
 )
 from hub.rules.base import Rule, RuleContext
@@ -38,8 +40,10 @@ FAMILIES: Final = (
     client,
     naam,
     contact,
+    toewijzing,
     dates,
     startstop,
+    duplicates,
     periods,
     omvang,
     verzoek,

@@ -10,13 +10,15 @@ from lxml import etree
 from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
 from hub.xmlcodec import text_of
 
-# Per message number: (parent element, date element) pairs that may not lie after the Dagtekening.
+# Per message number: (parent element, date element) pairs that may not lie after the Dagtekening
+# (rules.md §1.1 and §6 reading 3). Start dates of toewijzingen and requests may lie ahead.
 _TARGETS: Final[dict[int, tuple[tuple[str, str], ...]]] = {
     301: (("Geboortedatum", "Datum"), ("ToegewezenProduct", "Toewijzingsdatum")),
     305: (("Geboortedatum", "Datum"), ("StartProduct", "Begindatum")),
     307: (("Geboortedatum", "Datum"), ("StopProduct", "Einddatum")),
     315: (("Geboortedatum", "Datum"),),
-    323: (("DeclaratiePeriode", "Begindatum"),),
+    323: (("DeclaratiePeriode", "Begindatum"), ("ProductPeriode", "Begindatum")),
+    325: (("ProductPeriode", "Begindatum"),),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hub.findings import Level
+
+from ._m301 import bericht301, geboortedatum, relatie
 from ._xml import client, message, of, run, start, stop
 
 
@@ -54,7 +57,7 @@ def test_tr134_ignores_a_future_ingangsdatum_in_a_301() -> None:
     assert of(run(message("wmo301", body), "WMO301"), "TR134") == []
 
 
-def test_tr134_checks_only_the_declaratieperiode_begindatum_in_a_323() -> None:
+def test_tr134_checks_the_declaratieperiode_begindatum_in_a_323() -> None:
     body = (
         "<Declaratie><DeclaratiePeriode><b:Begindatum>2025-05-01</b:Begindatum>"
         "<b:Einddatum>2025-05-31</b:Einddatum></DeclaratiePeriode></Declaratie>"
@@ -63,3 +66,52 @@ def test_tr134_checks_only_the_declaratieperiode_begindatum_in_a_323() -> None:
     assert finding.location == "/Bericht/Declaratie/DeclaratiePeriode/Begindatum"
     ok = message("wmo323", body, dagtekening="2025-05-01")
     assert of(run(ok, "WMO323"), "TR134") == []
+
+
+def _prestatie(begin: str, end: str) -> str:
+    return (
+        "<Prestatie><ProductReferentie><b:ReferentieNummer>P1</b:ReferentieNummer>"
+        "</ProductReferentie><ProductPeriode>"
+        f"<b:Begindatum>{begin}</b:Begindatum><b:Einddatum>{end}</b:Einddatum>"
+        "</ProductPeriode></Prestatie>"
+    )
+
+
+def _declaratie(*prestaties: str, root: str = "Declaratie") -> str:
+    return (
+        f"<{root}><Clienten><Client><Bsn>174285917</Bsn>"
+        f"<Prestaties>{''.join(prestaties)}</Prestaties></Client></Clienten></{root}>"
+    )
+
+
+def test_tr134_flags_a_future_productperiode_begindatum_in_a_323() -> None:
+    body = _declaratie(
+        _prestatie("2025-04-01", "2025-04-30"), _prestatie("2025-05-02", "2025-05-31")
+    )
+    root = message("jw323", body, standard="ijw", dagtekening="2025-05-01")
+    (finding,) = of(run(root, "JW323"), "TR134")
+    assert (finding.retourcode, finding.level) == ("0001", Level.XSLT)
+    assert finding.location == (
+        "/Bericht/Declaratie/Clienten/Client/Prestaties/Prestatie[2]/ProductPeriode/Begindatum"
+    )
+    assert "2025-05-02" in finding.sentence  # a date of care, not personal data
+
+
+def test_tr134_flags_a_future_productperiode_begindatum_in_a_325() -> None:
+    body = _declaratie(_prestatie("2025-06-01", "2025-06-30"), root="DeclaratieAntwoord")
+    root = message("wmo325", body, dagtekening="2025-05-16")
+    (finding,) = of(run(root, "WMO325"), "TR134")
+    assert finding.location.endswith("/Prestatie/ProductPeriode/Begindatum")
+
+
+def test_tr134_passes_a_productperiode_begindatum_on_the_dagtekening_in_a_325() -> None:
+    body = _declaratie(_prestatie("2025-05-16", "2025-05-31"), root="DeclaratieAntwoord")
+    root = message("jw325", body, standard="ijw", dagtekening="2025-05-16")
+    assert of(run(root, "JW325"), "TR134") == []
+
+
+def test_tr134_flags_a_future_relatie_birth_date_in_a_301() -> None:
+    root = bericht301(relaties=(relatie(birth=geboortedatum("2025-03-25")),))
+    (finding,) = of(run(root, "WMO301"), "TR134")
+    assert finding.location == "/Bericht/Client/Relaties/Relatie/Geboortedatum/Datum"
+    assert "2025-03-25" not in finding.sentence
