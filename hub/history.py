@@ -197,6 +197,7 @@ def evaluate(facts: HistoryFacts, state: HistoryState) -> HistoryOutcome:
         deleted_starts=tuple(deleted_starts),
         new_stops=tuple(new_stops),
         deleted_stops=tuple(deleted_stops),
+        domain=facts.domain,
     )
     return HistoryOutcome(tuple(findings), effects)
 

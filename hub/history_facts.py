@@ -7,25 +7,41 @@ hash); the BSN, names and birth date never leave the XML tree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
 from lxml import etree
 
+from hub.history_request_facts import (
+    AanvraagLine,
+    AntwoordFacts,
+    Omvang,
+    VerzoekFacts,
+    aanvragen_of,
+    antwoord_of,
+    budget_of,
+    omvang_of,
+    verzoek_of,
+)
 from hub.messages import Direction, MessageType, Role, Standard, by_name
 from hub.privacy import person_key
 from hub.rules.base import fields, parse_date, parse_int, path_of
 from hub.xmlcodec import child, local_name, text_of
 
+if TYPE_CHECKING:  # hub.declaratie_facts imports this module
+    from hub.declaratie_facts import DeclaratieAntwoordFacts, DeclaratieFacts
+
 __all__ = [
     "DELETE",
+    "DELETED_REASONS",
     "IDENTIFICATIE_LOCATION",
     "NEW",
     "TEMPORARY_STOP",
     "HistoryFacts",
     "HistoryInputError",
+    "Parties",
     "Scope",
     "StartKey",
     "StartLine",
@@ -40,8 +56,11 @@ IDENTIFICATIE_LOCATION: Final = "/Bericht/Header/BerichtIdentificatie/Identifica
 TEMPORARY_STOP: Final = "20"  # RedenBeeindiging: tijdelijke beëindiging
 NEW: Final = "1"  # StatusAanlevering: eerste aanlevering
 DELETE: Final = "3"  # StatusAanlevering: verwijderen
+# RedenWijziging of a deleted toewijzing (with Einddatum = Ingangsdatum, rules.md §0):
+# 13 verwijderd, 01 administratieve correctie (vervallen).
+DELETED_REASONS: Final = frozenset({"13", "01"})
 
-_LINE_NUMBERS: Final = frozenset({301, 305, 307})
+_LINE_NUMBERS: Final = frozenset({301, 305, 307, 315, 317, 319})
 _LINE_STANDARDS: Final = frozenset({Standard.IWMO, Standard.IJW})
 
 
@@ -50,6 +69,18 @@ class HistoryInputError(ValueError):
 
     The text names the element and its location, never its value.
     """
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """The gemeente and aanbieder of an iWmo/iJw message, in their domain ("iwmo"/"ijw").
+
+    iWmo and iJw are separate domains (rules.md §0): a ToewijzingNummer or ReferentieAanbieder
+    of one says nothing about the other."""
+
+    domain: str
+    gemeente: str
+    aanbieder: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +126,28 @@ class StopKey:
 
 @dataclass(frozen=True, slots=True)
 class ToewijzingLine:
-    """One ToegewezenProduct of a 301."""
+    """One ToegewezenProduct of a 301 (in the state: the current version of its number)."""
 
-    location: str
+    location: str = field(compare=False)  # where it was read; not part of its value
     nummer: str
     categorie: str
     code: str
     ingangsdatum: date
     einddatum: date | None
     toegewezen_op: datetime  # Toewijzingsdatum + Toewijzingstijd: the newest version wins
+    reden_wijziging: str = ""  # RedenWijziging, "" when absent
+    omvang: Omvang | None = None
+    budget: int | None = None
+    referentie: str = ""  # ReferentieAanbieder, "" when absent
+
+    @property
+    def deleted(self) -> bool:
+        """Einddatum = Ingangsdatum with RedenWijziging 13 or 01 (rules.md §0)."""
+        return self.einddatum == self.ingangsdatum and self.reden_wijziging in DELETED_REASONS
+
+    def actual_on(self, day: date) -> bool:
+        """Not deleted and valid on or after `day` (open end, or Einddatum >= day)."""
+        return not self.deleted and (self.einddatum is None or self.einddatum >= day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +179,39 @@ class HistoryFacts:
     toewijzingen: tuple[ToewijzingLine, ...] = ()
     starts: tuple[StartLine, ...] = ()
     stops: tuple[StopLine, ...] = ()
+    parties: Parties | None = None  # every iWmo/iJw 301-319 message
+    dagtekening: date | None = None  # BerichtIdentificatie/Dagtekening
+    aanvragen: tuple[AanvraagLine, ...] = ()  # 315
+    verzoek: VerzoekFacts | None = None  # 317
+    request_answer: AntwoordFacts | None = None  # 319 (its Antwoord)
+    declaratie: DeclaratieFacts | None = None  # 323 (hub/declaratie_facts.py)
+    declaratie_antwoord: DeclaratieAntwoordFacts | None = None  # 325
+
+    @property
+    def domain(self) -> str:
+        return self.parties.domain if self.parties is not None else ""
+
+    @property
+    def named_nummers(self) -> frozenset[str]:
+        """The ToewijzingNummers this message names that the rules look up regardless of the
+        client (TR332 on a 301, TR304 on a 317): `load_history` loads them by number."""
+        nummers = {t.nummer for t in self.toewijzingen}
+        if self.verzoek is not None:
+            nummers.update(self.verzoek.nummers)
+        if self.declaratie is not None:  # TR338/TR304 on a 323 look its toewijzingen up
+            nummers.update(p.toewijzing for p in self.declaratie.prestaties if p.toewijzing)
+        return frozenset(nummers)
+
+    @property
+    def referenties(self) -> frozenset[str]:
+        """The ReferentieAanbieder values this message names (315, 317, 319, a 301 line)."""
+        refs = {a.referentie for a in self.aanvragen}
+        refs.update(t.referentie for t in self.toewijzingen if t.referentie)
+        if self.verzoek is not None:
+            refs.add(self.verzoek.referentie)
+        if self.request_answer is not None:
+            refs.add(self.request_answer.referentie)
+        return frozenset(refs)
 
 
 def toewijzing_nummer(text: str | None) -> str:
@@ -171,20 +248,36 @@ def extract(
     ident = _required(text_of(ident_el), IDENTIFICATIE_LOCATION)
     location = _identificatie_location(root, (header_el, ident_parent, ident_el))
 
+    if mt.number in (323, 325) and mt.standard in _LINE_STANDARDS:
+        return _declaratie_facts(root, mt, person_secret, sender, receiver, ident, location,
+                                 message_id)  # fmt: skip
+    if mt.number not in _LINE_NUMBERS or mt.standard not in _LINE_STANDARDS:
+        return HistoryFacts(
+            mt.name, mt.bericht_code, sender, receiver, ident, location, message_id, None
+        )
+    if mt.sender is Role.GEMEENTE:
+        parties = Parties(mt.standard.value, sender, receiver)
+    else:
+        parties = Parties(mt.standard.value, receiver, sender)
+    dagtekening = parse_date(text_of(child(ident_parent, "Dagtekening")))
+
     def facts(
         scope: Scope | None,
         toewijzingen: tuple[ToewijzingLine, ...] = (),
         starts: tuple[StartLine, ...] = (),
         stops: tuple[StopLine, ...] = (),
+        aanvragen: tuple[AanvraagLine, ...] = (),
+        verzoek: VerzoekFacts | None = None,
+        request_answer: AntwoordFacts | None = None,
     ) -> HistoryFacts:
         # One constructor call per message (dataclasses.replace would build it twice).
         return HistoryFacts(
             mt.name, mt.bericht_code, sender, receiver, ident, location, message_id, scope,
-            toewijzingen, starts, stops,
+            toewijzingen, starts, stops, parties, dagtekening, aanvragen, verzoek, request_answer,
         )  # fmt: skip
 
-    if mt.number not in _LINE_NUMBERS or mt.standard not in _LINE_STANDARDS:
-        return facts(None)
+    if mt.number == 319:  # no Client: the Antwoord names its request by ReferentieAanbieder
+        return facts(None, request_answer=antwoord_of(root))
     client = child(root, "Client")
     bsn = _required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
     scope = _scope(mt, sender, receiver, person_key(bsn, person_secret))
@@ -194,6 +287,10 @@ def extract(
     if mt.number == 305:
         found = _lines(client, "StartProducten", "StartProduct")
         return facts(scope, starts=tuple(_start(el, w) for el, w in found))
+    if mt.number == 315:
+        return facts(scope, aanvragen=aanvragen_of(client))
+    if mt.number == 317:
+        return facts(scope, verzoek=verzoek_of(client))
     found = _lines(client, "StopProducten", "StopProduct")
     return facts(scope, stops=tuple(_stop(el, w) for el, w in found))
 
@@ -307,4 +404,30 @@ def _toewijzing(line: etree._Element, where: str) -> ToewijzingLine:
         einddatum=None if einde is None else _date(einde, f"{where}/Einddatum"),
         # Naive: LDT_Datum and LDT_Tijd carry no timezone (Dutch local time).
         toegewezen_op=datetime.combine(datum, clock.replace(tzinfo=None)),
+        reden_wijziging=text_of(f.get("RedenWijziging")) or "",
+        omvang=omvang_of(f.get("Omvang")),
+        budget=budget_of(f.get("Budget")),
+        referentie=text_of(f.get("ReferentieAanbieder")) or "",
     )
+
+
+def _declaratie_facts(
+    root: etree._Element, mt: MessageType, secret: bytes, sender: str, receiver: str,
+    ident: str, location: str, message_id: UUID | None,
+) -> HistoryFacts:  # fmt: skip
+    """A 323 or 325: its declaratie facts (hub/declaratie_facts.py) and its parties."""
+    from hub import declaratie_facts  # imports this module: imported on first use
+
+    if mt.sender is Role.GEMEENTE:
+        parties = Parties(mt.standard.value, sender, receiver)
+    else:
+        parties = Parties(mt.standard.value, receiver, sender)
+    declaratie = antwoord = None
+    if mt.number == 323:
+        declaratie = declaratie_facts.extract_declaratie(root, mt, secret)
+    else:
+        antwoord = declaratie_facts.extract_antwoord(root, mt, secret)
+    return HistoryFacts(
+        mt.name, mt.bericht_code, sender, receiver, ident, location, message_id, None,
+        parties=parties, declaratie=declaratie, declaratie_antwoord=antwoord,
+    )  # fmt: skip

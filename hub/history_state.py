@@ -10,11 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Final, Literal
 from uuid import UUID
 
+from hub.declaratie_state import DeclaratieEffects, DeclaratieState
 from hub.history_facts import Scope, StartKey, StopKey, ToewijzingLine
 
-__all__ = ["ClientHistory", "HistoryEffects", "HistoryState", "IdentificatieKey"]
+__all__ = [
+    "AFGEWEZEN",
+    "HONOURED",
+    "ONDERZOEK",
+    "Answer",
+    "ClientHistory",
+    "HistoryEffects",
+    "HistoryState",
+    "IdentificatieKey",
+    "NummerKey",
+    "OwnedToewijzing",
+    "Request",
+    "RequestKey",
+]
+
+Answer = Literal["onderzoek", "afgewezen", "honoured"]
+ONDERZOEK: Final[Answer] = "onderzoek"  # a 319 with VerzoekAntwoord 2 (in onderzoek)
+AFGEWEZEN: Final[Answer] = "afgewezen"  # a 319 with VerzoekAntwoord 1 (afgewezen)
+HONOURED: Final[Answer] = "honoured"  # a 301 carried the ReferentieAanbieder
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +48,75 @@ class IdentificatieKey:
 
 
 @dataclass(frozen=True, slots=True)
+class NummerKey:
+    """A ToewijzingNummer names one ToegewezenProduct within a gemeente (TR332), whatever
+    the client; the domain is compared on the values found (see OwnedToewijzing)."""
+
+    gemeente: str
+    nummer: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedToewijzing:
+    """The current version of one toewijzing with whose it is: the client's Scope and the
+    domain ("iwmo"/"ijw"; "" for a row stored before the domain was recorded)."""
+
+    scope: Scope
+    domain: str
+    line: ToewijzingLine
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RequestKey:
+    """A ReferentieAanbieder is unique per aanbieder in its domain (TR347)."""
+
+    domain: str
+    aanbieder: str
+    referentie: str
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One 315 AangevraagdProduct or 317 Verzoek and what answered it so far."""
+
+    gemeente: str
+    person: str  # person_key of the client
+    berichtsoort: str  # BerichtCode of the 315 or 317
+    onderzoek: bool = False  # a 319 "in onderzoek" arrived
+    afgewezen: bool = False  # a 319 "afgewezen" arrived
+    honoured: bool = False  # a 301 carried its ReferentieAanbieder
+
+    @property
+    def open(self) -> bool:
+        """Open until a 319 afgewezen or a 301 honours it; "in onderzoek" keeps it open."""
+        return not (self.afgewezen or self.honoured)
+
+    @property
+    def answered_by_319(self) -> bool:
+        return self.onderzoek or self.afgewezen
+
+    def answered(self, answer: Answer) -> Request:
+        if answer == ONDERZOEK:
+            return Request(self.gemeente, self.person, self.berichtsoort, True,
+                           self.afgewezen, self.honoured)  # fmt: skip
+        if answer == AFGEWEZEN:
+            return Request(self.gemeente, self.person, self.berichtsoort, self.onderzoek,
+                           True, self.honoured)  # fmt: skip
+        return Request(self.gemeente, self.person, self.berichtsoort, self.onderzoek,
+                       self.afgewezen, True)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ClientHistory:
     """What is known about one client of one aanbieder in one gemeente (one Scope).
 
-    `starts` and `stops` map every key ever received with StatusAanlevering 1 to whether
-    it was deleted since (StatusAanlevering 3). Never mutated: updates build a new value.
+    `toewijzingen` holds the current version of each ToewijzingNummer (the newest by
+    Toewijzingsdatum + Toewijzingstijd, IV013). `starts` and `stops` map every key ever
+    received with StatusAanlevering 1 to whether it was deleted since (StatusAanlevering 3).
+    Never mutated: updates build a new value.
     """
 
-    toewijzingen: frozenset[str] = frozenset()  # ToewijzingNummers received in a 301
+    toewijzingen: Mapping[str, ToewijzingLine] = field(default_factory=dict)
     starts: Mapping[StartKey, bool] = field(default_factory=dict)  # key -> deleted
     stops: Mapping[StopKey, bool] = field(default_factory=dict)  # key -> deleted
 
@@ -49,6 +131,10 @@ class ClientHistory:
     def is_running(self, start: StartKey) -> bool:
         """Actual and not stopped, temporarily or definitively (TR326)."""
         return self.is_actual(start) and not self.live_stops(start)
+
+    def actual_toewijzingen(self, day: date) -> list[ToewijzingLine]:
+        """The toewijzingen not deleted and valid on or after `day` (rules.md §0), by number."""
+        return [t for _, t in sorted(self.toewijzingen.items()) if t.actual_on(day)]
 
 
 _EMPTY = ClientHistory()
@@ -71,6 +157,10 @@ class HistoryEffects:
     deleted_starts: tuple[StartKey, ...] = ()
     new_stops: tuple[StopKey, ...] = ()
     deleted_stops: tuple[StopKey, ...] = ()
+    domain: str = ""  # of the toewijzingen and requests ("iwmo"/"ijw")
+    new_requests: tuple[tuple[RequestKey, Request], ...] = ()
+    answers: tuple[tuple[RequestKey, Answer], ...] = ()
+    declaratie: DeclaratieEffects | None = None  # a 323 or 325 (hub/declaratie_state.py)
 
     @property
     def touches_client(self) -> bool:
@@ -88,14 +178,54 @@ class HistoryState:
     """The prior history relevant to a batch of messages.
 
     `clients` holds the scopes that were loaded (or touched); a scope that is absent has no
-    history. `with_effects` copies only the outer mappings and the one touched client.
+    history. `numbered` holds, per gemeente and ToewijzingNummer, every toewijzing with that
+    number whatever its client (loaded for the numbers the batch names: `named_nummers`).
+    `requests` holds the requests the batch names by ReferentieAanbieder and the open ones of
+    its 315/317 clients. `with_effects` copies only the outer mappings it changes.
     """
 
     identificaties: frozenset[IdentificatieKey] = frozenset()
     clients: Mapping[Scope, ClientHistory] = field(default_factory=dict)
+    numbered: Mapping[NummerKey, tuple[OwnedToewijzing, ...]] = field(default_factory=dict)
+    requests: Mapping[RequestKey, Request] = field(default_factory=dict)
+    declaraties: DeclaratieState = field(default_factory=DeclaratieState)
 
     def client(self, scope: Scope) -> ClientHistory:
         return self.clients.get(scope, _EMPTY)
+
+    def named(self, domain: str, gemeente: str, nummer: str) -> tuple[OwnedToewijzing, ...]:
+        """Every toewijzing with this number in the gemeente and domain, any aanbieder or
+        client (rows of unknown domain, stored before it was recorded, count too)."""
+        return tuple(
+            t
+            for t in self.numbered.get(NummerKey(gemeente, nummer), ())
+            if t.domain in (domain, "")
+        )
+
+    def toewijzing(
+        self, domain: str, gemeente: str, aanbieder: str, nummer: str
+    ) -> OwnedToewijzing | None:
+        """The current version of the toewijzing with this number that the gemeente gave
+        the aanbieder in the domain, whatever the client; None when there is none."""
+        for t in self.named(domain, gemeente, nummer):
+            if t.scope.aanbieder == aanbieder:
+                return t
+        return None
+
+    def request(self, key: RequestKey) -> Request | None:
+        return self.requests.get(key)
+
+    def open_requests(self, domain: str, scope: Scope) -> list[RequestKey]:
+        """The client's open requests at the aanbieder in the gemeente and domain (TR374)."""
+        return sorted(
+            k
+            for k, r in self.requests.items()
+            if r.open
+            and k.domain == domain
+            and k.aanbieder == scope.aanbieder
+            and r.gemeente == scope.gemeente
+            and r.person == scope.person
+        )
 
     def with_effects(self, effects: HistoryEffects) -> HistoryState:
         """This state after `effects` were written; applying the same effects twice equals
@@ -104,12 +234,32 @@ class HistoryState:
         if effects.identificatie is not None and effects.identificatie not in identificaties:
             identificaties = identificaties | {effects.identificatie}
         clients = self.clients
-        if effects.scope is not None and effects.touches_client:
-            clients = {
-                **clients,
-                effects.scope: apply_to_client(self.client(effects.scope), effects),
-            }
-        return HistoryState(identificaties, clients)
+        numbered = self.numbered
+        scope = effects.scope
+        if scope is not None and effects.touches_client:
+            clients = {**clients, scope: apply_to_client(self.client(scope), effects)}
+        if scope is not None and effects.toewijzingen:
+            numbered = dict(numbered)
+            for t in effects.toewijzingen:
+                key = NummerKey(scope.gemeente, t.nummer)
+                owned = OwnedToewijzing(scope, effects.domain, t)
+                others = numbered.get(key, ())
+                same = [o for o in others if o.scope == scope and o.domain == effects.domain]
+                if same and same[0].line.toegewezen_op >= t.toegewezen_op:
+                    continue  # only a strictly newer version replaces the current one
+                numbered[key] = (*(o for o in others if o not in same), owned)
+        requests = self.requests
+        if effects.new_requests or effects.answers:
+            requests = dict(requests)
+            for rkey, request in effects.new_requests:
+                requests.setdefault(rkey, request)  # inserted once, as in the store
+            for rkey, answer in effects.answers:
+                if (found := requests.get(rkey)) is not None:
+                    requests[rkey] = found.answered(answer)
+        declaraties = self.declaraties
+        if effects.declaratie is not None:
+            declaraties = declaraties.with_effects(effects.declaratie)
+        return HistoryState(identificaties, clients, numbered, requests, declaraties)
 
 
 def apply_to_client(client: ClientHistory, effects: HistoryEffects) -> ClientHistory:
@@ -127,5 +277,10 @@ def apply_to_client(client: ClientHistory, effects: HistoryEffects) -> ClientHis
     for stop in effects.deleted_stops:
         if stop in stops:
             stops[stop] = True
-    toewijzingen = client.toewijzingen | {t.nummer for t in effects.toewijzingen}
+    toewijzingen = dict(client.toewijzingen)
+    for t in effects.toewijzingen:
+        current = toewijzingen.get(t.nummer)
+        # Only a strictly newer version replaces the current one (IV013), as in the store.
+        if current is None or current.toegewezen_op < t.toegewezen_op:
+            toewijzingen[t.nummer] = t
     return ClientHistory(toewijzingen, starts, stops)

@@ -6,8 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from asyncpg import Record
+
 from hub.history_facts import HistoryFacts, Scope, StartKey, StopKey, ToewijzingLine
-from hub.history_state import ClientHistory, HistoryEffects, HistoryState, IdentificatieKey
+from hub.history_request_facts import Omvang
+from hub.history_state import (
+    AFGEWEZEN,
+    HONOURED,
+    ONDERZOEK,
+    Answer,
+    ClientHistory,
+    HistoryEffects,
+    HistoryState,
+    IdentificatieKey,
+    NummerKey,
+    OwnedToewijzing,
+    Request,
+    RequestKey,
+)
 from hub.store.base import DbConnection, Pool
 
 # --- history (controleniveau 3) ------------------------------------------------------------
@@ -24,12 +40,39 @@ _HISTORY_SCOPES = "unnest($1::text[], $2::text[], $3::text[]) AS q(g, a, p)"
 _HISTORY_IN_SCOPE = "h.gemeente = q.g AND h.aanbieder = q.a AND h.person_key = q.p"
 
 
+_TOEWIJZING_COLUMNS = (
+    "h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer, h.product_categorie,"
+    " h.product_code, h.ingangsdatum, h.einddatum, h.toegewezen_op, h.reden_wijziging,"
+    " h.omvang_volume, h.omvang_eenheid, h.omvang_frequentie, h.budget,"
+    " h.referentie_aanbieder, h.domain"
+)
+
+
+def _client_scopes(facts_list: Sequence[HistoryFacts]) -> list[Scope]:
+    """The clients whose own history the batch's rules read: 305/307 (starts, stops,
+    toewijzingen) and 317 (the client's toewijzingen)."""
+    return sorted(
+        {
+            f.scope
+            for f in facts_list
+            if f.scope is not None and (f.starts or f.stops or f.verzoek is not None)
+        },
+        key=lambda s: (s.gemeente, s.aanbieder, s.person),
+    )
+
+
 async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFacts]) -> HistoryState:
     """The history the rules need for a batch of messages, in one query per table."""
     idents = {IdentificatieKey(f.sender, f.berichtsoort, f.identificatie) for f in facts_list}
-    scopes = sorted(
-        {f.scope for f in facts_list if f.scope is not None and (f.starts or f.stops)},
-        key=lambda s: (s.gemeente, s.aanbieder, s.person),
+    scopes = _client_scopes(facts_list)
+    nummers = sorted(
+        {
+            NummerKey(f.parties.gemeente, n)
+            for f in facts_list
+            if f.parties is not None
+            for n in f.named_nummers
+        },
+        key=lambda k: (k.gemeente, k.nummer),
     )
     known: frozenset[IdentificatieKey] = frozenset()
     if idents:
@@ -45,39 +88,120 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
             [k.identificatie for k in idents],
         )
         known = frozenset(IdentificatieKey(r[0], r[1], r[2]) for r in rows)
-    if not scopes:
-        return HistoryState(known, {})
+    requests = await _load_requests(db, facts_list)
+    if not scopes and not nummers:
+        return HistoryState(known, {}, {}, requests)
     args = ([s.gemeente for s in scopes], [s.aanbieder for s in scopes], [s.person for s in scopes])
     toewijzingen = await db.fetch(
-        f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer"
-        f" FROM history_toewijzing h JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}",
+        f"SELECT {_TOEWIJZING_COLUMNS} FROM history_toewijzing h"
+        f" WHERE (h.gemeente, h.aanbieder, h.person_key) IN"
+        f" (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
+        f" OR (h.gemeente, h.toewijzing_nummer) IN"
+        f" (SELECT * FROM unnest($4::text[], $5::text[]))",
         *args,
+        [k.gemeente for k in nummers],
+        [k.nummer for k in nummers],
     )
-    starts = await db.fetch(
-        f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer,"
-        f" h.product_categorie, h.product_code, h.begindatum, h.deleted"
-        f" FROM history_start h JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}",
-        *args,
-    )
-    stops = await db.fetch(
-        f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer,"
-        f" h.product_categorie, h.product_code, h.begindatum, h.reden_beeindiging,"
-        f" h.einddatum, h.deleted"
-        f" FROM history_stop h JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}",
-        *args,
-    )
-    nummers: dict[Scope, set[str]] = {s: set() for s in scopes}
+    starts = stops = []
+    if scopes:
+        starts = await db.fetch(
+            f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer,"
+            f" h.product_categorie, h.product_code, h.begindatum, h.deleted"
+            f" FROM history_start h JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}",
+            *args,
+        )
+        stops = await db.fetch(
+            f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer,"
+            f" h.product_categorie, h.product_code, h.begindatum, h.reden_beeindiging,"
+            f" h.einddatum, h.deleted"
+            f" FROM history_stop h JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}",
+            *args,
+        )
+    current: dict[Scope, dict[str, ToewijzingLine]] = {s: {} for s in scopes}
+    numbered: dict[NummerKey, list[OwnedToewijzing]] = {}
     start_map: dict[Scope, dict[StartKey, bool]] = {s: {} for s in scopes}
     stop_map: dict[Scope, dict[StopKey, bool]] = {s: {} for s in scopes}
     for r in toewijzingen:
-        nummers[Scope(r[0], r[1], r[2])].add(r[3])
+        scope = Scope(r[0], r[1], r[2])
+        line = _toewijzing_line(r)
+        if scope in current:
+            current[scope][line.nummer] = line
+        numbered.setdefault(NummerKey(scope.gemeente, line.nummer), []).append(
+            OwnedToewijzing(scope, r[15], line)
+        )
     for r in starts:
         start_map[Scope(r[0], r[1], r[2])][StartKey(r[3], r[4], r[5], r[6])] = r[7]
     for r in stops:
         key = StopKey(StartKey(r[3], r[4], r[5], r[6]), r[7], r[8])
         stop_map[Scope(r[0], r[1], r[2])][key] = r[9]
-    clients = {s: ClientHistory(frozenset(nummers[s]), start_map[s], stop_map[s]) for s in scopes}
-    return HistoryState(known, clients)
+    clients = {s: ClientHistory(current[s], start_map[s], stop_map[s]) for s in scopes}
+    return HistoryState(known, clients, {k: tuple(v) for k, v in numbered.items()}, requests)
+
+
+def _toewijzing_line(r: Record) -> ToewijzingLine:
+    """A stored current version as the rules read it (location: where it is stored)."""
+    volume, eenheid, frequentie = r[10], r[11], r[12]
+    omvang = (
+        Omvang(int(volume), str(eenheid), str(frequentie))
+        if volume is not None and eenheid and frequentie
+        else None
+    )
+    return ToewijzingLine(
+        "history_toewijzing",
+        str(r[3]),
+        str(r[4]),
+        str(r[5]),
+        r[6],
+        r[7],
+        r[8],
+        str(r[9]),
+        omvang,
+        None if r[13] is None else int(r[13]),
+        str(r[14]),
+    )
+
+
+async def _load_requests(
+    db: DbConnection | Pool, facts_list: Sequence[HistoryFacts]
+) -> dict[RequestKey, Request]:
+    """The requests the batch names by ReferentieAanbieder, and every open request of the
+    clients that send a 315 or 317 (TR374), in one query."""
+    keys = sorted(
+        {
+            RequestKey(f.parties.domain, f.parties.aanbieder, ref)
+            for f in facts_list
+            if f.parties is not None
+            for ref in f.referenties
+        }
+    )
+    clients = sorted(
+        {
+            (f.scope.gemeente, f.scope.aanbieder, f.scope.person)
+            for f in facts_list
+            if f.scope is not None and (f.aanvragen or f.verzoek is not None)
+        }
+    )
+    if not keys and not clients:
+        return {}
+    rows = await db.fetch(
+        """
+        SELECT domain, aanbieder, referentie, gemeente, person_key, berichtsoort, onderzoek,
+               afgewezen, honoured
+        FROM history_request h
+        WHERE (h.domain, h.aanbieder, h.referentie) IN
+              (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+           OR ((h.gemeente, h.aanbieder, h.person_key) IN
+              (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]))
+              AND NOT h.afgewezen AND NOT h.honoured)
+        """,
+        [k.domain for k in keys],
+        [k.aanbieder for k in keys],
+        [k.referentie for k in keys],
+        [c[0] for c in clients],
+        [c[1] for c in clients],
+        [c[2] for c in clients],
+    )
+    return {RequestKey(r[0], r[1], r[2]): Request(r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows}
 
 
 async def apply_history(
@@ -91,7 +215,9 @@ async def apply_history(
     """
     batch = [effects] if isinstance(effects, HistoryEffects) else list(effects)
     idents: dict[IdentificatieKey, UUID | None] = {}
-    toewijzingen: dict[tuple[Scope, str], tuple[ToewijzingLine, UUID | None]] = {}
+    toewijzingen: dict[tuple[Scope, str], tuple[ToewijzingLine, UUID | None, str]] = {}
+    requests: dict[RequestKey, tuple[Request, UUID | None]] = {}
+    answers: dict[tuple[RequestKey, Answer], UUID | None] = {}
     new_starts: dict[tuple[Scope, StartKey], UUID | None] = {}
     new_stops: dict[tuple[Scope, StopKey], UUID | None] = {}
     deleted_starts: dict[tuple[Scope, StartKey], UUID | None] = {}
@@ -100,6 +226,10 @@ async def apply_history(
         mid = e.message_id
         if e.identificatie is not None:
             idents.setdefault(e.identificatie, mid)
+        for key, request in e.new_requests:
+            requests.setdefault(key, (request, mid))
+        for key, answer in e.answers:
+            answers[(key, answer)] = mid
         if not e.touches_client:
             continue
         if e.scope is None:
@@ -108,7 +238,7 @@ async def apply_history(
         for t in e.toewijzingen:
             seen = toewijzingen.get((scope, t.nummer))
             if seen is None or seen[0].toegewezen_op < t.toegewezen_op:
-                toewijzingen[(scope, t.nummer)] = (t, mid)
+                toewijzingen[(scope, t.nummer)] = (t, mid, e.domain)
         for start in e.new_starts:
             new_starts.setdefault((scope, start), mid)
         for stop in e.new_stops:
@@ -131,15 +261,18 @@ async def apply_history(
             list(idents.values()),
         )
     if toewijzingen:
-        rows = [(scope, t, mid) for (scope, _), (t, mid) in toewijzingen.items()]
+        rows = [(scope, t, mid, dom) for (scope, _), (t, mid, dom) in toewijzingen.items()]
+        lines = [t for _, t, _, _ in rows]
         await conn.execute(
             """
             INSERT INTO history_toewijzing AS h (gemeente, aanbieder, person_key,
                 toewijzing_nummer, product_categorie, product_code, ingangsdatum, einddatum,
-                toegewezen_op, message_id)
+                toegewezen_op, message_id, domain, reden_wijziging, omvang_volume,
+                omvang_eenheid, omvang_frequentie, budget, referentie_aanbieder)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                                  $6::text[], $7::date[], $8::date[], $9::timestamp[],
-                                 $10::uuid[])
+                                 $10::uuid[], $11::text[], $12::text[], $13::bigint[],
+                                 $14::text[], $15::text[], $16::bigint[], $17::text[])
             ON CONFLICT (gemeente, aanbieder, person_key, toewijzing_nummer) DO UPDATE SET
                 product_categorie = EXCLUDED.product_categorie,
                 product_code = EXCLUDED.product_code,
@@ -147,17 +280,70 @@ async def apply_history(
                 einddatum = EXCLUDED.einddatum,
                 toegewezen_op = EXCLUDED.toegewezen_op,
                 message_id = EXCLUDED.message_id,
+                domain = EXCLUDED.domain,
+                reden_wijziging = EXCLUDED.reden_wijziging,
+                omvang_volume = EXCLUDED.omvang_volume,
+                omvang_eenheid = EXCLUDED.omvang_eenheid,
+                omvang_frequentie = EXCLUDED.omvang_frequentie,
+                budget = EXCLUDED.budget,
+                referentie_aanbieder = EXCLUDED.referentie_aanbieder,
                 recorded_at = now()
             WHERE h.toegewezen_op < EXCLUDED.toegewezen_op
             """,
             *_history_scope_columns([r[0] for r in rows]),
-            [t.nummer for _, t, _ in rows],
-            [t.categorie for _, t, _ in rows],
-            [t.code for _, t, _ in rows],
-            [t.ingangsdatum for _, t, _ in rows],
-            [t.einddatum for _, t, _ in rows],
-            [t.toegewezen_op for _, t, _ in rows],
-            [mid for _, _, mid in rows],
+            [t.nummer for t in lines],
+            [t.categorie for t in lines],
+            [t.code for t in lines],
+            [t.ingangsdatum for t in lines],
+            [t.einddatum for t in lines],
+            [t.toegewezen_op for t in lines],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            [t.reden_wijziging for t in lines],
+            [t.omvang.volume if t.omvang else None for t in lines],
+            [t.omvang.eenheid if t.omvang else None for t in lines],
+            [t.omvang.frequentie if t.omvang else None for t in lines],
+            [t.budget for t in lines],
+            [t.referentie for t in lines],
+        )
+    if requests:
+        keys = list(requests)
+        await conn.execute(
+            """
+            INSERT INTO history_request (domain, aanbieder, referentie, gemeente, person_key,
+                berichtsoort, message_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                 $6::text[], $7::uuid[])
+            ON CONFLICT DO NOTHING
+            """,
+            [k.domain for k in keys],
+            [k.aanbieder for k in keys],
+            [k.referentie for k in keys],
+            [requests[k][0].gemeente for k in keys],
+            [requests[k][0].person for k in keys],
+            [requests[k][0].berichtsoort for k in keys],
+            [requests[k][1] for k in keys],
+        )
+    if answers:
+        marks = list(answers)
+        # The flags only turn true: order-free and idempotent, like the rows above.
+        await conn.execute(
+            """
+            UPDATE history_request h SET
+                onderzoek = h.onderzoek OR q.o, afgewezen = h.afgewezen OR q.f,
+                honoured = h.honoured OR q.h, answered_by = q.m
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[],
+                        $7::uuid[]) AS q(d, a, r, o, f, h, m)
+            WHERE h.domain = q.d AND h.aanbieder = q.a AND h.referentie = q.r
+              AND NOT (h.onderzoek >= q.o AND h.afgewezen >= q.f AND h.honoured >= q.h)
+            """,
+            [k.domain for k, _ in marks],
+            [k.aanbieder for k, _ in marks],
+            [k.referentie for k, _ in marks],
+            [a == ONDERZOEK for _, a in marks],
+            [a == AFGEWEZEN for _, a in marks],
+            [a == HONOURED for _, a in marks],
+            [answers[m] for m in marks],
         )
     if new_starts:
         await conn.execute(

@@ -66,9 +66,24 @@ def test_extract_normalises_the_toewijzingnummer_as_an_integer() -> None:
 
 
 def test_extract_of_another_heenbericht_gives_only_the_identificatie() -> None:
-    facts = facts_of(fixture("WMO315"))
+    facts = facts_of(fixture("WMO323"))
     assert facts.scope is None
     assert (facts.starts, facts.stops, facts.toewijzingen) == ((), (), ())
+
+
+def test_extract_of_a_request_gives_its_references() -> None:
+    facts = facts_of(fixture("WMO315"))
+    assert facts.scope is not None
+    assert facts.parties is not None
+    assert (facts.parties.domain, facts.parties.gemeente) == ("iwmo", "0363")
+    assert [a.referentie for a in facts.aanvragen] == ["VOT-2025-0042"]
+    verzoek = facts_of(fixture("JW317")).verzoek
+    assert verzoek is not None
+    assert facts_of(fixture("JW317")).domain == "ijw"
+    antwoord = facts_of(fixture("WMO319")).request_answer
+    assert antwoord is not None
+    assert antwoord.referentie == "VOW-2025-0007"
+    assert antwoord.verzoek_antwoord in ("1", "2")
 
 
 def test_extract_refuses_a_retour_and_a_line_without_begindatum() -> None:
