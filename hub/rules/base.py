@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar, cast
 
 from lxml import etree
 
@@ -15,6 +15,7 @@ from hub.messages import CATALOGUE, MessageType, Standard
 from hub.xmlcodec import child, children_by_name, text_of
 
 # A rule's body yields (location, sentence); the Rule wraps those into Findings.
+T = TypeVar("T")
 Check = Callable[[etree._Element, "RuleContext"], Iterable[tuple[str, str]]]
 
 
@@ -82,6 +83,7 @@ class RuleContext:
         "_fields",
         "_header",
         "_header_fields",
+        "_memo",
         "_under",
         "message",
         "root",
@@ -105,6 +107,7 @@ class RuleContext:
         self._header: etree._Element | bool | None = False  # False: not read yet
         self._header_fields: Mapping[str, etree._Element] | None = header_fields
         self._dagtekening: date | bool | None = False
+        self._memo: dict[Callable[[RuleContext], object], object] | None = None
 
     @property
     def message_name(self) -> str:
@@ -138,6 +141,14 @@ class RuleContext:
         if found is None:
             found = self._fields[el] = children_by_name(el)
         return found
+
+    def memo(self, build: Callable[[RuleContext], T]) -> T:
+        """`build(self)`, run once per message for all rules that ask: a family's shared read."""
+        if self._memo is None:
+            self._memo = {}
+        if build not in self._memo:
+            self._memo[build] = build(self)
+        return cast(T, self._memo[build])
 
     def each(self, name: str) -> list[etree._Element]:
         """Every element with local name `name`, in document order."""

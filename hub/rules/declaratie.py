@@ -9,6 +9,7 @@ from typing import Final
 from lxml import etree
 
 from hub.rules.base import Rule, RuleContext, is_named, names, parse_date, parse_int, path_of, rule
+from hub.rules.prestatielines import Line, lines
 from hub.xmlcodec import child, text_of
 
 _SIGN: Final = {"D": 1, "C": -1}
@@ -57,23 +58,37 @@ def _show(value: int) -> str:
 def _line_sum(ctx: RuleContext) -> int | None:
     """Σ signed Prestatie/IngediendBedrag; None when a line is malformed (no sum can be trusted)."""
     total = 0
-    for bedrag in ctx.under("Prestatie", "IngediendBedrag"):
-        value = signed(bedrag)
-        if value is None:
+    for line in lines(ctx):
+        if line.signed is None:
             return None
-        total += value
+        total += line.signed
     return total
 
 
-def _period(ctx: RuleContext, period: etree._Element) -> tuple[date | None, date | None]:
-    found = ctx.fields(period)
-    return parse_date(text_of(found.get("Begindatum"))), parse_date(text_of(found.get("Einddatum")))
+# (name, Begindatum element, its date, Einddatum element, its date) of a closed period.
+_Period = tuple[str, etree._Element | None, date | None, etree._Element | None, date | None]
 
 
-def _periods(ctx: RuleContext, *, declaratie: bool) -> list[etree._Element]:
+def _periods(ctx: RuleContext, *, declaratie: bool) -> list[_Period]:
     """Every ProductPeriode, after the DeclaratiePeriode when `declaratie`."""
-    head = ctx.under("Declaratie", "DeclaratiePeriode") if declaratie else []
-    return [*head, *ctx.under("Prestatie", "ProductPeriode")]
+    found: list[_Period] = []
+    if declaratie:
+        for period in ctx.under("Declaratie", "DeclaratiePeriode"):
+            fields = ctx.fields(period)
+            begin, end = fields.get("Begindatum"), fields.get("Einddatum")
+            found.append(
+                (
+                    "DeclaratiePeriode",
+                    begin,
+                    parse_date(text_of(begin)),
+                    end,
+                    parse_date(text_of(end)),
+                )
+            )
+    found.extend(
+        ("ProductPeriode", line.begin_el, line.begin, line.end_el, line.end) for line in lines(ctx)
+    )
+    return found
 
 
 @rule(
@@ -84,14 +99,14 @@ def _periods(ctx: RuleContext, *, declaratie: bool) -> list[etree._Element]:
 def TR358(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     total_el = child(child(root, "Declaratie"), "TotaalIngediendBedrag")
     total = signed(total_el)
-    lines = _line_sum(ctx)
-    if total_el is None or total is None or lines is None:
+    summed = _line_sum(ctx)
+    if total_el is None or total is None or summed is None:
         return
-    if lines != total:
+    if summed != total:
         yield (
             path_of(total_el),
             f"TotaalIngediendBedrag is {_show(total)} but the IngediendBedragen add up to "
-            f"{_show(lines)}",
+            f"{_show(summed)}",
         )
 
 
@@ -131,7 +146,7 @@ def TR342(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     toegekend = signed(toegekend_el)
     if rejected:
         clienten = found.get("Clienten")
-        if clienten is not None and ctx.under("Prestaties", "Prestatie"):
+        if clienten is not None and lines(ctx):
             yield (
                 path_of(clienten),
                 f"DeclaratieAntwoord is rejected (RetourCode {', '.join(codes)}) but returns "
@@ -147,15 +162,15 @@ def TR342(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     if rejected is None or toegekend_el is None or toegekend is None:
         return
     ingediend = signed(found.get("TotaalIngediendBedrag"))
-    lines = _line_sum(ctx)
-    if ingediend is None or lines is None:
+    summed = _line_sum(ctx)
+    if ingediend is None or summed is None:
         return
-    if lines != ingediend - toegekend:
+    if summed != ingediend - toegekend:
         yield (
             path_of(toegekend_el),
             f"TotaalIngediendBedrag {_show(ingediend)} less TotaalToegekendBedrag "
             f"{_show(toegekend)} is {_show(ingediend - toegekend)}, but the returned "
-            f"(rejected) Prestaties add up to {_show(lines)}",
+            f"(rejected) Prestaties add up to {_show(summed)}",
         )
 
 
@@ -177,12 +192,9 @@ def CS325(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 )
 def TR137(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     dag = ctx.dagtekening
-    for period in _periods(ctx, declaratie=ctx.message.number == 323):
-        end_el = ctx.fields(period).get("Einddatum")
-        begin, end = _period(ctx, period)
+    for name, _, begin, end_el, end in _periods(ctx, declaratie=ctx.message.number == 323):
         if end_el is None or end is None:
             continue
-        name = _local(period)
         if begin is not None and end < begin:
             yield path_of(end_el), f"{name}/Einddatum {end} is before its Begindatum {begin}"
         if dag is not None and end > dag:
@@ -197,16 +209,13 @@ def TR137(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     "CS100", "De datums van DeclaratiePeriode en ProductPeriode zijn op of na 1-1-2021", names(323)
 )
 def CS100(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for period in _periods(ctx, declaratie=True):
-        found = ctx.fields(period)
-        for part in ("Begindatum", "Einddatum"):
-            el = found.get(part)
-            day = parse_date(text_of(el))
+    for name, begin_el, begin, end_el, end in _periods(ctx, declaratie=True):
+        for part, el, day in (("Begindatum", begin_el, begin), ("Einddatum", end_el, end)):
             if el is not None and day is not None and day < _FIRST_DAY:
                 yield (
                     path_of(el),
-                    f"{_local(period)}/{part} {day} is before {_FIRST_DAY}, the first day "
-                    "these declarations may cover",
+                    f"{name}/{part} {day} is before {_FIRST_DAY}, the first day these "
+                    "declarations may cover",
                 )
 
 
@@ -219,7 +228,9 @@ def _last_day(day: date) -> date:
 @rule("CS340", "De DeclaratiePeriode is exact gelijk aan 1 hele kalendermaand", names(323))
 def CS340(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for period in ctx.under("Declaratie", "DeclaratiePeriode"):
-        begin, end = _period(ctx, period)
+        found = ctx.fields(period)
+        begin = parse_date(text_of(found.get("Begindatum")))
+        end = parse_date(text_of(found.get("Einddatum")))
         if begin is None or end is None:
             continue
         first = begin.replace(day=1)
@@ -231,28 +242,20 @@ def CS340(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
             )
 
 
-def _referentie(
-    ctx: RuleContext, prestatie: etree._Element
-) -> tuple[str | None, etree._Element | None]:
-    """(ReferentieNummer, VorigReferentieNummer element) of a Prestatie."""
-    ref = ctx.fields(ctx.fields(prestatie).get("ProductReferentie"))
-    return text_of(ref.get("ReferentieNummer")), ref.get("VorigReferentieNummer")
-
-
 @rule("TR315", "Een VorigReferentieNummer mag maar één keer voorkomen in een bericht", names(323))
 def TR315(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     seen: set[str] = set()
-    for vorig in ctx.under("ProductReferentie", "VorigReferentieNummer"):
-        value = text_of(vorig)
-        if not value:
+    for line in lines(ctx):
+        vorig = line.vorig
+        if line.vorig_el is None or not vorig:
             continue
-        if value in seen:
+        if vorig in seen:
             yield (
-                path_of(vorig),
-                f"VorigReferentieNummer {value} is credited by more than one Prestatie in this "
+                path_of(line.vorig_el),
+                f"VorigReferentieNummer {vorig} is credited by more than one Prestatie in this "
                 "message",
             )
-        seen.add(value)
+        seen.add(vorig)
 
 
 @rule(
@@ -261,43 +264,33 @@ def TR315(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(323),
 )
 def TR316(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    prestaties = ctx.under("Prestaties", "Prestatie")
+    read = lines(ctx)
     refs: dict[str, int] = {}
-    for prestatie in prestaties:
-        ref, _ = _referentie(ctx, prestatie)
-        if ref:
-            refs[ref] = refs.get(ref, 0) + 1
-    for prestatie in prestaties:
-        ref, vorig_el = _referentie(ctx, prestatie)
-        vorig = text_of(vorig_el)
-        if vorig_el is None or not vorig or vorig not in refs:
+    for line in read:
+        if line.ref:
+            refs[line.ref] = refs.get(line.ref, 0) + 1
+    for line in read:
+        vorig = line.vorig
+        if line.vorig_el is None or not vorig or vorig not in refs:
             continue
         # A Prestatie's own ReferentieNummer does not count: the rule is about crediting a
         # debet carried in the same message, and reuse of a number is TR314's (history) verdict.
-        if vorig == ref and refs[vorig] == 1:
+        if vorig == line.ref and refs[vorig] == 1:
             continue
         yield (
-            path_of(vorig_el),
+            path_of(line.vorig_el),
             f"VorigReferentieNummer {vorig} is the ReferentieNummer of another Prestatie in this "
             "message: a debet cannot be credited in the message that carries it",
         )
 
 
-def _debet_key(ctx: RuleContext, prestatie: etree._Element) -> tuple[object, ...] | None:
+def _debet_key(line: Line) -> tuple[int, str, str, date, date] | None:
     """(ToewijzingNummer, ProductCategorie, ProductCode, period) of a debet Prestatie, else None."""
-    found = ctx.fields(prestatie)
-    if text_of(ctx.fields(found.get("IngediendBedrag")).get("DebetCredit")) != "D":
+    if line.dc != "D" or line.nummer is None or not line.categorie or not line.code:
         return None
-    nummer = parse_int(text_of(found.get("ToewijzingNummer")))  # 012 is 12
-    categorie = text_of(found.get("ProductCategorie"))
-    code = text_of(found.get("ProductCode"))
-    periode = found.get("ProductPeriode")
-    if nummer is None or not categorie or not code or periode is None:
+    if line.begin is None or line.end is None:
         return None
-    begin, end = _period(ctx, periode)
-    if begin is None or end is None:
-        return None
-    return nummer, categorie, code, begin, end
+    return line.nummer, line.categorie, line.code, line.begin, line.end
 
 
 @rule(
@@ -308,15 +301,16 @@ def _debet_key(ctx: RuleContext, prestatie: etree._Element) -> tuple[object, ...
 )
 def TR416(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     # READING (rules.md §6.6): per message, not per Client; the rule text names no client.
-    seen: set[tuple[object, ...]] = set()
-    for prestatie in ctx.under("Prestaties", "Prestatie"):
-        key = _debet_key(ctx, prestatie)
+    # ToewijzingNummer compares as an integer (012 is 12), the period as calendar dates.
+    seen: set[tuple[int, str, str, date, date]] = set()
+    for line in lines(ctx):
+        key = _debet_key(line)
         if key is None:
             continue
         if key in seen:
             nummer, categorie, code, begin, end = key
             yield (
-                path_of(prestatie),
+                path_of(line.el),
                 f"A second debet Prestatie for ToewijzingNummer {nummer}, ProductCategorie "
                 f"{categorie}, ProductCode {code} and ProductPeriode {begin} – {end}; at most one "
                 "is allowed per message",

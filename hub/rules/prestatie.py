@@ -8,7 +8,8 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import Rule, RuleContext, names, parse_date, parse_int, path_of, rule
+from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
+from hub.rules.prestatielines import lines
 from hub.xmlcodec import child, text_of
 
 _EURO: Final = "83"  # Eenheid 83: the volume is an amount in cents
@@ -38,13 +39,12 @@ def TR335(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     if dagtekening is None:
         return
     oldest = _years_before(dagtekening, _MAX_AGE_YEARS)
-    for end_el in ctx.under("ProductPeriode", "Einddatum"):
-        end = parse_date(text_of(end_el))
-        if end is not None and end < oldest:
+    for line in lines(ctx):
+        if line.end_el is not None and line.end is not None and line.end < oldest:
             yield (
-                path_of(end_el),
-                f"ProductPeriode/Einddatum {end} is more than {_MAX_AGE_YEARS} years before the "
-                f"DeclaratieDagtekening {dagtekening} (the oldest allowed is {oldest})",
+                path_of(line.end_el),
+                f"ProductPeriode/Einddatum {line.end} is more than {_MAX_AGE_YEARS} years before "
+                f"the DeclaratieDagtekening {dagtekening} (the oldest allowed is {oldest})",
             )
 
 
@@ -54,16 +54,13 @@ def TR335(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(323),
 )
 def CS337(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for periode in ctx.under("Prestatie", "ProductPeriode"):
-        found = ctx.fields(periode)
-        end_el = found.get("Einddatum")
-        begin = parse_date(text_of(found.get("Begindatum")))
-        end = parse_date(text_of(end_el))
-        if end_el is None or begin is None or end is None:
+    for line in lines(ctx):
+        begin, end = line.begin, line.end
+        if line.end_el is None or begin is None or end is None:
             continue
         if (begin.year, begin.month) != (end.year, end.month):
             yield (
-                path_of(end_el),
+                path_of(line.end_el),
                 f"ProductPeriode/Einddatum {end} is not in the calendar month of its "
                 f"Begindatum {begin}",
             )
@@ -75,18 +72,14 @@ def CS337(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(323),
 )
 def CS339(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for prestatie in ctx.under("Prestaties", "Prestatie"):
-        found = ctx.fields(prestatie)
-        if text_of(found.get("Eenheid")) != _EURO:
+    for line in lines(ctx):
+        if line.eenheid != _EURO or line.bedrag_el is None:
             continue
-        bedrag_el = ctx.fields(found.get("IngediendBedrag")).get("Bedrag")
-        bedrag = parse_int(text_of(bedrag_el))
-        volume = parse_int(text_of(found.get("GeleverdVolume")))
-        if bedrag_el is not None and bedrag is not None and volume is not None and bedrag != volume:
+        if line.bedrag is not None and line.volume is not None and line.bedrag != line.volume:
             yield (
-                path_of(bedrag_el),
-                f"IngediendBedrag/Bedrag is {bedrag} but GeleverdVolume is {volume}; with "
-                "Eenheid 83 (euro) both are the same amount in cents",
+                path_of(line.bedrag_el),
+                f"IngediendBedrag/Bedrag is {line.bedrag} but GeleverdVolume is {line.volume}; "
+                "with Eenheid 83 (euro) both are the same amount in cents",
             )
 
 
@@ -96,22 +89,18 @@ def CS339(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(323, 325),
 )
 def CD060(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for prestatie in ctx.under("Prestaties", "Prestatie"):
-        found = ctx.fields(prestatie)
-        dc = text_of(ctx.fields(found.get("IngediendBedrag")).get("DebetCredit"))
-        referentie = found.get("ProductReferentie")
-        if referentie is None or dc not in ("C", "D"):
+    for line in lines(ctx):
+        if line.referentie is None:
             continue  # a malformed line is the XSD's verdict
-        vorig = ctx.fields(referentie).get("VorigReferentieNummer")
-        if dc == "C" and vorig is None:
+        if line.dc == "C" and line.vorig_el is None:
             yield (
-                path_of(referentie),
+                path_of(line.referentie),
                 "ProductReferentie has no VorigReferentieNummer, but the Prestatie is a credit "
                 "(DebetCredit C) and must name the Prestatie it credits",
             )
-        elif dc == "D" and vorig is not None:
+        elif line.dc == "D" and line.vorig_el is not None:
             yield (
-                path_of(vorig),
+                path_of(line.vorig_el),
                 "VorigReferentieNummer is filled, but the Prestatie is a debet (DebetCredit D); "
                 "only a credit names an earlier Prestatie",
             )
@@ -123,21 +112,18 @@ def CD060(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(323),
 )
 def CD087(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for prestatie in ctx.under("Prestaties", "Prestatie"):
-        found = ctx.fields(prestatie)
-        eenheid = text_of(found.get("Eenheid"))
-        if not eenheid:
+    for line in lines(ctx):
+        if not line.eenheid:
             continue
-        tarief = found.get("ProductTarief")
-        if eenheid == _EURO and tarief is not None:
+        if line.eenheid == _EURO and line.tarief_el is not None:
             yield (
-                path_of(tarief),
+                path_of(line.tarief_el),
                 "ProductTarief is filled, but Eenheid is 83 (euro), which carries no tariff",
             )
-        elif eenheid != _EURO and tarief is None:
+        elif line.eenheid != _EURO and line.tarief_el is None:
             yield (
-                path_of(prestatie),
-                f"ProductTarief is missing; Eenheid {eenheid} needs a ProductTarief",
+                path_of(line.el),
+                f"ProductTarief is missing; Eenheid {line.eenheid} needs a ProductTarief",
             )
 
 

@@ -278,3 +278,27 @@ def test_tr416_passes_a_credit_beside_its_debet_and_other_periods() -> None:
         )
     )
     assert findings(jw323(body), "TR416") == []
+
+
+# A valid declaratie and its answer are quiet under every declaratie and prestatie rule.
+
+_OURS = ("TR137", "CS100", "CS340", "TR358", "TR342", "CS325", "TR315", "TR316", "TR416")
+_LINES = ("TR335", "CS337", "CS339", "CD060", "CD087")
+
+
+def test_a_valid_declaratie_and_its_answer_raise_none_of_these_rules() -> None:
+    lines = (
+        prestatie("P1"),
+        prestatie("P2", nummer="300202", eenheid="83", tarief=None, volume="1500", bedrag=1500),
+        prestatie("C1", vorig="P0", dc="C", begin="2025-02-01", end="2025-02-28"),
+        prestatie("P3", begin="2025-02-01", end="2025-02-28"),
+    )
+    body = declaratie(lines, (prestatie("P4", nummer="300311"),))
+    # The 323 adds up to 101500 D; the 325 rejects the euro line P2 and grants the rest.
+    rejected = prestatie(
+        "P2", nummer="300202", eenheid="83", tarief=None, volume="1500", bedrag=1500, retour="9307"
+    )
+    answer = antwoord((rejected,), ingediend=101500, toegekend=100000)
+    for root in (wmo323(body), jw323(body), wmo325(answer), jw325(answer)):
+        for rule in _OURS + _LINES:
+            assert findings(root, rule) == [], rule
