@@ -221,8 +221,9 @@ def CS100(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 def _last_day(day: date) -> date:
     """The last day of `day`'s month."""
-    first_next = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return date.fromordinal(first_next.toordinal() - 1)
+    if day.month == 12:
+        return day.replace(day=31)  # also for year 9999, which has no next month
+    return date.fromordinal(day.replace(month=day.month + 1, day=1).toordinal() - 1)
 
 
 @rule("CS340", "De DeclaratiePeriode is exact gelijk aan 1 hele kalendermaand", names(323))

@@ -20,6 +20,8 @@ def _years_before(day: date, years: int) -> date:
     """`day` less `years` years; 29 February falls back to 28 February."""
     # TR335 refuses an Einddatum *before* this day, so the earlier of the two candidates
     # (28 February rather than 1 March) is the reading that never refuses a valid line.
+    if day.year <= years:
+        return date.min  # nothing lies before year 1
     try:
         return day.replace(year=day.year - years)
     except ValueError:

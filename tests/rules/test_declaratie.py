@@ -154,6 +154,11 @@ def test_cs340_passes_whole_months_including_leap_february_and_december() -> Non
         assert findings(wmo323(body), "CS340") == []
 
 
+def test_cs340_reads_december_of_the_last_year() -> None:
+    body = declaratie((prestatie(),), begin="9999-12-01", end="9999-12-31")
+    assert findings(wmo323(body), "CS340") == []
+
+
 # TR342: the returned (rejected) Prestaties account for what was not granted.
 
 

@@ -142,3 +142,8 @@ def test_the_prestaties_are_read_once_per_message() -> None:
     first = lines(ctx)
     assert lines(ctx) is first
     assert [(line.ref, line.signed) for line in first] == [("P1", 50000), ("P2", -50000)]
+
+
+def test_tr335_says_nothing_on_a_dagtekening_in_the_first_years() -> None:
+    body = declaratie((prestatie(begin="0001-01-01", end="0001-01-31"),), dagtekening="0003-02-01")
+    assert findings(wmo323(body), "TR335") == []
