@@ -3,7 +3,7 @@ responsible gemeente under the woonplaatsbeginsel (TR377, TR409)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from lxml import etree
@@ -18,21 +18,26 @@ _WOONPLAATSBEGINSEL: Final = "8"  # RedenAfwijzingVerzoek: another gemeente is r
 _JW319: Final = names(319, standards=(Standard.IJW,))
 
 
+def _antwoord(ctx: RuleContext) -> tuple[etree._Element | None, Mapping[str, etree._Element]]:
+    """The Antwoord class (one per message) and its children by name."""
+    antwoord = ctx.fields(ctx.root).get("Antwoord")
+    return antwoord, ctx.fields(antwoord)
+
+
 @rule(
     "CD085",
     "Als VerzoekAntwoord 1 (afgewezen) is, moet RedenAfwijzingVerzoek gevuld zijn",
     names(319),
 )
 def CD085(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for antwoord_el in ctx.under("Antwoord", "VerzoekAntwoord"):
-        antwoord = antwoord_el.getparent()
-        if text_of(antwoord_el) != _AFGEWEZEN or antwoord is None:
-            continue
-        if "RedenAfwijzingVerzoek" not in ctx.fields(antwoord):
-            yield (
-                path_of(antwoord) + "/RedenAfwijzingVerzoek",
-                "RedenAfwijzingVerzoek is mandatory when VerzoekAntwoord is 1 (afgewezen)",
-            )
+    antwoord, f = _antwoord(ctx)
+    if antwoord is None or text_of(f.get("VerzoekAntwoord")) != _AFGEWEZEN:
+        return
+    if "RedenAfwijzingVerzoek" not in f:
+        yield (
+            path_of(antwoord) + "/RedenAfwijzingVerzoek",
+            "RedenAfwijzingVerzoek is mandatory when VerzoekAntwoord is 1 (afgewezen)",
+        )
 
 
 @rule(
@@ -41,14 +46,13 @@ def CD085(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(319),
 )
 def CD086(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for reden in ctx.under("Antwoord", "RedenAfwijzingVerzoek"):
-        antwoord = reden.getparent()
-        verzoek_antwoord = text_of(ctx.fields(antwoord).get("VerzoekAntwoord"))
-        if verzoek_antwoord == _IN_ONDERZOEK:
-            yield (
-                path_of(reden),
-                "RedenAfwijzingVerzoek must be absent when VerzoekAntwoord is 2 (in onderzoek)",
-            )
+    _antwoord_el, f = _antwoord(ctx)
+    reden = f.get("RedenAfwijzingVerzoek")
+    if reden is not None and text_of(f.get("VerzoekAntwoord")) == _IN_ONDERZOEK:
+        yield (
+            path_of(reden),
+            "RedenAfwijzingVerzoek must be absent when VerzoekAntwoord is 2 (in onderzoek)",
+        )
 
 
 @rule(
@@ -57,16 +61,15 @@ def CD086(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     _JW319,
 )
 def TR377(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for reden in ctx.under("Antwoord", "RedenAfwijzingVerzoek"):
-        antwoord = reden.getparent()
-        if antwoord is None or text_of(reden) != _WOONPLAATSBEGINSEL:
-            continue
-        if "Woonplaatsbeginsel" not in ctx.fields(antwoord):
-            yield (
-                path_of(antwoord) + "/Woonplaatsbeginsel",
-                "Woonplaatsbeginsel (the responsible Gemeente) is mandatory when "
-                "RedenAfwijzingVerzoek is 8 (woonplaatsbeginsel)",
-            )
+    antwoord, f = _antwoord(ctx)
+    if antwoord is None or text_of(f.get("RedenAfwijzingVerzoek")) != _WOONPLAATSBEGINSEL:
+        return
+    if "Woonplaatsbeginsel" not in f:
+        yield (
+            path_of(antwoord) + "/Woonplaatsbeginsel",
+            "Woonplaatsbeginsel (the responsible Gemeente) is mandatory when "
+            "RedenAfwijzingVerzoek is 8 (woonplaatsbeginsel)",
+        )
 
 
 @rule(
@@ -76,15 +79,15 @@ def TR377(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 )
 def TR409(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     # rules.md §6 reading 10: without a RedenAfwijzingVerzoek the rule does not fire.
-    for woonplaats in ctx.under("Antwoord", "Woonplaatsbeginsel"):
-        antwoord = woonplaats.getparent()
-        reden = text_of(ctx.fields(antwoord).get("RedenAfwijzingVerzoek"))
-        if reden is not None and reden != _WOONPLAATSBEGINSEL:
-            yield (
-                path_of(woonplaats),
-                f"Woonplaatsbeginsel must be absent when RedenAfwijzingVerzoek is {reden} "
-                "(only reason 8 names another gemeente)",
-            )
+    _antwoord_el, f = _antwoord(ctx)
+    woonplaats = f.get("Woonplaatsbeginsel")
+    reden = text_of(f.get("RedenAfwijzingVerzoek"))
+    if woonplaats is not None and reden is not None and reden != _WOONPLAATSBEGINSEL:
+        yield (
+            path_of(woonplaats),
+            f"Woonplaatsbeginsel must be absent when RedenAfwijzingVerzoek is {reden} "
+            "(only reason 8 names another gemeente)",
+        )
 
 
 # This family's rules, in the order their findings are reported.

@@ -40,7 +40,11 @@ Line = tuple[LineClass, etree._Element, Mapping[str, etree._Element]]
 
 
 def lines(ctx: RuleContext, classes: Mapping[int, tuple[LineClass, ...]]) -> Iterator[Line]:
-    """Each line of the classes `classes` names for this message, with its children by name."""
+    """Each line of the classes `classes` names for this message, with its children by name.
+
+    Rules on lines read through this one cached list and the cached `fields` of each line, not
+    through a tree walk per element name: a message has few lines, and every walk costs.
+    """
     for cls in classes.get(ctx.message.number, ()):
         for el in ctx.each(cls.name):
             yield cls, el, ctx.fields(el)

@@ -38,8 +38,6 @@ _CUTOFF: Final = date(2020, 12, 31)
 
 @rule("CD041", "Als Product/Code gevuld is, moet Omvang gevuld zijn", names(301, 315, 317))
 def CD041(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("Code"):
-        return
     for cls, line, f in lines(ctx, _WITH_PRODUCT):
         code = text_of(ctx.fields(f.get("Product")).get("Code"))
         if code and "Omvang" not in f:
@@ -51,8 +49,6 @@ def CD041(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @rule("CD075", "Als Budget gevuld is, moet de einddatum gevuld zijn", names(301, 315, 317))
 def CD075(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("Budget"):
-        return
     for cls, line, f in lines(ctx, BY_MESSAGE):
         if "Budget" in f and cls.end not in f:
             yield path_of(line) + "/" + cls.end, f"{cls.end} is mandatory when Budget is filled"
@@ -64,8 +60,6 @@ def CD075(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(301, 315, 317),
 )
 def CD076(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("Omvang"):
-        return
     for cls, line, f in lines(ctx, BY_MESSAGE):
         frequentie = text_of(ctx.fields(f.get("Omvang")).get("Frequentie"))
         if frequentie == _PER_WEEK and cls.end not in f:
@@ -77,8 +71,6 @@ def CD076(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @rule("CD077", "Als Budget gevuld is, moet Omvang leeg zijn", names(301, 315, 317))
 def CD077(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("Budget") or not ctx.each("Omvang"):
-        return
     for cls, _line, f in lines(ctx, BY_MESSAGE):
         omvang = f.get("Omvang")
         if omvang is not None and "Budget" in f:
@@ -87,8 +79,6 @@ def CD077(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @rule("CD078", "Als Omvang gevuld is, moet Budget leeg zijn", names(301, 315, 317))
 def CD078(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("Budget") or not ctx.each("Omvang"):
-        return
     for cls, _line, f in lines(ctx, BY_MESSAGE):
         budget = f.get("Budget")
         if budget is not None and "Omvang" in f:
@@ -110,8 +100,6 @@ def _no_volume_without_code(classes: Classes) -> Check:
     """CD080's body on `classes`: a line without Product/Code carries no Omvang from 2021 on."""
 
     def body(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-        if not ctx.each("Omvang"):
-            return
         for cls, _line, f in lines(ctx, classes):
             omvang = f.get("Omvang")
             if omvang is None or ctx.fields(f.get("Product")).get("Code") is not None:
@@ -142,8 +130,6 @@ def _counted_frequency(classes: Classes) -> Check:
     """CS338's body on `classes`: counted units go per week, per month or in total from 2021 on."""
 
     def body(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-        if not ctx.each("Omvang"):
-            return
         for cls, _line, f in lines(ctx, classes):
             omvang = ctx.fields(f.get("Omvang"))
             eenheid = text_of(omvang.get("Eenheid"))

@@ -9,13 +9,15 @@ from typing import Final
 from lxml import etree
 
 from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
-from hub.rules.lines import AANGEVRAAGD, NIEUW, TE_WIJZIGEN, LineClass
+from hub.rules.lines import AANGEVRAAGD, NIEUW, TE_WIJZIGEN, LineClass, lines
 from hub.rules.overlap import Line, clashes
 from hub.xmlcodec import text_of
 
 # Verwijzer types that are care professionals with an AGB code: huisarts, jeugdarts,
 # gecertificeerde instelling, medisch specialist.
 _PROFESSIONAL_TYPES: Final = frozenset({"02", "03", "04", "05"})
+_AANGEVRAAGD: Final = {315: (AANGEVRAAGD,)}
+_CHANGES: Final = {317: (TE_WIJZIGEN, NIEUW)}
 
 
 def _step(el: etree._Element | None) -> str:
@@ -32,18 +34,19 @@ def _step(el: etree._Element | None) -> str:
     names(315),
 )
 def TR383(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    referenties = ctx.under("AangevraagdProduct", "ReferentieAanbieder")
-    if len(referenties) < 2:
+    if len(ctx.each(AANGEVRAAGD.name)) < 2:
         return
     seen: dict[str | None, etree._Element] = {}
-    for referentie in referenties:
-        first = seen.setdefault(text_of(referentie), referentie)
-        if first is not referentie:
+    for _cls, line, f in lines(ctx, _AANGEVRAAGD):
+        referentie = f.get("ReferentieAanbieder")
+        if referentie is None:
+            continue
+        first = seen.setdefault(text_of(referentie), line)
+        if first is not line:
             # The reference is the aanbieder's own free text: name the lines, not its value.
             yield (
                 path_of(referentie),
-                f"ReferentieAanbieder of {_step(referentie.getparent())} repeats "
-                f"the one of {_step(first.getparent())}",
+                f"ReferentieAanbieder of {_step(line)} repeats the one of {_step(first)}",
             )
 
 
@@ -51,8 +54,7 @@ def _overlap_lines(ctx: RuleContext, cls: LineClass) -> list[Line]:
     """The lines of `cls` as the overlap logic sees them; lines without a readable start are left
     out (the XSD is the verdict for those)."""
     found: list[Line] = []
-    for el in ctx.each(cls.name):
-        f = ctx.fields(el)
+    for _cls, el, f in lines(ctx, {ctx.message.number: (cls,)}):
         begin = parse_date(text_of(f.get(cls.start)))
         if begin is None:
             continue
@@ -95,10 +97,7 @@ def TR386(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(315),
 )
 def CD043(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if not ctx.each("BeschikkingNummer") and not ctx.each("BeschikkingIngangsdatum"):
-        return
-    for line in ctx.each(AANGEVRAAGD.name):
-        f = ctx.fields(line)
+    for _cls, line, f in lines(ctx, _AANGEVRAAGD):
         has_nummer = "BeschikkingNummer" in f
         if has_nummer != ("BeschikkingIngangsdatum" in f):
             missing, present = (
@@ -114,9 +113,11 @@ def CD043(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 def _verwijzers(ctx: RuleContext) -> Iterator[tuple[etree._Element, str | None, bool, bool]]:
     """Each Verwijzer of the 315 with its Type, and whether Naam and ZorgverlenerCode are filled."""
-    for verwijzer in ctx.under(AANGEVRAAGD.name, "Verwijzer"):
-        f = ctx.fields(verwijzer)
-        yield verwijzer, text_of(f.get("Type")), "Naam" in f, "ZorgverlenerCode" in f
+    for _cls, _line, line_fields in lines(ctx, _AANGEVRAAGD):
+        verwijzer = line_fields.get("Verwijzer")
+        if verwijzer is not None:
+            f = ctx.fields(verwijzer)
+            yield verwijzer, text_of(f.get("Type")), "Naam" in f, "ZorgverlenerCode" in f
 
 
 @rule(
@@ -165,15 +166,27 @@ def CD068(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 # --- 317: verzoek om wijziging ----------------------------------------------------------------
 
 
+def _verzoek(ctx: RuleContext) -> etree._Element | None:
+    return ctx.fields(ctx.fields(ctx.root).get("Client")).get("Verzoek")
+
+
+def _holds(ctx: RuleContext, verzoek: etree._Element, container: str, line: str) -> bool:
+    """Whether the Verzoek's `container` (e.g. NieuweProducten) holds a `line`."""
+    return ctx.fields(ctx.fields(verzoek).get(container)).get(line) is not None
+
+
 @rule(
     "TR352",
     "Een verzoek om wijziging bevat minstens één OngewijzigdProduct of TeWijzigenProduct",
     names(317),
 )
 def TR352(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if ctx.each("OngewijzigdProduct") or ctx.each(TE_WIJZIGEN.name):
+    verzoek = _verzoek(ctx)
+    if verzoek is None:
         return
-    for verzoek in ctx.each("Verzoek"):
+    if not _holds(ctx, verzoek, "OngewijzigdeProducten", "OngewijzigdProduct") and not _holds(
+        ctx, verzoek, "TeWijzigenProducten", TE_WIJZIGEN.name
+    ):
         yield (
             path_of(verzoek),
             "Verzoek must hold at least one OngewijzigdProduct or TeWijzigenProduct "
@@ -187,9 +200,12 @@ def TR352(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(317),
 )
 def TR353(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    if ctx.each(TE_WIJZIGEN.name) or ctx.each(NIEUW.name):
+    verzoek = _verzoek(ctx)
+    if verzoek is None:
         return
-    for verzoek in ctx.each("Verzoek"):
+    if not _holds(ctx, verzoek, "TeWijzigenProducten", TE_WIJZIGEN.name) and not _holds(
+        ctx, verzoek, "NieuweProducten", NIEUW.name
+    ):
         yield (
             path_of(verzoek),
             "Verzoek must hold at least one TeWijzigenProduct or NieuwProduct "
@@ -204,14 +220,14 @@ def TR380(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     dagtekening = ctx.dagtekening
     if dagtekening is None:
         return
-    for cls in (TE_WIJZIGEN, NIEUW):
-        for end_el in ctx.under(cls.name, cls.end):
-            end = parse_date(text_of(end_el))
-            if end is not None and end <= dagtekening:
-                yield (
-                    path_of(end_el),
-                    f"{cls.name}/{cls.end} {end} must lie after the Dagtekening {dagtekening}",
-                )
+    for cls, _line, f in lines(ctx, _CHANGES):
+        end_el = f.get(cls.end)
+        end = parse_date(text_of(end_el))
+        if end_el is not None and end is not None and end <= dagtekening:
+            yield (
+                path_of(end_el),
+                f"{cls.name}/{cls.end} {end} must lie after the Dagtekening {dagtekening}",
+            )
 
 
 @rule(
