@@ -9,10 +9,9 @@ from typing import Final
 from lxml import etree
 
 from hub.rules.base import Rule, RuleContext, is_named, names, parse_date, parse_int, path_of, rule
-from hub.rules.prestatielines import Line, lines
+from hub.rules.prestatielines import SIGN, Line, lines
 from hub.xmlcodec import child, text_of
 
-_SIGN: Final = {"D": 1, "C": -1}
 _AMOUNTS: Final = ("Bedrag", "TotaalBedrag")
 # The classes whose amount is a CDT_BedragMetDC / CDT_TotaalBedragMetDC (CS325).
 _AMOUNT_HOLDERS: Final = frozenset(
@@ -41,13 +40,13 @@ def _amount(holder: etree._Element) -> tuple[etree._Element | None, etree._Eleme
     return amount, dc
 
 
-def signed(holder: etree._Element | None) -> int | None:
+def _signed(holder: etree._Element | None) -> int | None:
     """The amount with D as + and C as −; None when either part is missing or malformed."""
     if holder is None:
         return None
     amount, dc = _amount(holder)
     value = parse_int(text_of(amount))
-    sign = _SIGN.get(text_of(dc) or "")
+    sign = SIGN.get(text_of(dc) or "")
     return None if value is None or sign is None else sign * value
 
 
@@ -98,7 +97,7 @@ def _periods(ctx: RuleContext, *, declaratie: bool) -> list[_Period]:
 )
 def TR358(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     total_el = child(child(root, "Declaratie"), "TotaalIngediendBedrag")
-    total = signed(total_el)
+    total = _signed(total_el)
     summed = _line_sum(ctx)
     if total_el is None or total is None or summed is None:
         return
@@ -143,7 +142,7 @@ def TR342(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     # class with only 0233 besides 0200/8001 is left alone rather than refused on a guess.
     rejected = _class_state(codes)
     toegekend_el = found.get("TotaalToegekendBedrag")
-    toegekend = signed(toegekend_el)
+    toegekend = _signed(toegekend_el)
     if rejected:
         clienten = found.get("Clienten")
         if clienten is not None and lines(ctx):
@@ -161,7 +160,7 @@ def TR342(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
         return
     if rejected is None or toegekend_el is None or toegekend is None:
         return
-    ingediend = signed(found.get("TotaalIngediendBedrag"))
+    ingediend = _signed(found.get("TotaalIngediendBedrag"))
     summed = _line_sum(ctx)
     if ingediend is None or summed is None:
         return

@@ -10,7 +10,7 @@ from lxml import etree
 from hub.rules.base import RuleContext, parse_date, parse_int
 from hub.xmlcodec import children_by_name, text_of
 
-_SIGN: Final = {"D": 1, "C": -1}
+SIGN: Final = {"D": 1, "C": -1}  # DebetCredit as the sign of an amount
 
 
 class Line(NamedTuple):
@@ -51,7 +51,7 @@ def _read(ctx: RuleContext) -> tuple[Line, ...]:
         bedrag_el = ingediend.get("Bedrag")
         bedrag = parse_int(text_of(bedrag_el))
         dc = text_of(ingediend.get("DebetCredit"))
-        sign = _SIGN.get(dc or "")
+        sign = SIGN.get(dc or "")
         read.append(
             Line(
                 el,
