@@ -22,7 +22,7 @@ from handlers import decide, park
 from handlers.decide import Context, Decision, Incoming
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
-from hub import events, history, outbox, store, topics, workdays
+from hub import events, history, outbox, requestclock, store, topics, workdays
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
 from hub.messages import Direction, Node
@@ -194,6 +194,7 @@ async def process(
         obs.lap("derive")
         started_ns = time.time_ns()
         queued = await _write(conn, runtime, decisions)
+        await requestclock.record(conn, accepted)  # verzoeken's answer clocks (315/317)
         obs.step("ledger and outbox write", started_ns)
         obs.lap("write")
         obs.decided(decisions)

@@ -37,6 +37,16 @@ ALERTS: Final = (
         "`hub retours overdue` lists them; the senders got retour.overdue events.",
     ),
     Alert(
+        "IsdHubRequestsOverdue",
+        "max(isdhub_requests_overdue)",
+        "> 0",
+        "15m",
+        "warning",
+        "Verzoeken wait for the gemeente's answer past the deadline",
+        "{{ $value }} verzoek reference(s) (315/317) have no 301 or 319 in time: "
+        "`hub requests overdue` lists them; request.overdue events were raised.",
+    ),
+    Alert(
         "IsdHubConsumerLagGrowing",
         "sum by (job, topic) (isdhub_consumer_lag_messages)",
         "> 1000 and sum by (job, topic) (deriv(isdhub_consumer_lag_messages[10m])) > 0",

@@ -1,4 +1,5 @@
-"""Operator commands over the ledger: `hub trace`, `hub dlq list|replay`, `hub retours overdue`."""
+"""Operator commands over the ledger: `hub trace`, `hub dlq list|replay`, `hub retours overdue`,
+`hub requests overdue`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hub.errors import ConfigError
 from hub.headers import H
 from hub.settings import Settings
 from hub.store import ledger
+from hub.store import requests as request_clocks
 
 T = TypeVar("T")
 
@@ -141,6 +143,20 @@ def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_requests_overdue(args: argparse.Namespace, settings: Settings) -> int:
+    late = _with_pool(settings, lambda pool: request_clocks.overdue(pool, args.limit))
+    if not late:
+        print("no verzoek is overdue")
+        return 0
+    for o in late:
+        clock = "final answer" if o.clock == "final" else "answer"
+        print(
+            f"{o.message_id}  {o.message_type}  ReferentieAanbieder {o.referentie}  "
+            f"{o.aanbieder} -> {o.gemeente}  {clock} due {_when(o.due)}"
+        )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     trace = sub.add_parser("trace", help="a message's history by message id or Identificatie")
     trace.add_argument("ref", help="message id (uuid) or Header Identificatie")
@@ -160,3 +176,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     overdue = retours_sub.add_parser("overdue", help="heenberichten past their retour deadline")
     overdue.add_argument("--limit", type=int, default=1000)
     overdue.set_defaults(func=cmd_overdue)
+
+    requests = sub.add_parser("requests", help="answer deadlines of verzoeken (315/317)")
+    requests_sub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
+    late = requests_sub.add_parser(
+        "overdue", help="verzoeken the gemeente did not answer (301/319) in time"
+    )
+    late.add_argument("--limit", type=int, default=1000)
+    late.set_defaults(func=cmd_requests_overdue)

@@ -146,6 +146,13 @@ SRE_OVERVIEW: Final = Dashboard(
                     kind="stat",
                 ),
                 Panel(
+                    "Requests overdue",
+                    (("max(isdhub_requests_overdue)", "overdue"),),
+                    description="Verzoek references (315/317) the gemeente did not answer "
+                    "with a 301 or 319 in time (`hub requests overdue`).",
+                    kind="stat",
+                ),
+                Panel(
                     "Dead letters waiting",
                     (("max(isdhub_dead_letters_open)", "open"),),
                     kind="stat",

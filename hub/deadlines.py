@@ -1,5 +1,7 @@
-"""Watches retour deadlines: a routed heenbericht without its retour past the deadline raises
-a `retour.overdue` event once (OP090: the sender must learn a retour is missing)."""
+"""Watches answer deadlines: a routed heenbericht without its retour past the deadline raises
+a `retour.overdue` event once (OP090: the sender must learn a retour is missing), and a
+verzoek (315 / 317) without the gemeente's 301 / 319 in time a `request.overdue` event
+(hub.requestclock)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from hub import events, metrics, outbox, topics
+from hub import events, metrics, outbox, requestclock, topics
 from hub.runtime import Runtime
 from hub.store import ledger
 
@@ -23,6 +25,7 @@ _BACKOFF_S: Final = 5.0
 class DeadlineWatch:
     runtime: Runtime
     raised: int = 0
+    raised_requests: int = 0
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def stop(self) -> None:
@@ -32,7 +35,9 @@ class DeadlineWatch:
         interval = self.runtime.settings.deadline_scan_s
         while not self._stop.is_set():
             try:
-                await self.scan_once(self.runtime.clock())
+                now = self.runtime.clock()
+                await self.scan_once(now)
+                await self.scan_requests(now)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -54,3 +59,9 @@ class DeadlineWatch:
             log.info("%d heenbericht(en) overdue for their retour", len(late))
             self.runtime.wake_relay()
         return len(late)
+
+    async def scan_requests(self, now: datetime) -> int:
+        """Report every verzoek reference whose answer clock ran out (once per clock)."""
+        late = await requestclock.scan_once(self.runtime, now)
+        self.raised_requests += late
+        return late

@@ -12,6 +12,7 @@ keyed hash (`PersonKey`).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Final, Literal, TypeAlias
 from uuid import UUID
@@ -40,6 +41,19 @@ PERSON_PATTERN: Final = r"^[0-9a-f]{32}$"
 IDENTIFICATIE_PATTERN: Final = r"^[A-Za-z0-9]{1,12}$"
 CATEGORY_PATTERN: Final = r"^[0-9]{2}$"
 TOEWIJZING_NUMMER_PATTERN: Final = r"^[0-9]{1,9}$"
+BERICHT_CODE_PATTERN: Final = r"^[0-9]{3}$"
+# ReferentieAanbieder is the aanbieder's free text (LDT_Referentie, up to 36 characters): only
+# a plain reference is published, never one with spaces (a name) or nine digits in a row (the
+# shape of a BSN, refused by `no_bsn_shape`).
+REFERENTIE_PATTERN: Final = r"^[A-Za-z0-9._/-]{1,36}$"
+BSN_SHAPE: Final = re.compile(r"[0-9]{9}")
+
+
+def no_bsn_shape(value: str) -> str:
+    if BSN_SHAPE.search(value):
+        raise ValueError("nine digits in a row: not published")
+    return value
+
 
 # 4-digit CBS gemeentecode or 8-digit AGB code (the CAK has one too): never 9 digits, so a
 # BSN cannot pass for a party.
@@ -53,6 +67,10 @@ Location: TypeAlias = Annotated[str, Field(pattern=LOCATION_PATTERN)]
 PersonKey: TypeAlias = Annotated[str, Field(pattern=PERSON_PATTERN)]
 Identificatie: TypeAlias = Annotated[str, Field(pattern=IDENTIFICATIE_PATTERN)]
 CategoryCode: TypeAlias = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
+BerichtCode: TypeAlias = Annotated[str, Field(pattern=BERICHT_CODE_PATTERN)]
+Referentie: TypeAlias = Annotated[
+    str, Field(pattern=REFERENTIE_PATTERN), AfterValidator(no_bsn_shape)
+]
 
 
 def _sorted_set(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -148,6 +166,31 @@ class RetourOverdueData(EventModel):
     expects: MessageTypeName | None = Field(default=None, description="The missing answer.")
     deadline: UtcDatetime = Field(description="When the answer was due.")
     received_at: UtcDatetime | None = Field(default=None, description="When the heen arrived.")
+
+
+class RequestOverdueData(EventModel):
+    """The gemeente's answer to a verzoek (315 / 317) is overdue: no 301 or 319 carrying its
+    ReferentieAanbieder within 5 werkdagen of receipt (clock `answer`), or, after a 319 "in
+    onderzoek", no final 301 or 319 within 8 weeks of the verzoek's Dagtekening (clock
+    `final`). Raised once per reference and clock.
+
+    The envelope is the verzoek's: message_id and message_type the 315 / 317, sender the
+    aanbieder waiting for the answer, receiver the gemeente that owes it.
+    """
+
+    bericht_code: BerichtCode = Field(description="The verzoek's BerichtCode, e.g. 444.")
+    referentie: Referentie | None = Field(
+        default=None,
+        description="ReferentieAanbieder of the request (per AangevraagdProduct of a 315, the "
+        "Verzoek's of a 317); null when it is not a plain reference (no spaces, never nine "
+        "digits in a row).",
+    )
+    clock: Literal["answer", "final"] = Field(
+        description="answer: the 5-werkdagen answer; final: the final answer after a 319 "
+        "in onderzoek."
+    )
+    deadline: UtcDatetime = Field(description="When the answer was due.")
+    received_at: UtcDatetime | None = Field(default=None, description="When the verzoek arrived.")
 
 
 class EigenBijdrageEntry(EventModel):

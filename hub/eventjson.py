@@ -24,12 +24,15 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from hub.eventdata import (
+    BERICHT_CODE_PATTERN,
+    BSN_SHAPE,
     CATEGORY_PATTERN,
     CODE_PATTERN,
     IDENTIFICATIE_PATTERN,
     LOCATION_PATTERN,
     PARTY_PATTERN,
     PERSON_PATTERN,
+    REFERENTIE_PATTERN,
     RELEASE_PATTERN,
     RETOURCODE_PATTERN,
     RULE_ID_PATTERN,
@@ -46,6 +49,7 @@ from hub.eventdata import (
     ParkedData,
     RejectedData,
     ReleasedData,
+    RequestOverdueData,
     RetourOverdueData,
     RetourReceivedData,
     ReturnedData,
@@ -220,6 +224,15 @@ _RETOURCODES_JSON: Final = _sorted_unique(_matching(RETOURCODE_PATTERN))
 _CODE_JSON: Final = _optional(_matching(CODE_PATTERN))
 _CATEGORY_JSON: Final = _optional(_matching(CATEGORY_PATTERN))
 _NODE_JSON: Final = _member(Node)
+_PLAIN_REFERENTIE: Final = _matching(REFERENTIE_PATTERN)
+
+
+def _referentie(value: object) -> object:
+    """Referentie: the pattern, and never the shape of a BSN (the models refuse that too)."""
+    if BSN_SHAPE.search(cast(str, _PLAIN_REFERENTIE(value))):
+        raise Slow
+    return value
+
 
 _FINDING: Final = _Fields(
     FindingRef,
@@ -279,6 +292,16 @@ FAST: Final[Mapping[EventType, _Fields]] = {
         RetourOverdueData,
         {
             "expects": _optional(_TYPE_NAME_JSON),
+            "deadline": _utc_datetime,
+            "received_at": _optional(_utc_datetime),
+        },
+    ),
+    EventType.REQUEST_OVERDUE: _Fields(
+        RequestOverdueData,
+        {
+            "bericht_code": _matching(BERICHT_CODE_PATTERN),
+            "referentie": _optional(_referentie),
+            "clock": _one_of("answer", "final"),
             "deadline": _utc_datetime,
             "received_at": _optional(_utc_datetime),
         },

@@ -34,6 +34,7 @@ from hub.eventdata import (
     RejectedData,
     Release,
     ReleasedData,
+    RequestOverdueData,
     RetourOverdueData,
     RetourReceivedData,
     ReturnedData,
@@ -68,6 +69,7 @@ class EventType(StrEnum):
     DOWNLOADED = "message.downloaded"
     RETOUR_RECEIVED = "retour.received"
     RETOUR_OVERDUE = "retour.overdue"
+    REQUEST_OVERDUE = "request.overdue"
     EB_NOTICE = "eigenbijdrage.notice"
     EB_NOTICE_REJECTED = "eigenbijdrage.notice-rejected"
     EB_LATE_START = "eigenbijdrage.late-start"
@@ -158,6 +160,13 @@ class RetourOverdue(EventBase):
     data: RetourOverdueData
 
 
+class RequestOverdue(EventBase):
+    """request.overdue: the gemeente's 301 / 319 to a verzoek (315 / 317) is past its deadline."""
+
+    type: Literal["request.overdue"] = "request.overdue"
+    data: RequestOverdueData
+
+
 class EbNotice(EventBase):
     """eigenbijdrage.notice: the hub sent a WMO405 / WMO407 to the CAK."""
 
@@ -221,6 +230,7 @@ Event: TypeAlias = Annotated[
     | MessageDownloaded
     | RetourReceived
     | RetourOverdue
+    | RequestOverdue
     | EbNotice
     | EbNoticeRejected
     | EbLateStart
@@ -238,6 +248,7 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.DOWNLOADED: MessageDownloaded,
     EventType.RETOUR_RECEIVED: RetourReceived,
     EventType.RETOUR_OVERDUE: RetourOverdue,
+    EventType.REQUEST_OVERDUE: RequestOverdue,
     EventType.EB_NOTICE: EbNotice,
     EventType.EB_NOTICE_REJECTED: EbNoticeRejected,
     EventType.EB_LATE_START: EbLateStart,

@@ -12,7 +12,8 @@ No personal data, ever: no BSN, name, birth date or address, and no free-text se
 models enforce this with patterns on every string, and refuse unknown fields.
 
 This module is the events' public face, and owns turning the ledger's rows into events and
-outbox records (`from_row`, `overdue_event`, `to_record`, `to_outbox`, `overdue_to_outbox`).
+outbox records (`from_row`, `overdue_event`, `to_record`, `to_outbox`, `overdue_to_outbox`,
+`request_overdue_event`, `request_overdue_to_outbox`).
 It re-exports the models, so callers need only `hub.events`. The rest lives in:
 - hub.eventdata: the field patterns and types, and the `data` model of each event type;
 - hub.eventmodels: `EventType`, the envelope and event models, `parse_event`, the schema;
@@ -46,9 +47,11 @@ from hub.eventdata import (
     ParkedData,
     PartyCode,
     PersonKey,
+    Referentie,
     RejectedData,
     Release,
     ReleasedData,
+    RequestOverdueData,
     Retourcode,
     Retourcodes,
     RetourOverdueData,
@@ -80,6 +83,7 @@ from hub.eventmodels import (
     MessageReleased,
     MessageReturned,
     MessageRowLike,
+    RequestOverdue,
     RetourOverdue,
     RetourReceived,
     ToewijzingWithoutStart,
@@ -132,6 +136,9 @@ __all__ = [
     "RejectedData",
     "Release",
     "ReleasedData",
+    "RequestOverdue",
+    "RequestOverdueData",
+    "RequestOverdueLike",
     "RetourOverdue",
     "RetourOverdueData",
     "RetourReceived",
@@ -150,6 +157,8 @@ __all__ = [
     "overdue_event",
     "overdue_to_outbox",
     "parse_event",
+    "request_overdue_event",
+    "request_overdue_to_outbox",
     "to_outbox",
     "to_record",
 ]
@@ -170,6 +179,33 @@ class OverdueLike(Protocol):
     def received_at(self) -> datetime: ...
     @property
     def retour_due(self) -> datetime: ...
+
+
+class RequestOverdueLike(Protocol):
+    """What a request.overdue needs (hub.store.requests.OverdueRequest has it)."""
+
+    @property
+    def message_id(self) -> UUID: ...
+    @property
+    def message_type(self) -> str: ...
+    @property
+    def bericht_code(self) -> str: ...
+    @property
+    def referentie(self) -> str: ...
+    @property
+    def release(self) -> str | None: ...
+    @property
+    def aanbieder(self) -> str: ...
+    @property
+    def gemeente(self) -> str: ...
+    @property
+    def person_key(self) -> str | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def clock(self) -> str: ...
+    @property
+    def due(self) -> datetime: ...
 
 
 def _fits(adapter: TypeAdapter[Any], value: object) -> Any:
@@ -243,6 +279,33 @@ def overdue_event(overdue: OverdueLike, now: datetime) -> RetourOverdue:
     )
 
 
+_REFERENTIE: Final[TypeAdapter[Any]] = TypeAdapter(Referentie | None)
+
+
+def request_overdue_event(overdue: RequestOverdueLike, now: datetime) -> RequestOverdue:
+    """The verzoek's event: its parties, reference and the deadline it missed. Values that do
+    not fit their pattern (a free-text reference) are published as null."""
+    mt = CATALOGUE.get(overdue.message_type)
+    return RequestOverdue(
+        occurred_at=now,
+        message_id=overdue.message_id,
+        message_type=_fits(_TYPE_NAME, overdue.message_type),
+        standard=mt.standard if mt else None,
+        release=_fits(_RELEASE, overdue.release),
+        sender=_fits(_PARTY, overdue.aanbieder),
+        receiver=_fits(_PARTY, overdue.gemeente),
+        node=node_of(mt.sender) if mt else None,
+        person=_fits(_PERSON, overdue.person_key),
+        data=RequestOverdueData(
+            bericht_code=overdue.bericht_code,
+            referentie=_fits(_REFERENTIE, overdue.referentie),
+            clock="final" if overdue.clock == "final" else "answer",
+            deadline=overdue.due,
+            received_at=overdue.received_at,
+        ),
+    )
+
+
 @functools.cache
 def _outbox_message() -> type[OutboxMessage]:
     # Imported on first use (the outbox pulls in Kafka; events stay light), and only once: an
@@ -284,3 +347,9 @@ def to_outbox(
 
 def overdue_to_outbox(topic: str, overdue: OverdueLike, now: datetime) -> OutboxMessage:
     return to_record(topic, overdue_event(overdue, now))
+
+
+def request_overdue_to_outbox(
+    topic: str, overdue: RequestOverdueLike, now: datetime
+) -> OutboxMessage:
+    return to_record(topic, request_overdue_event(overdue, now))

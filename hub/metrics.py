@@ -89,6 +89,13 @@ RETOURS_OVERDUE: Final = Gauge(
 RETOURS_OVERDUE_RAISED: Final = Counter(
     "isdhub_retours_overdue_raised", "retour.overdue events raised by the deadline watch"
 )
+REQUESTS_OVERDUE: Final = Gauge(
+    "isdhub_requests_overdue",
+    "Verzoek references (315/317) past the deadline of the gemeente's 301/319, still unanswered",
+)
+REQUESTS_OVERDUE_RAISED: Final = Counter(
+    "isdhub_requests_overdue_raised", "request.overdue events raised by the deadline watch"
+)
 FAILURES: Final = Counter(
     "isdhub_failures",
     "Batches or loops that failed and will be retried (intake, delivery, relay, deadline)",

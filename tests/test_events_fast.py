@@ -86,6 +86,13 @@ BASE: dict[EventType, dict[str, object]] = {
     EventType.DOWNLOADED: {"node": "vecozo", "by": "65656055"},
     EventType.RETOUR_RECEIVED: {"heen_id": str(OTHER_ID)},
     EventType.RETOUR_OVERDUE: {"expects": "WMO306", "deadline": AT, "received_at": AT},
+    EventType.REQUEST_OVERDUE: {
+        "bericht_code": "444",
+        "referentie": "VOT-2025-0042",
+        "clock": "answer",
+        "deadline": AT,
+        "received_at": AT,
+    },
     EventType.EB_NOTICE: {
         "source_id": str(OTHER_ID),
         "identificatie": "H1234",

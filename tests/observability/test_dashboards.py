@@ -60,7 +60,7 @@ def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
         metrics.OUTBOX_PUBLISHED, metrics.RETOURS_OVERDUE, metrics.FAILURES,
         metrics.SPANS_DROPPED, metrics.EVENTS, metrics.EB_NOTICE_ENTRIES, metrics.FREEZE_PHASE,
         metrics.PARKED, metrics.FREEZE_UNSENT, metrics.INTAKE_STAGE_SECONDS,
-        metrics.INTAKE_STAGE_CPU, metrics.INTAKE_BATCH,
+        metrics.INTAKE_STAGE_CPU, metrics.INTAKE_BATCH, metrics.REQUESTS_OVERDUE,
     ):  # fmt: skip
         name = collector._name  # type: ignore[attr-defined]
         assert name in text, name
