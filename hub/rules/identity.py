@@ -1,4 +1,4 @@
-"""Identity rules: the BSN 11-proef (CS002) on every Bsn in a message."""
+"""Identity rules: the BSN 11-proef (CS002) on every Bsn of the messages the rule names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import ALL_MESSAGES, Rule, RuleContext, path_of, rule
+from hub.messages import Standard
+from hub.rules.base import Rule, RuleContext, names, path_of, rule
 from hub.xmlcodec import text_of
 
 _WEIGHTS: Final = (9, 8, 7, 6, 5, 4, 3, 2, -1)
@@ -24,7 +25,15 @@ def passes_elfproef(bsn: str | None) -> bool:
     return (weighted - _ASCII_OFFSET) % 11 == 0
 
 
-@rule("CS002", "Bsn moet voldoen aan de 11-proef", ALL_MESSAGES)
+# rules.md §1.1: the heenberichten that carry a Bsn and the 325; no rule is attached to a retour
+# or to the 319, so a retour is never refused for it. The iEb notices (the hub's own model, which
+# the hub itself builds from 305/307) keep the check, so a notice is never built on a bad Bsn.
+_CS002_MESSAGES: Final = names(301, 305, 307, 315, 317, 323, 325) | names(
+    405, 407, standards=(Standard.IEB,)
+)
+
+
+@rule("CS002", "Bsn moet voldoen aan de 11-proef", _CS002_MESSAGES)
 def CS002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     for bsn in ctx.each("Bsn"):
         if not passes_elfproef(text_of(bsn)):
