@@ -26,7 +26,7 @@ from hub.errors import StartupError
 from hub.freeze import load_calendar
 from hub.health import probe_routes
 from hub.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
-from hub.packs import PackRegistry, load_packs
+from hub.packs import PackRegistry, load_complete_packs
 from hub.parking import CutoverWatch
 from hub.retention import PurgeWatch
 from hub.runtime import Runtime, freeze_startup_heap
@@ -44,7 +44,8 @@ def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_i
         middlewares.append(telemetry.kafka_middleware())
     broker = build_broker(settings, bootstrap, client_id=client_id, middlewares=middlewares)
     # Every schema compiled once per process, here.
-    packs = load_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs])
+    # Refused when a pack lacks a message the hub may have to build (a retour, a notice).
+    packs = load_complete_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs])
     return Runtime(
         settings=settings,
         bootstrap=bootstrap,

@@ -42,6 +42,7 @@ def _need(value: str | None, setting: str, command: str) -> str:
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from hub.supervisor import Supervisor
 
+    _registry(settings, [], complete=True)  # refuse an incomplete pack set before starting
     return Supervisor(settings, demo=args.demo).run()
 
 
@@ -73,6 +74,7 @@ def cmd_core(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level, "core")
     bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "core")
     database_url = _need(settings.database_url, "HUB_DATABASE_URL", "core")
+    _registry(settings, [], complete=True)  # before any connection: the packs are local
     asyncio.run(preflight.check(settings, bootstrap, database_url))
     app = core_app(settings, bootstrap, database_url)
     return _serve(app, settings.host, settings.core_port, settings.log_level)
@@ -146,8 +148,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return demo.run()
 
 
-def _registry(settings: Settings, extra: Sequence[str]) -> PackRegistry:
-    from hub.packs import PackRegistry, load_packs
+def _registry(settings: Settings, extra: Sequence[str], *, complete: bool = False) -> PackRegistry:
+    """The built-in packs, HUB_PACK_DIRS and `extra`; with `complete`, refused (PackError)
+    when they lack a message the hub may have to build (hub.packs.require_complete)."""
+    from hub.packs import PackRegistry, load_packs, require_complete
 
     dirs = [*PackRegistry.default_dirs(), *settings.extra_pack_dirs]
     for given in extra:
@@ -155,7 +159,8 @@ def _registry(settings: Settings, extra: Sequence[str]) -> PackRegistry:
         if not path.is_dir():
             raise ConfigError(f"--pack {given}: not a directory")
         dirs.append(path)
-    return load_packs(dirs)
+    registry = load_packs(dirs)
+    return require_complete(registry) if complete else registry
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -238,7 +243,7 @@ def _verdict_json(name: str, verdict: Verdict) -> dict[str, object]:
 
 
 def cmd_packs(args: argparse.Namespace, settings: Settings) -> int:
-    registry = _registry(settings, args.pack)
+    registry = _registry(settings, args.pack, complete=True)
     for pack in registry.packs:
         note = "  (hub model)" if pack.hub_model else ""
         print(

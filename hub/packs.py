@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from lxml import etree
 
-from hub.messages import MessageType, Standard
+from hub.messages import CATALOGUE, MessageType, Standard
 from hub.packread import BasisXsd, FolderReader, MessageXsd, PackError, parse_namespace
 
 __all__ = [
@@ -19,10 +19,13 @@ __all__ = [
     "PackError",
     "PackMessage",
     "PackRegistry",
+    "load_complete_packs",
     "load_default_packs",
     "load_pack",
     "load_packs",
+    "missing_messages",
     "parse_namespace",
+    "require_complete",
 ]
 
 _MANIFEST: Final = "manifest.json"
@@ -267,3 +270,70 @@ def load_packs(dirs: Sequence[Path]) -> PackRegistry:
 def load_default_packs() -> PackRegistry:
     """The built-in packs under hub/schemas."""
     return load_packs(PackRegistry.default_dirs())
+
+
+# --- completeness ---------------------------------------------------------------------------
+
+# The eigen-bijdrage notices the hub derives from accepted iWmo starts and stops
+# (handlers/eigenbijdrage.py): any 305 / 307 may lead to either one, by product category.
+_NOTICE_SOURCES: Final = frozenset({"WMO305", "WMO307"})
+_NOTICES: Final = ("WMO405", "WMO407")
+
+
+def missing_messages(registry: PackRegistry) -> dict[Pack, tuple[str, ...]]:
+    """Per loaded pack, the messages the hub may have to build for it that no pack provides,
+    each as "NAME (why)"; empty when the set is complete.
+
+    "May have to build" is what the core writes itself for the messages a pack lets in:
+    - for every heenbericht the pack holds, its answer from the same pack (standard and
+      release: hub.retour builds it in the heenbericht's own release): the retour sent when
+      the hub rejects the heenbericht (302 for 301, ..., 320 for 319, 406 / 408 for the iEb
+      405 / 407) and the 325 for a 323 (a rejected declaratie is answered with a 325);
+    - for an iWmo pack holding a 305 or 307: WMO405 and WMO407 in some loaded iEb pack (the
+      eigen-bijdrage notices; hub.eigenbijdrage.notices builds each in the newest iEb release
+      that holds it). Their retours 406 / 408 the first point asks of that iEb pack, since
+      the hub must read the CAK's answers to what it sent.
+    A retour, a 325 or an iEb retour held without its heenbericht is never built from, so it
+    asks for nothing; neither does a message kind outside the catalogue.
+    """
+    names: dict[Pack, set[str]] = {pack: set() for pack in registry.packs}
+    for pm in registry.messages():
+        names.setdefault(pm.pack, set()).add(pm.name)
+    ieb = set().union(*(n for p, n in names.items() if p.standard is Standard.IEB))
+    out: dict[Pack, tuple[str, ...]] = {}
+    for pack, held in names.items():
+        lacking: list[str] = []
+        for name in sorted(held):
+            mt = CATALOGUE.get(name)
+            if mt is not None and mt.is_heen and mt.answer and mt.answer not in held:
+                lacking.append(f"{mt.answer} (answer to {name})")
+        if pack.standard is Standard.IWMO and held & _NOTICE_SOURCES:
+            lacking += [
+                f"{n} (eigen-bijdrage notice, from an iEb pack)" for n in _NOTICES if n not in ieb
+            ]
+        if lacking:
+            out[pack] = tuple(lacking)
+    return out
+
+
+def require_complete(registry: PackRegistry) -> PackRegistry:
+    """The registry, if every message the hub may have to build is there (`missing_messages`);
+    otherwise PackError naming the missing messages per pack. Without this, the first message
+    to reject in an incomplete pack would fail its whole intake batch, again and again."""
+    missing = missing_messages(registry)
+    if not missing:
+        return registry
+    parts = [
+        f"{pack.standard.value} {pack.release} ({pack.dir}) lacks {', '.join(names)}"
+        for pack, names in sorted(missing.items(), key=lambda kv: kv[0].key)
+    ]
+    raise PackError(
+        "incomplete schema packs, the hub could not build every message it may have to: "
+        + "; ".join(parts)
+        + " (add the XSDs to the pack folder, or load a pack that has them with HUB_PACK_DIRS)"
+    )
+
+
+def load_complete_packs(dirs: Sequence[Path]) -> PackRegistry:
+    """`load_packs`, refused unless complete (`require_complete`): what a serving hub loads."""
+    return require_complete(load_packs(dirs))
