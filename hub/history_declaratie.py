@@ -159,6 +159,11 @@ def evaluate_declaratie(
         if not found:
             accepted.append(line)
             seen = seen.added((_stored(line, facts, PENDING),), ())
+    if not accepted:
+        # Every Prestatie rejected: TotaalToegekendBedrag 0, as good as refused. Reading: it
+        # claims neither its DeclaratieNummer nor its month (TR333, TR318), so the corrected
+        # declaratie the aanbieder sends next is not refused for it.
+        return findings, None
     # With rejections the hub answers the 323 itself (its own 325): the rest is approved.
     status = APPROVED if findings else PENDING
     declaratie = StoredDeclaratie(
