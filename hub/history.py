@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from hub.findings import Finding
+from hub.history_declaratie import (
+    DECLARATIE_RULES,
+    check_declaratie,
+    check_toewijzing_deletes,
+)
 from hub.history_facts import (
     DELETE,
     HistoryFacts,
@@ -36,12 +41,22 @@ from hub.history_facts import (
     ToewijzingLine,
     extract,
 )
+from hub.history_requests import (
+    REQUEST_RULES,
+    check_aanvraag,
+    check_antwoord,
+    check_toewijzingen,
+    check_verzoek,
+)
 from hub.history_rule import HistoryRule
 from hub.history_state import (
+    Answer,
     ClientHistory,
     HistoryEffects,
     HistoryState,
     IdentificatieKey,
+    Request,
+    RequestKey,
     apply_to_client,
 )
 from hub.messages import CATALOGUE, Direction
@@ -145,6 +160,8 @@ RULES: Final[tuple[HistoryRule, ...]] = (
     TR413,
     TR414,
     TR415,
+    *REQUEST_RULES,  # 301 TR332/TR379, 315, 317, 319 (hub/history_requests.py)
+    *DECLARATIE_RULES,  # 323, 325 and TR385 (hub/history_declaratie.py)
 )
 
 
@@ -167,27 +184,45 @@ def evaluate(facts: HistoryFacts, state: HistoryState) -> HistoryOutcome:
                 "this Identificatie was already used by this sender for this berichtsoort",
             )
         )
+    if facts.declaratie is not None or facts.declaratie_antwoord is not None:
+        found, declaratie = check_declaratie(facts, state, refused=bool(findings))
+        effects = HistoryEffects(facts.message_id, ident, declaratie=declaratie)
+        return HistoryOutcome((*findings, *found), effects)
+    if facts.request_answer is not None:  # 319: no Client; answers a request by reference
+        found, _, answers = check_antwoord(facts, state)
+        effects = HistoryEffects(facts.message_id, ident, domain=facts.domain, answers=answers)
+        return HistoryOutcome((*findings, *found), effects)
     scope = facts.scope
     if scope is None:
         return HistoryOutcome(tuple(findings), HistoryEffects(facts.message_id, ident))
 
     client = state.client(scope)
-    new_starts: list[StartKey] = []
-    deleted_starts: list[StartKey] = []
-    new_stops: list[StopKey] = []
-    deleted_stops: list[StopKey] = []
+    # Each key's last state in this message: deleted (True) or delivered (False).
+    start_states: dict[StartKey, bool] = {}
+    stop_states: dict[StopKey, bool] = {}
     for start in facts.starts:
         found = list(_check_start(start, client))
         findings.extend(found)
         if not found:
-            (deleted_starts if start.status == DELETE else new_starts).append(start.key)
+            start_states[start.key] = start.status == DELETE
             client = _step(client, scope, start)
     for stop in facts.stops:
         found = list(_check_stop(stop, client))
         findings.extend(found)
         if not found:
-            (deleted_stops if stop.status == DELETE else new_stops).append(stop.key)
+            stop_states[stop.key] = stop.status == DELETE
             client = _step(client, scope, stop)
+    # A key delivered here and deleted after it is both new and deleted (applied in that
+    # order); one deleted here and delivered again is only new.
+    delivered = {s.key for s in facts.starts if s.status != DELETE}
+    new_starts = [k for k, deleted in start_states.items() if not deleted or k in delivered]
+    deleted_starts = [k for k, deleted in start_states.items() if deleted]
+    delivered_stops = {s.key for s in facts.stops if s.status != DELETE}
+    new_stops = [k for k, deleted in stop_states.items() if not deleted or k in delivered_stops]
+    deleted_stops = [k for k, deleted in stop_states.items() if deleted]
+    findings.extend(check_toewijzing_deletes(facts, state))  # TR385 (301)
+    found, new_requests, answers = _check_requests(facts, scope, state)
+    findings.extend(found)
     effects = HistoryEffects(
         message_id=facts.message_id,
         identificatie=ident,
@@ -198,8 +233,28 @@ def evaluate(facts: HistoryFacts, state: HistoryState) -> HistoryOutcome:
         new_stops=tuple(new_stops),
         deleted_stops=tuple(deleted_stops),
         domain=facts.domain,
+        new_requests=new_requests,
+        answers=answers,
     )
     return HistoryOutcome(tuple(findings), effects)
+
+
+def _check_requests(
+    facts: HistoryFacts, scope: Scope, state: HistoryState
+) -> tuple[
+    list[Finding],
+    tuple[tuple[RequestKey, Request], ...],
+    tuple[tuple[RequestKey, Answer], ...],
+]:
+    """The toewijzing and request rules of a 301, 315 or 317 (hub/history_requests.py)."""
+    if facts.toewijzingen:
+        found, honoured = check_toewijzingen(facts, scope, state)
+        return found, (), honoured
+    if facts.aanvragen:
+        return check_aanvraag(facts, scope, state)
+    if facts.verzoek is not None:
+        return check_verzoek(facts, scope, state)
+    return [], (), ()
 
 
 def _step(client: ClientHistory, scope: Scope, line: StartLine | StopLine) -> ClientHistory:
@@ -240,7 +295,9 @@ def _check_start(line: StartLine, client: ClientHistory) -> Iterator[Finding]:
         return
     if _unlinked(key, client):
         yield TR019.finding(at, "ToewijzingNummer matches no toewijzing for this client")
-    if key in client.starts:
+    # READING 7 (rules.md §6): a deleted start does not block a re-send with its key, else
+    # IV008's correction (a delete, then the same key again) could never be sent.
+    if client.is_actual(key):
         yield TR074.finding(at, "a StartProduct with this logical key was received before")
     # Taakgericht (no ToewijzingNummer) has no toegewezen product for a start to be actual on.
     elif key.toewijzing and any(
@@ -257,7 +314,7 @@ def _check_stop(line: StopLine, client: ClientHistory) -> Iterator[Finding]:
         return
     if _unlinked(key.start, client):
         yield TR019.finding(at, "ToewijzingNummer matches no toewijzing for this client")
-    seen = key in client.stops
+    seen = client.stops.get(key) is False  # received and not deleted (READING 7)
     if seen:
         yield TR074.finding(at, "a StopProduct with this logical key was received before")
     if not client.is_actual(key.start):

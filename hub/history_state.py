@@ -266,11 +266,13 @@ def apply_to_client(client: ClientHistory, effects: HistoryEffects) -> ClientHis
     """One client's history after `effects` (whose scope the caller matched)."""
     starts = dict(client.starts)
     stops = dict(client.stops)
-    # Insert-once, then the one-way deleted flag: the same order the store uses.
+    # A key is live after a delivery and deleted after a delete; a deleted key delivered
+    # again is live again (READING 7). Deliveries apply before deletes, as in the store: the
+    # effects of one message list a key as deleted only when that is its last state.
     for start in effects.new_starts:
-        starts.setdefault(start, False)
+        starts[start] = False
     for stop in effects.new_stops:
-        stops.setdefault(stop, False)
+        stops[stop] = False
     for start in effects.deleted_starts:
         if start in starts:
             starts[start] = True

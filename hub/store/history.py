@@ -25,6 +25,7 @@ from hub.history_state import (
     RequestKey,
 )
 from hub.store.base import DbConnection, Pool
+from hub.store.declaraties import apply_declaraties, load_declaraties
 
 # --- history (controleniveau 3) ------------------------------------------------------------
 # State for the berichtoverstijgende rules of hub/history.py (tables: 0002_history.sql).
@@ -89,8 +90,9 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
         )
         known = frozenset(IdentificatieKey(r[0], r[1], r[2]) for r in rows)
     requests = await _load_requests(db, facts_list)
+    declaraties = await load_declaraties(db, facts_list)  # 323/325/TR385 (two queries)
     if not scopes and not nummers:
-        return HistoryState(known, {}, {}, requests)
+        return HistoryState(known, {}, {}, requests, declaraties)
     args = ([s.gemeente for s in scopes], [s.aanbieder for s in scopes], [s.person for s in scopes])
     toewijzingen = await db.fetch(
         f"SELECT {_TOEWIJZING_COLUMNS} FROM history_toewijzing h"
@@ -135,7 +137,8 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
         key = StopKey(StartKey(r[3], r[4], r[5], r[6]), r[7], r[8])
         stop_map[Scope(r[0], r[1], r[2])][key] = r[9]
     clients = {s: ClientHistory(current[s], start_map[s], stop_map[s]) for s in scopes}
-    return HistoryState(known, clients, {k: tuple(v) for k, v in numbered.items()}, requests)
+    numbered_rows = {k: tuple(v) for k, v in numbered.items()}
+    return HistoryState(known, clients, numbered_rows, requests, declaraties)
 
 
 def _toewijzing_line(r: Record) -> ToewijzingLine:
@@ -209,11 +212,16 @@ async def apply_history(
 ) -> None:
     """Write the effects of one accepted message or of a batch, inside the caller's transaction.
 
-    Idempotent and order-free: rows are inserted once (ON CONFLICT DO NOTHING) and then only
-    flagged deleted, and a toewijzing is replaced only by a strictly newer version, so writing
-    the same effects again (a redelivery) changes nothing. One statement per table and kind.
+    Idempotent: a start or stop row is inserted once and then flagged deleted, or live again
+    when a deleted key is delivered anew (READING 7; the batch's last state of a key wins); a
+    toewijzing is replaced only by a strictly newer version; request rows are inserted once
+    and their answer flags only turn true. Writing the same effects again (a redelivery)
+    changes nothing. One statement per table and kind.
     """
     batch = [effects] if isinstance(effects, HistoryEffects) else list(effects)
+    declaratie_effects = [(e.declaratie, e.message_id) for e in batch if e.declaratie is not None]
+    if declaratie_effects:
+        await apply_declaraties(conn, declaratie_effects)
     idents: dict[IdentificatieKey, UUID | None] = {}
     toewijzingen: dict[tuple[Scope, str], tuple[ToewijzingLine, UUID | None, str]] = {}
     requests: dict[RequestKey, tuple[Request, UUID | None]] = {}
@@ -239,9 +247,14 @@ async def apply_history(
             seen = toewijzingen.get((scope, t.nummer))
             if seen is None or seen[0].toegewezen_op < t.toegewezen_op:
                 toewijzingen[(scope, t.nummer)] = (t, mid, e.domain)
+        # Rows are inserted (or made live again) before the deletes run, so the last state
+        # of a key in the batch wins: a delivery cancels an earlier delete of its key
+        # (READING 7), and a delete after a delivery leaves both to run in that order.
         for start in e.new_starts:
+            deleted_starts.pop((scope, start), None)
             new_starts.setdefault((scope, start), mid)
         for stop in e.new_stops:
+            deleted_stops.pop((scope, stop), None)
             new_stops.setdefault((scope, stop), mid)
         for start in e.deleted_starts:
             deleted_starts.setdefault((scope, start), mid)
@@ -351,7 +364,9 @@ async def apply_history(
             INSERT INTO history_start (gemeente, aanbieder, person_key, toewijzing_nummer,
                 product_categorie, product_code, begindatum, message_id)
             SELECT * FROM unnest({_HISTORY_START_ARRAYS}, $8::uuid[])
-            ON CONFLICT DO NOTHING
+            ON CONFLICT ON CONSTRAINT history_start_pkey DO UPDATE SET
+                deleted = false, deleted_by = NULL, message_id = EXCLUDED.message_id
+            WHERE history_start.deleted
             """,
             *_history_start_columns(list(new_starts)),
             list(new_starts.values()),
@@ -363,7 +378,9 @@ async def apply_history(
                 product_categorie, product_code, begindatum, reden_beeindiging, einddatum,
                 message_id)
             SELECT * FROM unnest({_HISTORY_START_ARRAYS}, $8::text[], $9::date[], $10::uuid[])
-            ON CONFLICT DO NOTHING
+            ON CONFLICT ON CONSTRAINT history_stop_pkey DO UPDATE SET
+                deleted = false, deleted_by = NULL, message_id = EXCLUDED.message_id
+            WHERE history_stop.deleted
             """,
             *_history_stop_columns(list(new_stops)),
             list(new_stops.values()),

@@ -80,8 +80,25 @@ async def test_the_rules_see_the_stored_history(pool: store.Pool) -> None:
     assert await one(pool, message("WMO305", start("2025-08-01", nummer="300299"))) == [
         ("TR019", "9019")
     ]
-    assert await one(pool, message("WMO315", identificatie="5")) == []
-    assert await one(pool, message("WMO315", identificatie="5")) == [("TR056", "9056")]
+    assert await one(pool, message("WMO301", identificatie="5")) == []
+    assert await one(pool, message("WMO301", identificatie="5")) == [("TR056", "9056")]
+
+
+async def test_tr074_a_deleted_start_re_sent_is_live_again_in_the_store(pool: store.Pool) -> None:
+    """READING 7 on the real store: delete, re-send (live again), re-send (TR074), and a
+    delete and its re-send in one batch."""
+    assert await one(pool, message("WMO301")) == []
+    assert await one(pool, message("WMO305", start())) == []
+    assert await one(pool, message("WMO305", start(status="3"))) == []
+    assert await one(pool, message("WMO305", start())) == []
+    assert await one(pool, message("WMO305", start())) == [("TR074", "9074")]
+    findings, _ = await process(
+        pool, message("WMO305", start(status="3")), message("WMO305", start())
+    )
+    assert [codes(f) for f in findings] == [[], []]
+    assert await one(pool, message("WMO305", start())) == [("TR074", "9074")]
+    deleted = await pool.fetchval("SELECT bool_or(deleted) FROM history_start")
+    assert deleted is False
 
 
 async def test_a_batch_sees_its_own_earlier_messages(pool: store.Pool) -> None:
@@ -119,8 +136,10 @@ async def test_reapplying_effects_changes_nothing(pool: store.Pool) -> None:
     assert deleted == 1
     async with pool.acquire() as conn, conn.transaction():
         await store.apply_history(conn, effects)  # the whole batch again
-        for e in reversed(effects):  # and each message alone, in any order
+        for e in effects:  # and each message alone, in its order
             await store.apply_history(conn, e)
+        # A message alone again ends as it found the rows (here: nothing it deletes revives).
+        await store.apply_history(conn, effects[-1])
     assert await snapshot(pool) == before
 
 
