@@ -1,11 +1,13 @@
-"""Message bodies of iWmo/iJw 3.2 (domain.md §2.3–§2.11), keyed by message number."""
+"""Message bodies of iWmo/iJw 3.2 (the published XSD facts), keyed by message number."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from hub.messages import Standard
 from hub.packgen.headers import RETOUR_CODES_TYPE, retour_codes_type
-from hub.packgen.model import Body, Complex, Field, Simple, many, opt
+from hub.packgen.model import Body, Complex, Field, many, opt
 
 
 def _client_base(naam_type: str) -> tuple[Field, ...]:
@@ -27,7 +29,7 @@ def _contact() -> Complex:
         (
             Field("Soort", "LDT_AdresSoort"),
             opt("Adres", "CDT_Adres"),
-            opt("Organisatie", "CDT_Organisatie"),
+            opt("Organisatie", "LDT_Organisatienaam"),
             opt("Telefoon", "CDT_Telefoonnummers"),
             opt("Emailadres", "LDT_Emailadres"),
             opt("Periode", "CDT_OpenPeriode"),
@@ -36,7 +38,7 @@ def _contact() -> Complex:
     )
 
 
-def toewijzing() -> Body:
+def toewijzing(_: Standard) -> Body:
     """WMO301 / JW301."""
     client = Complex(
         "Client",
@@ -121,12 +123,12 @@ def _regie(kind: str, extra: tuple[Field, ...]) -> Body:
     )
 
 
-def start() -> Body:
+def start(_: Standard) -> Body:
     """WMO305 / JW305."""
     return _regie("Start", ())
 
 
-def stop() -> Body:
+def stop(_: Standard) -> Body:
     """WMO307 / JW307."""
     return _regie(
         "Stop",
@@ -134,12 +136,14 @@ def stop() -> Body:
     )
 
 
-def verzoek_toewijzing() -> Body:
-    """WMO315 / JW315."""
+def verzoek_toewijzing(standard: Standard) -> Body:
+    """WMO315 / JW315; only the JW315 knows GezagsdragerBekend."""
+    gezag = (opt("GezagsdragerBekend", "LDT_JaNee"),) if standard is Standard.IJW else ()
     client = Complex(
         "Client",
         (
             *_client_base("CDT_VerkorteNaam"),
+            *gezag,
             opt("Commentaar", "LDT_Commentaar"),
             Field("AangevraagdeProducten", "AangevraagdeProducten"),
         ),
@@ -168,7 +172,7 @@ def verzoek_toewijzing() -> Body:
     )
 
 
-def verzoek_wijziging() -> Body:
+def verzoek_wijziging(_: Standard) -> Body:
     """WMO317 / JW317: no name or birth date, one Verzoek."""
     wijziging = (
         Field("GewensteIngangsdatum", "LDT_Datum"),
@@ -212,22 +216,31 @@ def verzoek_wijziging() -> Body:
     )
 
 
-def antwoord() -> Body:
-    """WMO319 / JW319."""
+def antwoord(standard: Standard) -> Body:
+    """WMO319 / JW319; only the JW319 names the gemeente of the woonplaatsbeginsel."""
+    fields = (
+        Field("ReferentieAanbieder", "LDT_Referentie"),
+        Field("VerzoekAntwoord", "LDT_VerzoekAntwoord"),
+        opt(
+            "RedenAfwijzingVerzoek",
+            "LDT_RedenAfwijzingVerzoek",
+            "Verplicht als VerzoekAntwoord 1 is (CD085/CD086).",
+        ),
+    )
+    if standard is not Standard.IJW:
+        return Body((Field("Antwoord", "Antwoord"),), (Complex("Antwoord", fields, True),))
+    woonplaats = opt(
+        "Woonplaatsbeginsel",
+        "Woonplaatsbeginsel",
+        "Alleen bij RedenAfwijzingVerzoek 8 (TR377, TR409).",
+    )
     return Body(
         (Field("Antwoord", "Antwoord"),),
         (
+            Complex("Antwoord", (*fields, woonplaats), is_class=True),
             Complex(
-                "Antwoord",
-                (
-                    Field("ReferentieAanbieder", "LDT_Referentie"),
-                    Field("VerzoekAntwoord", "LDT_VerzoekAntwoord"),
-                    opt(
-                        "RedenAfwijzingVerzoek",
-                        "LDT_RedenAfwijzingVerzoek",
-                        "Verplicht als VerzoekAntwoord 1 is (CD085/CD086).",
-                    ),
-                ),
+                "Woonplaatsbeginsel",
+                (Field("Gemeente", "LDT_Gemeente", doc="De gemeente die verantwoordelijk is."),),
                 is_class=True,
             ),
         ),
@@ -246,13 +259,8 @@ PRESTATIE_FIELDS = (
     Field("IngediendBedrag", "CDT_BedragMetDC"),
 )
 
-DECLARATIE_NUMMER = Simple(
-    "DeclaratieNummer", "LDT_IdentificatieDeclaratie", "Alleen letters en cijfers.",
-    max_length=12, patterns=("([a-zA-Z0-9])+",),
-)  # fmt: skip
 
-
-def declaratie() -> Body:
+def declaratie(_: Standard) -> Body:
     """WMO323 / JW323."""
     return Body(
         (Field("Declaratie", "Declaratie"),),
@@ -260,7 +268,12 @@ def declaratie() -> Body:
             Complex(
                 "Declaratie",
                 (
-                    Field("DeclaratieNummer", "DeclaratieNummer"),
+                    Field(
+                        "DeclaratieNummer",
+                        "LDT_IdentificatieDeclaratie",
+                        doc="Alleen letters en cijfers (CS319).",
+                        patterns=("([a-zA-Z0-9])+",),
+                    ),
                     Field("DeclaratiePeriode", "CDT_GeslotenPeriode"),
                     Field("DeclaratieDagtekening", "LDT_Datum"),
                     Field("TotaalIngediendBedrag", "CDT_TotaalBedragMetDC"),
@@ -276,11 +289,10 @@ def declaratie() -> Body:
             _wrapper("Prestaties", "Prestatie"),
             Complex("Prestatie", PRESTATIE_FIELDS, is_class=True),
         ),
-        (DECLARATIE_NUMMER,),
     )
 
 
-def declaratie_antwoord() -> Body:
+def declaratie_antwoord(_: Standard) -> Body:
     """WMO325 / JW325: only rejected Prestaties are listed (TR342)."""
     codes = Field("RetourCodes", RETOUR_CODES_TYPE)
     return Body(
@@ -289,7 +301,7 @@ def declaratie_antwoord() -> Body:
             Complex(
                 "DeclaratieAntwoord",
                 (
-                    Field("DeclaratieNummer", "DeclaratieNummer"),
+                    Field("DeclaratieNummer", "LDT_IdentificatieDeclaratie"),
                     Field("TotaalIngediendBedrag", "CDT_TotaalBedragMetDC"),
                     Field("TotaalToegekendBedrag", "CDT_TotaalBedragMetDC"),
                     opt("Clienten", "Clienten"),
@@ -307,7 +319,6 @@ def declaratie_antwoord() -> Body:
             Complex("Prestatie", (*PRESTATIE_FIELDS, codes), is_class=True),
             retour_codes_type(),
         ),
-        (DECLARATIE_NUMMER,),
     )
 
 
@@ -320,11 +331,11 @@ def as_retour(heen: Body) -> Body:
         else c
         for c in heen.complexes
     )
-    root = tuple(Field(f.name, f.type, 0, f.max, f.fixed, f.doc) for f in heen.root_fields)
-    return Body(root, (*complexes, retour_codes_type()), heen.simples)
+    root = tuple(replace(f, min=0) for f in heen.root_fields)
+    return Body(root, (retour_codes_type(), *complexes), heen.simples)
 
 
-HEEN_BODIES: dict[int, Callable[[], Body]] = {
+HEEN_BODIES: dict[int, Callable[[Standard], Body]] = {
     301: toewijzing,
     305: start,
     307: stop,

@@ -32,6 +32,17 @@ REDEN_BEEINDIGING: Final = _codes(
     ("39", "Uitstroom naar ander domein"),
 )
 
+# iJw (JZ588): only 02, 20 and 31 have meanings in our sources (rules.md §5).
+REDEN_BEEINDIGING_IJW: Final = (
+    Code("02", "Overlijden"),
+    Code("20", "Tijdelijk beëindigd"),
+    Code("31", "Beëindigd volgens plan"),
+    *(
+        Code(v, "Reden beëindiging (betekenis: officiële codelijst JZ588)")
+        for v in ("32", "33", "34", "35", "36", "37", "38", "39")
+    ),
+)
+
 REDEN_WIJZIGING: Final = _codes(
     ("01", "Administratieve correctie (vervallen, niet gebruiken: CS336)"),
     ("02", "Cliënt overleden"),
@@ -70,6 +81,12 @@ PRODUCT_CATEGORIE: Final = _codes(
     ("18", "Overige beschermd wonen en opvang"),
 )
 
+# iJw (JZ020): 31–38 and 40–55; the meanings are not in our sources.
+PRODUCT_CATEGORIE_IJW: Final = tuple(
+    Code(f"{n}", "Jeugdwet-productcategorie (betekenis: officiële codelijst JZ020)")
+    for n in (*range(31, 39), *range(40, 56))
+)
+
 EENHEID: Final = _codes(
     ("01", "Minuut"),
     ("04", "Uur"),
@@ -102,6 +119,58 @@ NAAM_GEBRUIK: Final = tuple(
     Code(str(n), "Code van de aanduiding naamgebruik (betekenis: officiële codelijst)")
     for n in range(1, 7)
 )
+
+
+def _unexplained(values: tuple[str, ...], what: str) -> tuple[Code, ...]:
+    """A list whose values the published schema gives but whose meanings our sources lack."""
+    return tuple(Code(v, f"{what} (betekenis: officiële codelijst)") for v in values)
+
+
+AANDUIDING_WOONADRES: Final = _codes(
+    ("AB", "Aan boord"),
+    ("BY", "Bij"),
+    ("TO", "Tegenover"),
+    ("WW", "Woonwagen"),
+)
+
+COMMUNICATIEVORM: Final = (
+    Code("1", "Tolk taal (CD007: dan is Taal gevuld)"),
+    *_unexplained(("2", "3"), "Vorm van communicatie"),
+)
+
+JURIDISCHE_STATUS: Final = _unexplained(
+    ("01", "02", "03", "04", "05", "11", "12"), "Juridische status"
+)
+
+WETTELIJKE_VERTEGENWOORDIGING: Final = _unexplained(
+    ("06", "07", "08", "09", "10"), "Wettelijke vertegenwoordiging"
+)
+
+SOORT_RELATIE: Final = _unexplained(tuple(f"{n:02d}" for n in range(3, 26)), "Soort relatie")
+
+TYPE_VERWIJZER: Final = _unexplained(("01", "02", "03", "04", "05", "06", "08"), "Type verwijzer")
+
+REDEN_VERZOEK: Final = _unexplained(("1", "2"), "Reden van het verzoek")
+
+REDEN_AFWIJZING_VERZOEK: Final = (
+    *_unexplained(tuple(str(n) for n in range(1, 8)), "Reden afwijzing verzoek"),
+    Code("8", "Woonplaatsbeginsel (JW319: dan is Woonplaatsbeginsel gevuld, TR377)"),
+    *_unexplained(("9",), "Reden afwijzing verzoek"),
+)
+
+# ISO 3166-1 alfa-2, as the published basisschema lists them.
+_LANDEN: Final = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW"
+)
+LAND_CODE: Final = tuple(Code(v, "") for v in _LANDEN.split())
 
 ADRES_SOORT: Final = _codes(
     ("01", "BRP-adres"),

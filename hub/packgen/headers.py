@@ -5,8 +5,6 @@ from __future__ import annotations
 from hub.messages import CATALOGUE, Direction, MessageType, Role
 from hub.packgen.model import Complex, Field, many, opt
 
-# Message-local type names: BerichtCode gets a local restriction with the fixed pattern.
-BERICHT_CODE_TYPE = "BerichtCode"
 RETOUR_CODES_TYPE = "RetourCodes"
 
 _PARTY_TYPE = {
@@ -34,9 +32,10 @@ def _parties(mt: MessageType) -> tuple[Role, Role]:
 def _common(mt: MessageType, versie: int, subversie: int) -> list[Field]:
     sender, receiver = _parties(mt)
     return [
-        Field("BerichtCode", BERICHT_CODE_TYPE),
-        Field("BerichtVersie", "LDT_BerichtVersie", fixed=str(versie)),
-        Field("BerichtSubversie", "LDT_BerichtSubversie", fixed=str(subversie)),
+        # The published header fixes these three by a local pattern, not by @fixed.
+        Field("BerichtCode", "LDT_BerichtCode", patterns=(mt.bericht_code,)),
+        Field("BerichtVersie", "LDT_BerichtVersie", patterns=(str(versie),)),
+        Field("BerichtSubversie", "LDT_BerichtSubversie", patterns=(str(subversie),)),
         Field("Afzender", _PARTY_TYPE[sender]),
         Field("Ontvanger", _PARTY_TYPE[receiver]),
         Field("BerichtIdentificatie", "CDT_BerichtIdentificatie"),

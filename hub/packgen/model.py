@@ -47,8 +47,10 @@ class Field:
     type: str
     min: int = 1
     max: int | None = 1  # None: unbounded
-    fixed: str | None = None
     doc: str = ""
+    # A local restriction of `type` (the published header fixes BerichtCode, BerichtVersie and
+    # BerichtSubversie this way, the 323 its DeclaratieNummer): an anonymous xs:simpleType.
+    patterns: tuple[str, ...] = ()
 
 
 def opt(name: str, type_: str, doc: str = "") -> Field:
@@ -99,3 +101,9 @@ class MessageSchema:
     header: tuple[Field, ...]
     body: Body
     title: str
+    xsd_version: str  # BerichtXsdVersie and BasisschemaXsdVersie of the pack
+
+    def complexes(self) -> tuple[Complex, ...]:
+        """Root, Header and the body's types: every complex type the message schema declares."""
+        root = Complex("Root", (Field("Header", "Header"), *self.body.root_fields))
+        return (root, Complex("Header", self.header), *self.body.complexes)

@@ -19,7 +19,6 @@ from hub.packgen.ieb import IEB_HEEN_BODIES
 from hub.packgen.model import Body, MessageSchema
 
 BASISSCHEMA_FILE = "basisschema.xsd"
-XSD_VERSION = "1.0.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +29,8 @@ class PackSpec:
     bericht_subversie: int
     origin: str
     hub_model: bool  # True: no official definition existed; an official pack may replace it
+    # BerichtXsdVersie = BasisschemaXsdVersie of every XSD (appinfo, manifest, samples' XsdVersie)
+    xsd_version: str = "1.0.0"
 
     @property
     def folder(self) -> str:
@@ -53,21 +54,48 @@ class PackSpec:
 
 
 PACKS: tuple[PackSpec, ...] = (
-    PackSpec(Standard.IWMO, "3.2", 3, 2, "isd-hub rendition of iWmo 3.2 (domain.md)", False),
-    PackSpec(Standard.IJW, "3.2", 3, 2, "isd-hub rendition of iJw 3.2 (domain.md)", False),
     PackSpec(
-        Standard.IEB, "4.0", 4, 0, "isd-hub model (no official iEb 4.0 definition available)", True
+        Standard.IWMO,
+        "3.2",
+        3,
+        2,
+        "isd-hub rendition of iWmo 3.2 (published XSD facts)",
+        False,
+        "1.0.0",
+    ),
+    PackSpec(
+        Standard.IJW,
+        "3.2",
+        3,
+        2,
+        "isd-hub rendition of iJw 3.2 (published XSD facts)",
+        False,
+        "0.1.0",
+    ),
+    PackSpec(
+        Standard.IEB,
+        "4.0",
+        4,
+        0,
+        "isd-hub model (no official iEb 4.0 definition available)",
+        True,
+        "1.0.0",
     ),
 )
 
 
+def _heen_body(standard: Standard, number: int) -> Body:
+    if standard is Standard.IEB:
+        return IEB_HEEN_BODIES[number]()
+    return HEEN_BODIES[number](standard)
+
+
 def _body(mt: MessageType) -> Body:
-    bodies = IEB_HEEN_BODIES if mt.standard is Standard.IEB else HEEN_BODIES
     if mt.direction is Direction.RETOUR:
         if mt.answers is None:
             raise ValueError(f"{mt.name} is a retour without a heenbericht")
-        return as_retour(bodies[CATALOGUE[mt.answers].number]())
-    return bodies[mt.number]()
+        return as_retour(_heen_body(mt.standard, CATALOGUE[mt.answers].number))
+    return _heen_body(mt.standard, mt.number)
 
 
 def message_schema(spec: PackSpec, mt: MessageType) -> MessageSchema:
@@ -80,6 +108,7 @@ def message_schema(spec: PackSpec, mt: MessageType) -> MessageSchema:
         header=header_fields(mt, spec.bericht_versie, spec.bericht_subversie),
         body=_body(mt),
         title=mt.title,
+        xsd_version=spec.xsd_version,
     )
 
 
@@ -89,8 +118,8 @@ def manifest(spec: PackSpec) -> bytes:
         "release": spec.release,
         "bericht_versie": spec.bericht_versie,
         "bericht_subversie": spec.bericht_subversie,
-        "basisschema_xsd_versie": XSD_VERSION,
-        "bericht_xsd_versie": XSD_VERSION,
+        "basisschema_xsd_versie": spec.xsd_version,
+        "bericht_xsd_versie": spec.xsd_version,
         "origin": spec.origin,
         "hub_model": spec.hub_model,
         "generator": "python -m hub.packgen",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.packgen.headers import BERICHT_CODE_TYPE
 from hub.packgen.model import Complex, Field, MessageSchema, Simple, is_basis
-from hub.packgen.packspec import BASISSCHEMA_FILE, XSD_VERSION, PackSpec
+from hub.packgen.packspec import BASISSCHEMA_FILE, PackSpec
 
 XS = "http://www.w3.org/2001/XMLSchema"
 GENERATED = "Gegenereerd door `python -m hub.packgen`; niet met de hand wijzigen."
@@ -49,8 +48,12 @@ class _Writer:
         for name, value in appinfo:
             etree.SubElement(info, f"{{{self.namespace}}}{name}").text = value
 
-    def simple(self, s: Simple) -> None:
-        node = etree.SubElement(self.root, _xs("simpleType"), name=s.name)
+    def simple(self, s: Simple, parent: etree._Element | None = None) -> None:
+        # With a parent: an anonymous type inside an element declaration.
+        if parent is None:
+            node = etree.SubElement(self.root, _xs("simpleType"), name=s.name)
+        else:
+            node = etree.SubElement(parent, _xs("simpleType"))
         self._doc(node, s.doc)
         restriction = etree.SubElement(node, _xs("restriction"), base=self.ref(s.base))
         facets: list[tuple[str, object]] = [
@@ -76,14 +79,16 @@ class _Writer:
             self.element(sequence, f)
 
     def element(self, parent: etree._Element, f: Field) -> None:
-        node = etree.SubElement(parent, _xs("element"), name=f.name, type=self.ref(f.type))
+        node = etree.SubElement(parent, _xs("element"), name=f.name)
+        if not f.patterns:
+            node.set("type", self.ref(f.type))
         if f.min != 1:
             node.set("minOccurs", str(f.min))
         if f.max != 1:
             node.set("maxOccurs", "unbounded" if f.max is None else str(f.max))
-        if f.fixed is not None:
-            node.set("fixed", f.fixed)
         self._doc(node, f.doc)
+        if f.patterns:
+            self.simple(Simple("", f.type, patterns=f.patterns), node)
 
     def bytes(self) -> bytes:
         etree.indent(self.root, space="  ")
@@ -102,7 +107,14 @@ def render_basisschema(
     w = _Writer(spec, spec.prefix, spec.basis_namespace)
     w.header_annotation(
         f"Basisschema {spec.standard.value} {spec.release}. {_origin_note(spec)} {GENERATED}",
-        (("BasisschemaXsdVersie", XSD_VERSION),),
+        (
+            ("standaard", spec.standard.value),
+            ("bericht", "basisschema"),
+            ("release", spec.release),
+            ("BasisschemaXsdVersie", spec.xsd_version),
+            ("BasisschemaXsdMinVersie", spec.xsd_version),
+            ("BasisschemaXsdMaxVersie", spec.xsd_version),
+        ),
     )
     for s in simples:
         w.simple(s)
@@ -120,29 +132,19 @@ def render_message(spec: PackSpec, ms: MessageSchema) -> bytes:
             ("standaard", spec.standard.value),
             ("bericht", ms.segment),
             ("release", spec.release),
-            ("BerichtXsdVersie", XSD_VERSION),
-            ("BerichtXsdMinVersie", XSD_VERSION),
-            ("BerichtXsdMaxVersie", XSD_VERSION),
-            ("BasisschemaXsdVersie", XSD_VERSION),
-            ("BasisschemaXsdMinVersie", XSD_VERSION),
-            ("BasisschemaXsdMaxVersie", XSD_VERSION),
+            ("BerichtXsdVersie", ms.xsd_version),
+            ("BerichtXsdMinVersie", ms.xsd_version),
+            ("BerichtXsdMaxVersie", ms.xsd_version),
+            ("BasisschemaXsdVersie", ms.xsd_version),
+            ("BasisschemaXsdMinVersie", ms.xsd_version),
+            ("BasisschemaXsdMaxVersie", ms.xsd_version),
         ),
     )
     etree.SubElement(
         w.root, _xs("import"), namespace=spec.basis_namespace, schemaLocation=BASISSCHEMA_FILE
     )
     etree.SubElement(w.root, _xs("element"), name="Bericht", type=w.ref("Root"))
-    w.complex(Complex("Root", (Field("Header", "Header"), *ms.body.root_fields)))
-    w.complex(Complex("Header", ms.header))
-    w.simple(
-        Simple(
-            BERICHT_CODE_TYPE,
-            "LDT_BerichtCode",
-            f"BerichtCode van {ms.segment.upper()}: altijd {ms.bericht_code}.",
-            patterns=(ms.bericht_code,),
-        )
-    )
-    for c in ms.body.complexes:
+    for c in ms.complexes():
         w.complex(c)
     for s in ms.body.simples:
         w.simple(s)

@@ -11,7 +11,12 @@ from hub.messages import Standard
 # (element name, text or children); element namespaces are added by the renderer from the model.
 Node: TypeAlias = tuple[str, "str | list[Node]"]
 
-XSD_VERSIONS: list[Node] = [("BasisschemaXsdVersie", "1.0.0"), ("BerichtXsdVersie", "1.0.0")]
+
+def xsd_versions(version: str) -> list[Node]:
+    """The children of an XsdVersie-like element for a pack whose XSDs carry `version`."""
+    return [("BasisschemaXsdVersie", version), ("BerichtXsdVersie", version)]
+
+
 XSLT_VERSION = "2.10.5"
 # The CAK as an 8-digit party code (LDT_CakCode in the iEb model). A hub model value.
 CAK_PARTY_CODE = "99000001"
@@ -53,6 +58,12 @@ class Cast:
     second: Person  # another client of the same aanbieder (declaratie)
     requester: Person  # the client of the verzoek om toewijzing
     contact_plaats: str
+    # Product of the first and second toewijzing, and of the verzoek om toewijzing; the
+    # categories are the standard's own (iWmo WMO020, iJw JZ020).
+    products: tuple[list[Node], list[Node], list[Node]] = ([], [], [])
+    adres: tuple[str, str, str, str] = ("", "", "", "")  # straat, huisnummer, huisletter, postcode
+    taal: str = "Turks"  # Communicatie/Taal with Vorm 1 (tolk)
+    gezagsdrager_bekend: str | None = None  # JW315 only (iWmo has no such element)
 
 
 CASTS: dict[Standard, Cast] = {
@@ -63,6 +74,12 @@ CASTS: dict[Standard, Cast] = {
         second=Person("318402579", "1952-11-02", "1", "Jansen", None, "PJ"),
         requester=Person("603841752", "1961-06-25", "2", "Yilmaz", None, "E"),
         contact_plaats="Amsterdam",
+        products=(
+            [("Categorie", "02"), ("Code", "02A04")],  # begeleiding
+            [("Categorie", "01"), ("Code", "01A01")],  # hulp bij het huishouden
+            [("Categorie", "03"), ("Code", "03A01")],  # persoonlijke verzorging
+        ),
+        adres=("Kerkstraat", "12", "B", "1017GA"),
     ),
     Standard.IJW: Cast(
         gemeente="0344",  # Utrecht
@@ -71,6 +88,14 @@ CASTS: dict[Standard, Cast] = {
         second=Person("451273801", "2014-01-17", "2", "Bakker", None, "SL"),
         requester=Person("732195081", "2010-04-30", "2", "Amrani", "el", "N"),
         contact_plaats="Utrecht",
+        products=(
+            [("Categorie", "45"), ("Code", "45A48")],
+            [("Categorie", "54"), ("Code", "54001")],
+            [("Categorie", "43"), ("Code", "43A11")],
+        ),
+        adres=("Oudegracht", "158", "A", "3511AZ"),
+        taal="Arabisch",
+        gezagsdrager_bekend="1",
     ),
     Standard.IEB: Cast(
         gemeente="0363",
@@ -96,23 +121,28 @@ DAGTEKENING: dict[int, str] = {
     407: "2025-01-09",
 }
 
-_BEGELEIDING: list[Node] = [("Categorie", "02"), ("Code", "02A04")]
-_HUISHOUDEN: list[Node] = [("Categorie", "01"), ("Code", "01A01")]
+
+def _telefoon(nummer: str) -> Node:
+    return ("Telefoon", [("Telefoon01", [("Telefoonnummer", nummer), ("Landnummer", "0031")])])
 
 
 def _toewijzing(cast: Cast) -> list[Node]:
     c = cast.client
+    straat, huisnummer, huisletter, postcode = cast.adres
+    # A BRP address (Soort 01) needs Huis + Postcode (TR006, CD034) and, with LandCode NL, a
+    # Dutch postcode (CD005, CD025, CS089).
     adres: list[Node] = [
-        ("Straatnaam", "Kerkstraat"),
-        ("Huisnummer", "12"),
-        ("Huisletter", "B"),
-        ("Postcode", "1017GA"),
+        ("Huis", [("Huisnummer", huisnummer), ("Huisletter", huisletter)]),
+        ("Postcode", postcode),
+        ("Straatnaam", straat),
         ("Plaatsnaam", cast.contact_plaats),
         ("LandCode", "NL"),
     ]
-    partner = Person("", "", "1", "Berg", "van den", "JH")
+    partner = Person("", c.geboortedatum, "1", c.achternaam, c.voorvoegsel, "JH")
+    first, second, _ = cast.products
 
     def product(nummer: str, code: list[Node], uren: str) -> Node:
+        # Per week (Frequentie 2) needs an Einddatum (CD076); Omvang, so no Budget (CD078).
         return (
             "ToegewezenProduct",
             [
@@ -129,6 +159,7 @@ def _toewijzing(cast: Cast) -> list[Node]:
     return [
         *c.identity(),
         ("Naam", c.volledige_naam()),
+        ("Communicatie", [("Vorm", "1"), ("Taal", cast.taal)]),
         ("Commentaar", "Cliënt is slechthorend; bij voorkeur bellen na 10.00 uur."),
         (
             "Relaties",
@@ -137,20 +168,27 @@ def _toewijzing(cast: Cast) -> list[Node]:
                     "Relatie",
                     [
                         ("Nummer", "1"),
-                        ("Soort", "2"),
+                        ("Soort", "03"),
                         ("Naam", partner.volledige_naam()),
                         (
                             "Contact",
-                            [("Soort", "01"), ("Telefoon", [("Telefoonnummer", "0612345678")])],
+                            [
+                                ("Soort", "02"),
+                                _telefoon("0612345678"),
+                                ("Emailadres", "j.h.vandenberg@example.nl"),
+                            ],
                         ),
                     ],
                 )
             ],
         ),
-        ("Contactgegevens", [("Contact", [("Soort", "01"), ("Adres", adres)])]),
+        (
+            "Contactgegevens",
+            [("Contact", [("Soort", "01"), ("Adres", adres), _telefoon("0201234567")])],
+        ),
         (
             "ToegewezenProducten",
-            [product("300201", _BEGELEIDING, "4"), product("300202", _HUISHOUDEN, "3")],
+            [product("300201", first, "4"), product("300202", second, "3")],
         ),
     ]
 
@@ -169,14 +207,15 @@ def _start(cast: Cast) -> list[Node]:
         )
 
     c = cast.client
+    first, second, _ = cast.products
     return [
         *c.identity(),
         ("Naam", c.verkorte_naam()),
         (
             "StartProducten",
             [
-                product("300201", _BEGELEIDING, "2025-04-01"),
-                product("300202", _HUISHOUDEN, "2025-04-03"),
+                product("300201", first, "2025-04-01"),
+                product("300202", second, "2025-04-03"),
             ],
         ),
     ]
@@ -198,14 +237,15 @@ def _stop(cast: Cast) -> list[Node]:
         )
 
     c = cast.client
+    first, second, _ = cast.products
     return [
         *c.identity(),
         ("Naam", c.verkorte_naam()),
         (
             "StopProducten",
             [
-                product("300201", _BEGELEIDING, "2025-04-01"),
-                product("300202", _HUISHOUDEN, "2025-04-03"),
+                product("300201", first, "2025-04-01"),
+                product("300202", second, "2025-04-03"),
             ],
         ),
     ]
@@ -213,9 +253,13 @@ def _stop(cast: Cast) -> list[Node]:
 
 def _verzoek_toewijzing(cast: Cast) -> list[Node]:
     r = cast.requester
+    gezag: list[Node] = []
+    if cast.gezagsdrager_bekend is not None:
+        gezag.append(("GezagsdragerBekend", cast.gezagsdrager_bekend))
     return [
         *r.identity(),
         ("Naam", r.verkorte_naam()),
+        *gezag,
         (
             "AangevraagdeProducten",
             [
@@ -223,18 +267,12 @@ def _verzoek_toewijzing(cast: Cast) -> list[Node]:
                     "AangevraagdProduct",
                     [
                         ("ReferentieAanbieder", "VOT-2025-0042"),
-                        ("Product", [("Categorie", "03"), ("Code", "03A01")]),
+                        ("Product", cast.products[2]),
                         ("ToewijzingIngangsdatum", "2025-03-01"),
                         ("ToewijzingEinddatum", "2025-08-31"),
                         ("Omvang", [("Volume", "2"), ("Eenheid", "04"), ("Frequentie", "2")]),
-                        (
-                            "Verwijzer",
-                            [
-                                ("Type", "02"),
-                                ("Naam", "Huisartsenpraktijk De Linde"),
-                                ("ZorgverlenerCode", "01012345"),
-                            ],
-                        ),
+                        # A huisarts (02) with an AGB code carries no Naam (CD066).
+                        ("Verwijzer", [("Type", "02"), ("ZorgverlenerCode", "01012345")]),
                         ("Raamcontract", "2"),
                     ],
                 )
@@ -250,7 +288,7 @@ def _verzoek_wijziging(cast: Cast) -> list[Node]:
             "Verzoek",
             [
                 ("ReferentieAanbieder", "VOW-2025-0007"),
-                ("RedenVerzoek", "01"),
+                ("RedenVerzoek", "1"),
                 (
                     "OngewijzigdeProducten",
                     [("OngewijzigdProduct", [("ToewijzingNummer", "300202")])],
@@ -278,11 +316,8 @@ def _verzoek_wijziging(cast: Cast) -> list[Node]:
 
 
 def _antwoord(cast: Cast) -> list[Node]:
-    return [
-        ("ReferentieAanbieder", "VOW-2025-0007"),
-        ("VerzoekAntwoord", "1"),
-        ("RedenAfwijzingVerzoek", "02"),
-    ]
+    # "In onderzoek" (2) carries no RedenAfwijzingVerzoek (CD086), hence no Woonplaatsbeginsel.
+    return [("ReferentieAanbieder", "VOW-2025-0007"), ("VerzoekAntwoord", "2")]
 
 
 def prestatie(referentie: str, nummer: str, code: list[Node], volume: str, tarief: int) -> Node:
@@ -308,15 +343,16 @@ DECLARATIE_NUMMER = "202504000123"
 
 def declaratie_clients(cast: Cast) -> list[tuple[str, list[Node]]]:
     """(Bsn, Prestaties) per client; amounts are cents."""
+    first, second, _ = cast.products
     return [
         (
             cast.client.bsn,
             [
-                prestatie("P2025040001", "300201", _BEGELEIDING, "16", 6250),
-                prestatie("P2025040002", "300202", _HUISHOUDEN, "12", 3150),
+                prestatie("P2025040001", "300201", first, "16", 6250),
+                prestatie("P2025040002", "300202", second, "12", 3150),
             ],
         ),
-        (cast.second.bsn, [prestatie("P2025040003", "300311", _BEGELEIDING, "8", 6250)]),
+        (cast.second.bsn, [prestatie("P2025040003", "300311", first, "8", 6250)]),
     ]
 
 

@@ -9,19 +9,19 @@ from lxml import etree
 
 from hub.messages import CATALOGUE, Direction, MessageType, Role
 from hub.packgen.basistypes import basis_types
-from hub.packgen.model import Complex, Field
+from hub.packgen.model import Complex
 from hub.packgen.packspec import PackSpec, message_schema
 from hub.packgen.sampledata import (
     CASTS,
     DAGTEKENING,
     DECLARATIE_NUMMER,
     HEEN_DATA,
-    XSD_VERSIONS,
     XSLT_VERSION,
     Cast,
     Node,
     amount,
     declaratie_clients,
+    xsd_versions,
 )
 
 
@@ -71,7 +71,7 @@ def _header(spec: PackSpec, mt: MessageType, cast: Cast, date: str) -> list[Node
             "BerichtIdentificatie",
             [("Identificatie", _identificatie(mt.number, date)), ("Dagtekening", date)],
         ),
-        ("XsdVersie", list(XSD_VERSIONS)),
+        ("XsdVersie", xsd_versions(spec.xsd_version)),
     ]
 
 
@@ -116,7 +116,7 @@ def _retour(spec: PackSpec, mt: MessageType, cast: Cast) -> list[Node]:
     ]
     if case.xslt:
         header.append(("XsltVersie", XSLT_VERSION))
-    header.append(("XsdVersieRetour", list(XSD_VERSIONS)))
+    header.append(("XsdVersieRetour", xsd_versions(spec.xsd_version)))
     if case.header_codes:
         header.append(_codes(*case.header_codes))
     out: list[Node] = [("Header", header)]
@@ -142,7 +142,7 @@ def _declaratie_antwoord(spec: PackSpec, mt: MessageType, cast: Cast) -> list[No
                 ("Dagtekening", declaratie_date),
             ],
         ),
-        ("XsdVersieDeclaratie", list(XSD_VERSIONS)),
+        ("XsdVersieDeclaratie", xsd_versions(spec.xsd_version)),
         _codes(_OK),
     ]
     clients = declaratie_clients(cast)
@@ -171,12 +171,9 @@ class _Typer:
     def __init__(self, spec: PackSpec, mt: MessageType) -> None:
         ms = message_schema(spec, mt)
         self.namespace = ms.namespace
-        local = [
-            Complex("Root", (Field("Header", "Header"), *ms.body.root_fields)),
-            Complex("Header", ms.header),
-            *ms.body.complexes,
-        ]
-        self.types: dict[str, tuple[Complex, str]] = {c.name: (c, ms.namespace) for c in local}
+        self.types: dict[str, tuple[Complex, str]] = {
+            c.name: (c, ms.namespace) for c in ms.complexes()
+        }
         for c in basis_types(spec.standard)[1]:
             self.types[c.name] = (c, spec.basis_namespace)
 

@@ -150,9 +150,9 @@ SCENARIOS: dict[str, list[Step]] = {
         toew(T(1, "02"), gemeente="0518"),
         s305(start(1, "02", J6), gemeente="0518"),
     ],
-    "iJw never gives a 405": [
-        Step("JW301", [T(1, "02")], kw={"gemeente": "0363", "aanbieder": OTHER}),
-        Step("JW305", [start(1, "02", J6)], kw={"gemeente": "0363", "aanbieder": OTHER}),
+    "iJw never gives a 405": [  # 45: an iJw (JZ020) category; iWmo's 02 is not in that list
+        Step("JW301", [T(1, "45")], kw={"gemeente": "0363", "aanbieder": OTHER}),
+        Step("JW305", [start(1, "45", J6)], kw={"gemeente": "0363", "aanbieder": OTHER}),
     ],
     "a redelivered record gives no second notice": [
         toew(T(1, "02")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -51,8 +52,12 @@ def _renamespace(folder: Path, release: str, subversie: int) -> None:
     tag = release.replace(".", "_")
     for xsd in folder.glob("*.xsd"):
         text = xsd.read_text().replace("/3_2/", f"/{tag}/")
-        fixed = 'name="BerichtSubversie" type="iwmo:LDT_BerichtSubversie" fixed='
-        text = text.replace(f'{fixed}"2"', f'{fixed}"{subversie}"')
+        # The header fixes BerichtSubversie by a local pattern, as the published XSDs do.
+        text = re.sub(
+            r'(<xs:restriction base="iwmo:LDT_BerichtSubversie">\s*<xs:pattern value=)"2"',
+            rf'\1"{subversie}"',
+            text,
+        )
         xsd.write_text(text)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest.update(release=release, bericht_subversie=subversie, origin="test copy")

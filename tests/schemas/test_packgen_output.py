@@ -48,19 +48,21 @@ def test_cli_writes_then_checks(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.parametrize(
-    ("folder", "standard", "release", "versie", "subversie"),
+    ("folder", "standard", "release", "versie", "subversie", "xsd"),
     [
-        ("iwmo-3.2", "iwmo", "3.2", 3, 2),
-        ("ijw-3.2", "ijw", "3.2", 3, 2),
-        ("ieb-4.0", "ieb", "4.0", 4, 0),
+        ("iwmo-3.2", "iwmo", "3.2", 3, 2, "1.0.0"),
+        ("ijw-3.2", "ijw", "3.2", 3, 2, "0.1.0"),  # the published iJw XSDs are 0.1.0
+        ("ieb-4.0", "ieb", "4.0", 4, 0, "1.0.0"),
     ],
 )
-def test_manifests(folder: str, standard: str, release: str, versie: int, subversie: int) -> None:
+def test_manifests(
+    folder: str, standard: str, release: str, versie: int, subversie: int, xsd: str
+) -> None:
     data = json.loads((SCHEMAS_DIR / folder / "manifest.json").read_text())
     assert data["standard"] == standard
     assert data["release"] == release
     assert (data["bericht_versie"], data["bericht_subversie"]) == (versie, subversie)
-    assert data["basisschema_xsd_versie"] == data["bericht_xsd_versie"] == "1.0.0"
+    assert data["basisschema_xsd_versie"] == data["bericht_xsd_versie"] == xsd
     assert data["basisschema"] == "basisschema.xsd"
     assert data["origin"].startswith("isd-hub")
     expected = {mt.name: f"{mt.name.lower()}.xsd" for mt in of_standard(Standard(standard))}
