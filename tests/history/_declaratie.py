@@ -219,7 +219,7 @@ def antwoord(
     bsn: str | None = None,
 ) -> etree._Element:
     """The gemeente's WMO325 on the 323 `heen`, returning the Prestaties `rejected` (by
-    ReferentieNummer, code 9999) unchanged, or changed per `change` {ref: (element, value)}."""
+    ReferentieNummer, code 9307) unchanged, or changed per `change` {ref: (element, value)}."""
     root = fixture("WMO325")
     ns = root.tag[: root.tag.index("}") + 1]
     header = child(root, "Header")
@@ -268,10 +268,11 @@ def antwoord(
                 )
                 _set(holder, name, value)  # type: ignore[arg-type]
             rc = etree.SubElement(copied, f"{ns}RetourCodes")
-            etree.SubElement(rc, f"{ns}RetourCode").text = "9999"
+            etree.SubElement(rc, f"{ns}RetourCode").text = "9307"
             ps.append(copied)
         rc = etree.SubElement(c, f"{ns}RetourCodes")
         etree.SubElement(rc, f"{ns}RetourCode").text = "0200"
+    _totals(body, heen_decl, rejected)  # type: ignore[arg-type]
     if not len(clienten):
         body.remove(clienten)
     if header_codes is None and not rejected:
@@ -279,15 +280,42 @@ def antwoord(
     return parse_message(serialize(root))
 
 
+def _signed(amount: etree._Element | None, name: str) -> int:
+    value = int(child(amount, name).text or "0")  # type: ignore[union-attr]
+    return -value if child(amount, "DebetCredit").text == "C" else value  # type: ignore[union-attr]
+
+
+def _totals(body: etree._Element, heen_decl: etree._Element, rejected: Sequence[str]) -> None:
+    """TotaalIngediendBedrag as in the 323, TotaalToegekendBedrag minus the rejected (TR342)."""
+    ingediend = _signed(child(heen_decl, "TotaalIngediendBedrag"), "TotaalBedrag")
+    returned = sum(
+        _signed(child(p, "IngediendBedrag"), "Bedrag")
+        for p in heen_decl.iter("{*}Prestatie")
+        if _ref(p) in rejected
+    )
+    for name, value in (
+        ("TotaalIngediendBedrag", ingediend),
+        ("TotaalToegekendBedrag", ingediend - returned),
+    ):
+        el = child(body, name)
+        assert el is not None
+        _set(el, "TotaalBedrag", str(abs(value)))
+        _set(el, "DebetCredit", "C" if value < 0 else "D")
+
+
 def _ref(prestatie: etree._Element) -> str:
     return child(child(prestatie, "ProductReferentie"), "ReferentieNummer").text or ""  # type: ignore[union-attr]
 
 
 def _moved(el: etree._Element, old: str, new: str) -> etree._Element:
-    out = copy.deepcopy(el)
-    for e in out.iter("*"):
-        if e.tag.startswith(old):
-            e.tag = new + local_name(e)
+    """A fresh copy of `el` with its tags moved from namespace `old` to `new` (built anew:
+    retagging a deep copy keeps the old default namespace in lxml's serialisation)."""
+    out = etree.Element(new + local_name(el) if el.tag.startswith(old) else el.tag)
+    kids = list(el.iterchildren("*"))
+    if not kids:
+        out.text = el.text
+    for kid in kids:
+        out.append(_moved(kid, old, new))
     return out
 
 
