@@ -246,7 +246,12 @@ def heen(
             events=[EventSpec("message.accepted", item.id, accepted, {})],
         )
     row = base_row(item, verdict, person, **routed)
-    return _answer_with_retour(ctx, item, verdict, row, findings, retour_identificatie)
+    decision = _answer_with_retour(ctx, item, verdict, row, findings, retour_identificatie)
+    if not verdict.findings and effects is not None and effects.declaratie is not None:
+        # A 323 whose declaratie stands but some Prestaties do not: the hub's 325 rejects
+        # those, the others are accepted and count from now on (hub/history_declaratie.py).
+        decision.effects = effects
+    return decision
 
 
 def _answer_with_retour(
@@ -358,9 +363,16 @@ def retour(
     verdict: Verdict,
     person: str | None,
     heen_ref: HeenRef | None,
+    history_findings: tuple[Finding, ...] = (),
+    effects: HistoryEffects | None = None,
 ) -> Decision:
     """A retour (or 325) from the heenbericht's receiver: linked and routed back, or kept
-    aside when it answers nothing the hub routed."""
+    aside when it answers nothing the hub routed.
+
+    A 325 is checked against the 323 it answers (TR337, TR371, TR376, TR366, TR367, TR304,
+    TR056). It gets no retour of its own, so a 325 that fails one is refused the way every
+    message without a retour is: kept aside as a dead letter (stage "history") with the rule
+    and place, and not routed; its rejections then change nothing in the history."""
     mt = verdict.message_type
     assert mt is not None
     row = base_row(item, verdict, person)
@@ -384,6 +396,17 @@ def retour(
             ctx, item, row, "linking", "already-answered",
             "the heenbericht already has its retour (one retour per heenbericht)",
         )  # fmt: skip
+    if history_findings:
+        first = history_findings[0]
+        decision = dead_letter(
+            ctx, item, row, "history", "history-rule",
+            f"{first.rule} at {first.location}: {first.sentence}",
+        )  # fmt: skip
+        decision.findings.append((item.id, history_findings))
+        for event in decision.events:
+            event.data["findings"] = finding_refs(history_findings)
+            event.data["rules"] = sorted({f.rule for f in history_findings})
+        return decision
     assert heen_ref.sender is not None
     accepted = replace(
         row,
@@ -401,4 +424,5 @@ def retour(
         outbox=[_egress(ctx, accepted, item.payload, item)],
         link=(heen_ref.id, item.id, item.received_at),
         events=[EventSpec("retour.received", item.id, accepted, {"heen_id": str(heen_ref.id)})],
+        effects=effects,
     )

@@ -119,8 +119,8 @@ async def process(
         facts: dict[UUID, HistoryFacts] = {}
         for item, verdict in zip(fresh, verdicts, strict=True):
             mt = verdict.message_type
-            if mt is None or not verdict.answerable or mt.direction is not Direction.HEEN:
-                continue
+            if mt is None or not verdict.answerable or mt.direction is Direction.RETOUR:
+                continue  # heenberichten and the 325 (its history rules: TR337, TR366, ...)
             if verdict.findings or item.id in parked:
                 continue  # history rules run only on messages that pass levels 1 and 2
             assert verdict.root is not None
@@ -170,9 +170,14 @@ async def process(
                 _remember_heen(heens, decision)
             else:
                 key = keys.get(item.id)
+                outcome = history.evaluate(facts[item.id], state) if item.id in facts else None
                 decision = decide.retour(
-                    ctx, item, verdict, person, heens.get(key) if key else None
-                )
+                    ctx, item, verdict, person, heens.get(key) if key else None,
+                    outcome.findings if outcome else (),
+                    outcome.effects if outcome else None,
+                )  # fmt: skip
+                if decision.effects is not None:
+                    state = state.with_effects(decision.effects)
                 if key is not None and decision.link is not None and key in heens:
                     heens[key] = replace(heens[key], retour_id=item.id)
             decisions.append(decision)
