@@ -1,9 +1,10 @@
 """Validation cost per message on one core: parse + XSD alone, and with every in-message rule.
 
-Run: `make bench-validation` (about 10 s; `python -m benchmarks.validation --seconds 2` for
-steadier figures). Two messages: a realistic ~3 KB WMO305 and a WMO323 with 100 Prestaties.
-Target: with the whole rulebook, the in-message rules add at most 60% to parse + XSD for the
-305; the run exits 1 when that is missed, so a slow rule shows up as a failed benchmark.
+Run: `make bench-validation` (about 10 s), or `python -m benchmarks.validation --seconds 2` for
+steadier figures and `--per-rule` for each rule's own cost. Two messages: a realistic ~3 KB
+WMO305 and a WMO323 with 100 Prestaties. Target: with the whole rulebook, the in-message rules
+add at most 60% to parse + XSD for the 305; the run exits 1 when that is missed (and prints each
+rule's cost), so a slow rule shows up as a failed benchmark.
 """
 
 from __future__ import annotations

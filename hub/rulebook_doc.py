@@ -54,8 +54,9 @@ def render(running: frozenset[str] | None = None) -> str:
         + ".",
         "",
         "Messages are the same in iWmo (WMO3nn) and iJw (JW3nn) unless marked; *all heen + "
-        "325* = 301, 305, 307, 315, 317, 319, 323 and 325. No rule applies to a retour "
-        "(302/306/308/316/318/320): the XSD covers those.",
+        "325* = 301, 305, 307, 315, 317, 319, 323 and 325. The standard attaches no rule to a "
+        "retour (302/306/308/316/318/320), only format restrictions its XSD enforces; the hub "
+        "also checks a received retour's DagtekeningRetour under TR135.",
     ]
     for family, title in FAMILIES.items():
         out += [
