@@ -225,7 +225,9 @@ async def apply_history(
     idents: dict[IdentificatieKey, UUID | None] = {}
     toewijzingen: dict[tuple[Scope, str], tuple[ToewijzingLine, UUID | None, str]] = {}
     requests: dict[RequestKey, tuple[Request, UUID | None]] = {}
-    answers: dict[tuple[RequestKey, Answer], UUID | None] = {}
+    # Per request: the answers the batch gives it and the last message that gave one (one
+    # UPDATE source row per target row: PostgreSQL applies only one of several).
+    answers: dict[RequestKey, tuple[set[Answer], UUID | None]] = {}
     new_starts: dict[tuple[Scope, StartKey], UUID | None] = {}
     new_stops: dict[tuple[Scope, StopKey], UUID | None] = {}
     deleted_starts: dict[tuple[Scope, StartKey], UUID | None] = {}
@@ -237,7 +239,8 @@ async def apply_history(
         for key, request in e.new_requests:
             requests.setdefault(key, (request, mid))
         for key, answer in e.answers:
-            answers[(key, answer)] = mid
+            given = answers.get(key)
+            answers[key] = ((given[0] if given else set()) | {answer}, mid)
         if not e.touches_client:
             continue
         if e.scope is None:
@@ -350,13 +353,13 @@ async def apply_history(
             WHERE h.domain = q.d AND h.aanbieder = q.a AND h.referentie = q.r
               AND NOT (h.onderzoek >= q.o AND h.afgewezen >= q.f AND h.honoured >= q.h)
             """,
-            [k.domain for k, _ in marks],
-            [k.aanbieder for k, _ in marks],
-            [k.referentie for k, _ in marks],
-            [a == ONDERZOEK for _, a in marks],
-            [a == AFGEWEZEN for _, a in marks],
-            [a == HONOURED for _, a in marks],
-            [answers[m] for m in marks],
+            [k.domain for k in marks],
+            [k.aanbieder for k in marks],
+            [k.referentie for k in marks],
+            [ONDERZOEK in answers[k][0] for k in marks],
+            [AFGEWEZEN in answers[k][0] for k in marks],
+            [HONOURED in answers[k][0] for k in marks],
+            [answers[k][1] for k in marks],
         )
     if new_starts:
         await conn.execute(
