@@ -8,7 +8,7 @@ DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
 .PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
-	observability-tools soak
+	observability-tools xml-tools soak
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/hub up $(if $(DEMO),--demo,)
 
 ## make test: lint, format check, strict type check and every test
-test: $(STAMP) observability-tools lint typecheck pytest
+test: $(STAMP) observability-tools xml-tools lint typecheck pytest
 
 ## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests;
 ## installed only when missing and only as root (otherwise those tests skip, saying why)
@@ -38,6 +38,16 @@ observability-tools:
 		cd observability/prometheus && promtool check rules alerts.yml >/dev/null && \
 		promtool test rules alerts.test.yml >/dev/null && echo "promtool: rules checked and tested"; \
 	fi
+
+## make xml-tools: Debian's xmllint (libxml2-utils), a second validator for the pack instance
+## tests; installed only when missing and only as root (otherwise that test skips, saying why)
+xml-tools:
+	@if command -v xmllint >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q libxml2-utils >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q libxml2-utils >/dev/null)) && \
+		echo "xml-tools: installed $$(xmllint --version 2>&1 | head -1)"; \
+	else echo "xml-tools: xmllint missing and not root; the xmllint instance test skips"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
