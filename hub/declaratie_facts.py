@@ -16,7 +16,7 @@ from lxml import etree
 from hub.history_facts import HistoryInputError, toewijzing_nummer
 from hub.messages import MessageType
 from hub.privacy import person_key
-from hub.rules.base import fields, parse_date, parse_int, path_of
+from hub.rules.base import fields, parse_date, parse_int
 from hub.xmlcodec import child, local_name, text_of
 
 __all__ = [
@@ -120,23 +120,34 @@ def _date(el: etree._Element | None, location: str) -> date:
     return value
 
 
-def _prestaties(clienten: etree._Element | None, secret: bytes) -> list[PrestatieLine]:
+def _step(name: str, index: int, count: int) -> str:
+    """A path step as path_of writes it: a position only where there are several."""
+    return f"{name}[{index}]" if count > 1 else name
+
+
+def _prestaties(clienten: etree._Element | None, secret: bytes, base: str) -> list[PrestatieLine]:
+    """The Prestaties under Clienten in document order, each with its location (written from
+    the list positions: walking the tree per line would be quadratic in a large 323)."""
     lines: list[PrestatieLine] = []
     if clienten is None:
         return lines
-    for client in clienten.iterchildren("{*}Client"):
+    clients = list(clienten.iterchildren("{*}Client"))
+    for i, client in enumerate(clients, start=1):
         bsn = text_of(child(client, "Bsn"))
         if not bsn:
-            raise HistoryInputError("/Bericht/Declaratie/Clienten/Client/Bsn is missing")
+            raise HistoryInputError(f"{base}/Clienten/Client/Bsn is missing")
         person = person_key(bsn, secret)
         prestaties = child(client, "Prestaties")
-        if prestaties is not None:
-            lines.extend(_prestatie(el, person) for el in prestaties.iterchildren("{*}Prestatie"))
+        if prestaties is None:
+            continue
+        found = list(prestaties.iterchildren("{*}Prestatie"))
+        where = f"{base}/Clienten/{_step('Client', i, len(clients))}/Prestaties"
+        for j, el in enumerate(found, start=1):
+            lines.append(_prestatie(el, person, f"{where}/{_step('Prestatie', j, len(found))}"))
     return lines
 
 
-def _prestatie(el: etree._Element, person: str) -> PrestatieLine:
-    where = path_of(el)
+def _prestatie(el: etree._Element, person: str, where: str) -> PrestatieLine:
     f = fields(el)
     ref = fields(f.get("ProductReferentie"))
     periode = fields(f.get("ProductPeriode"))
@@ -188,7 +199,7 @@ def extract_declaratie(root: etree._Element, mt: MessageType, secret: bytes) -> 
         periode_begin=_date(periode.get("Begindatum"), f"{base}/DeclaratiePeriode/Begindatum"),
         periode_eind=_date(periode.get("Einddatum"), f"{base}/DeclaratiePeriode/Einddatum"),
         periode_location=f"{base}/DeclaratiePeriode",
-        prestaties=tuple(_prestaties(d.get("Clienten"), secret)),
+        prestaties=tuple(_prestaties(d.get("Clienten"), secret, base)),
     )
 
 
@@ -226,5 +237,5 @@ def extract_antwoord(
         nummer=text_of(b.get("DeclaratieNummer")),
         nummer_location="/Bericht/DeclaratieAntwoord/DeclaratieNummer",
         refused=refused,
-        prestaties=tuple(_prestaties(b.get("Clienten"), secret)),
+        prestaties=tuple(_prestaties(b.get("Clienten"), secret, "/Bericht/DeclaratieAntwoord")),
     )

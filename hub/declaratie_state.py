@@ -20,6 +20,7 @@ __all__ = [
     "DeclKey",
     "DeclaratieEffects",
     "DeclaratieState",
+    "Overlay",
     "PrestatieKey",
     "StoredDeclaratie",
     "StoredPrestatie",
@@ -159,27 +160,11 @@ class DeclaratieState:
 
     def credited(self, p: StoredPrestatie) -> bool:
         """A counted credit Prestatie points to `p` through its VorigReferentieNummer."""
-        for ref in self.credits.get((p.domain, p.aanbieder, p.referentie), frozenset()):
-            c = self.prestaties.get((p.domain, p.aanbieder, ref))
-            if c is not None and c.counts and c.credit and c.vorig == p.referentie:
-                return True
-        return False
+        return Overlay(self).credited(p)
 
     def open_debets(self, key: ToewijzingKey) -> list[StoredPrestatie]:
         """The counted, uncredited debet Prestaties on one toewijzing."""
-        domain, _, aanbieder, _ = key
-        found = []
-        for ref in self.on_toewijzing.get(key, frozenset()):
-            p = self.prestaties.get((domain, aanbieder, ref))
-            if (
-                p is not None
-                and p.counts
-                and not p.credit
-                and p.toewijzing_key == key
-                and not self.credited(p)
-            ):
-                found.append(p)
-        return found
+        return Overlay(self).open_debets(key)
 
     def nummer_used(self, domain: str, aanbieder: str, nummer: str) -> bool:
         """TR333: a declaratie of this aanbieder with this DeclaratieNummer was not refused."""
@@ -236,6 +221,59 @@ class DeclaratieState:
         if effects.refused and d is not None and not d.refused:
             decls.append(_refused(d))
         return self.added(changed, decls) if changed or decls else self
+
+
+class Overlay:
+    """A DeclaratieState plus the Prestaties one message accepted so far, read like the state
+    after them, without copying the state for every line (a 323 may hold thousands)."""
+
+    def __init__(self, state: DeclaratieState) -> None:
+        self.state = state
+        self.mine: dict[PrestatieKey, StoredPrestatie] = {}
+        self.credits: dict[PrestatieKey, set[str]] = {}
+        self.on_toewijzing: dict[ToewijzingKey, set[str]] = {}
+
+    def add(self, p: StoredPrestatie) -> None:
+        self.mine[p.key] = p
+        if p.vorig:
+            self.credits.setdefault((p.domain, p.aanbieder, p.vorig), set()).add(p.referentie)
+        self.on_toewijzing.setdefault(p.toewijzing_key, set()).add(p.referentie)
+
+    def _get(self, key: PrestatieKey) -> StoredPrestatie | None:
+        found = self.mine.get(key)
+        return found if found is not None else self.state.prestaties.get(key)
+
+    def prestatie(self, domain: str, aanbieder: str, referentie: str) -> StoredPrestatie | None:
+        """A counted (not rejected) Prestatie with this ReferentieNummer."""
+        p = self._get((domain, aanbieder, referentie))
+        return p if p is not None and p.counts else None
+
+    def credited(self, p: StoredPrestatie) -> bool:
+        """A counted credit Prestatie points to `p` through its VorigReferentieNummer."""
+        key = p.key
+        refs = self.state.credits.get(key, frozenset()) | self.credits.get(key, set())
+        for ref in refs:
+            c = self._get((p.domain, p.aanbieder, ref))
+            if c is not None and c.counts and c.credit and c.vorig == p.referentie:
+                return True
+        return False
+
+    def open_debets(self, key: ToewijzingKey) -> list[StoredPrestatie]:
+        """The counted, uncredited debet Prestaties on one toewijzing."""
+        domain, _, aanbieder, _ = key
+        refs = self.state.on_toewijzing.get(key, frozenset()) | self.on_toewijzing.get(key, set())
+        found = []
+        for ref in sorted(refs):
+            p = self._get((domain, aanbieder, ref))
+            if (
+                p is not None
+                and p.counts
+                and not p.credit
+                and p.toewijzing_key == key
+                and not self.credited(p)
+            ):
+                found.append(p)
+        return found
 
 
 def _with_status(p: StoredPrestatie, status: str) -> StoredPrestatie:

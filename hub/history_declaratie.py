@@ -19,6 +19,7 @@ from hub.declaratie_state import (
     PENDING,
     DeclaratieEffects,
     DeclaratieState,
+    Overlay,
     StoredDeclaratie,
     StoredPrestatie,
 )
@@ -152,13 +153,13 @@ def evaluate_declaratie(
     if findings or refused:
         return findings, None  # the whole declaratie is refused (IV087); nothing counts
     accepted: list[PrestatieLine] = []
-    seen = state
+    seen = Overlay(state)
     for line in facts.prestaties:
         found = list(_check_prestatie(line, facts, seen, toewijzing))
         findings.extend(found)
         if not found:
             accepted.append(line)
-            seen = seen.added((_stored(line, facts, PENDING),), ())
+            seen.add(_stored(line, facts, PENDING))
     if not accepted:
         # Every Prestatie rejected: TotaalToegekendBedrag 0, as good as refused. Reading: it
         # claims neither its DeclaratieNummer nor its month (TR333, TR318), so the corrected
@@ -183,7 +184,7 @@ def _stored(line: PrestatieLine, facts: DeclaratieFacts, status: str) -> StoredP
 
 
 def _check_prestatie(
-    line: PrestatieLine, facts: DeclaratieFacts, seen: DeclaratieState, lookup: ToewijzingLookup
+    line: PrestatieLine, facts: DeclaratieFacts, seen: Overlay, lookup: ToewijzingLookup
 ) -> Iterator[Finding]:
     at = line.location
     d, a = facts.domain, facts.aanbieder
@@ -209,7 +210,7 @@ def _check_prestatie(
     yield from _check_debet(line, facts, seen, t)
 
 
-def _check_credit(line: PrestatieLine, d: str, a: str, seen: DeclaratieState) -> Iterator[Finding]:
+def _check_credit(line: PrestatieLine, d: str, a: str, seen: Overlay) -> Iterator[Finding]:
     debet = seen.prestatie(d, a, line.vorig)
     if debet is None or debet.credit:
         yield TR323.finding(
@@ -261,7 +262,7 @@ def _check_against(line: PrestatieLine, t: ToewijzingView) -> Iterator[Finding]:
 
 
 def _check_debet(
-    line: PrestatieLine, facts: DeclaratieFacts, seen: DeclaratieState, t: ToewijzingView
+    line: PrestatieLine, facts: DeclaratieFacts, seen: Overlay, t: ToewijzingView
 ) -> Iterator[Finding]:
     at = line.location
     key = (facts.domain, facts.gemeente, facts.aanbieder, line.toewijzing)
