@@ -14,6 +14,7 @@ from hub import history, rulebook, rules
 from hub.cli import main
 from hub.findings import Level
 from hub.messages import CATALOGUE, Standard
+from hub.packgen import sampledata
 from hub.packs import load_default_packs
 from hub.rulebook import BY_ID, ENTRIES, RuleLevel, Status
 from hub.rulebook_doc import COMMAND, render
@@ -174,3 +175,10 @@ def test_a_hub_built_retour_names_the_published_xslt_version() -> None:
     retour = parse_message(decision.outbox[0].payload)
     assert child_text(retour, "Header", "XsltVersie") == rulebook.XSLT_VERSIE == "2.10.5"
     assert decide.RULESET_VERSION == rulebook.XSLT_VERSIE
+
+
+def test_sample_retours_carry_the_same_xslt_version() -> None:
+    # The pack generator writes XsltVersie into its sample retours (tests/fixtures/*/WMO318.xml).
+    assert sampledata.XSLT_VERSION == rulebook.XSLT_VERSIE
+    retour = parse_message((FIXTURES / "iwmo-3.2" / "WMO318.xml").read_bytes())
+    assert child_text(retour, "Header", "XsltVersie") == rulebook.XSLT_VERSIE
