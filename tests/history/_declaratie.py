@@ -134,10 +134,15 @@ def declaratie(
     nummer: str | None = None,
     periode: tuple[str, str] = ("2025-04-01", "2025-04-30"),
     dagtekening: str = "2025-05-06",
+    kind: str = "WMO",
 ) -> etree._Element:
-    """A WMO323 with these Prestaties, grouped per Bsn in order of first appearance."""
-    root = fixture("WMO323")
+    """A WMO323 (or, kind "JW", a JW323 between the same parties) with these Prestaties,
+    grouped per Bsn in order of first appearance."""
+    root = fixture(f"{kind}323")
     header = child(root, "Header")
+    assert header is not None
+    _set(header, "Afzender", "65656055")
+    _set(header, "Ontvanger", "0363")
     ident = child(header, "BerichtIdentificatie")
     assert ident is not None
     _set(ident, "Identificatie", identificatie or str(next(_IDS)))

@@ -38,6 +38,13 @@ def test_a_clean_declaratie_passes() -> None:
 # --- the toewijzing the Prestatie names -------------------------------------------------
 
 
+def test_iwmo_and_ijw_are_separate_domains() -> None:
+    m = memory()
+    assert m.send(declaratie(P("R1"))) == []
+    # The same parties, number and ReferentieNummer in iJw: no toewijzing there, no TR314.
+    assert m.send(declaratie(P("R1"), kind="JW")) == [("TR338", "9338")]
+
+
 def test_tr338_toewijzing_nummer_unknown_to_this_aanbieder() -> None:
     m = memory()
     assert m.send(declaratie(P("R1", nummer="300299"))) == [("TR338", "9338")]
@@ -112,6 +119,13 @@ def test_tr319_product_period_after_the_declaratie_period() -> None:
     may = P("R1", begin="2025-05-01", end="2025-05-31")
     assert m.send(declaratie(may, dagtekening="2025-06-02")) == [("TR319", "9319")]
     assert m.send(declaratie(may, periode=MAY, dagtekening="2025-06-02")) == []
+
+
+def test_a_credit_is_not_checked_against_the_toewijzing_as_it_is_now() -> None:
+    m = memory()
+    assert m.send(declaratie(P("R1"))) == []
+    assert m.send(toewijzing(T(eind="2025-04-15", tijd="11:00:00"))) == []  # shortened since
+    assert m.send(declaratie(P("C1", credit=True, vorig="R1"), periode=MAY)) == []
 
 
 # --- uniqueness and order -----------------------------------------------------------------
