@@ -37,6 +37,10 @@ class Person:
             achternaam.append(("Voorvoegsel", self.voorvoegsel))
         return [("Geslachtsnaam", achternaam), ("Voorletters", self.voorletters)]
 
+    def email(self) -> str:
+        surname = f"{self.voorvoegsel or ''}{self.achternaam}".replace(" ", "").lower()
+        return f"{'.'.join(self.voorletters.lower())}.{surname}@example.nl"
+
     def volledige_naam(self) -> list[Node]:
         return [*self.verkorte_naam(), ("NaamGebruik", "1")]
 
@@ -64,6 +68,7 @@ class Cast:
     adres: tuple[str, str, str, str] = ("", "", "", "")  # straat, huisnummer, huisletter, postcode
     taal: str = "Turks"  # Communicatie/Taal with Vorm 1 (tolk)
     gezagsdrager_bekend: str | None = None  # JW315 only (iWmo has no such element)
+    telefoon: str = "0201234567"  # the client's landline, in the gemeente's area code
 
 
 CASTS: dict[Standard, Cast] = {
@@ -96,6 +101,7 @@ CASTS: dict[Standard, Cast] = {
         adres=("Oudegracht", "158", "A", "3511AZ"),
         taal="Arabisch",
         gezagsdrager_bekend="1",
+        telefoon="0302345678",
     ),
     Standard.IEB: Cast(
         gemeente="0363",
@@ -175,7 +181,7 @@ def _toewijzing(cast: Cast) -> list[Node]:
                             [
                                 ("Soort", "02"),
                                 _telefoon("0612345678"),
-                                ("Emailadres", "j.h.vandenberg@example.nl"),
+                                ("Emailadres", partner.email()),
                             ],
                         ),
                     ],
@@ -184,7 +190,7 @@ def _toewijzing(cast: Cast) -> list[Node]:
         ),
         (
             "Contactgegevens",
-            [("Contact", [("Soort", "01"), ("Adres", adres), _telefoon("0201234567")])],
+            [("Contact", [("Soort", "01"), ("Adres", adres), _telefoon(cast.telefoon)])],
         ),
         (
             "ToegewezenProducten",
