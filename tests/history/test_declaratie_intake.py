@@ -4,6 +4,7 @@ its code; the gemeente's 325 passes, or is kept aside when it contradicts its 32
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -119,6 +120,14 @@ async def test_the_gemeentes_325_marks_rejections_or_is_kept_aside(
     assert letter["stage"] == "history", letter["reason"]
     assert str(letter["reason"]).startswith("TR367 at ")
     assert await _statuses(runtime.pool) == {"R1": "pending"}
+    rows = await runtime.pool.fetch("SELECT topic, payload FROM outbox_resolved")
+    rejected = [
+        json.loads(bytes(r["payload"]))
+        for r in rows
+        if str(r["topic"]).endswith("events") and str(wrong).encode() in bytes(r["payload"])
+    ]
+    assert [e["type"] for e in rejected] == ["message.rejected"]
+    assert "TR367" in json.dumps(rejected[0])
     right = await _send(runtime, ctx, antwoord(heen, ["R1"]), "0363")
     assert (await _row(runtime.pool, right))[0] == "accepted"
     assert await _statuses(runtime.pool) == {"R1": "rejected"}
