@@ -228,12 +228,20 @@ def test_tr322_total_over_the_term() -> None:
 
 
 def test_tr369_budget() -> None:
-    m = memory(T(omvang=None, budget=100000))
+    # Budget 1,000 (whole euros in the reading that refuses least): 100,000 cents may be declared.
+    m = memory(T(omvang=None, budget=1000))
     assert m.send(declaratie(P("R1", eenheid="83", volume=60000))) == []
     over = P("R2", eenheid="83", volume=50000, begin="2025-05-01", end="2025-05-31")
     assert m.send(declaratie(over, periode=MAY, dagtekening="2025-06-02")) == [("TR369", "9369")]
     fits = P("R3", eenheid="83", volume=40000, begin="2025-05-01", end="2025-05-31")
     assert m.send(declaratie(fits, periode=JUNE, dagtekening="2025-07-02")) == []
+
+
+def test_tr369_never_refuses_a_total_within_the_budget_read_as_whole_euros() -> None:
+    # The facts give no unit for Budget: 150,000 cents against Budget 100,000 would be refused if
+    # Budget were cents, but is valid if it is euros, so it passes.
+    m = memory(T(omvang=None, budget=100000))
+    assert m.send(declaratie(P("R1", eenheid="83", volume=150000))) == []
 
 
 def test_volume_arithmetic() -> None:
