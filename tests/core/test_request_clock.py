@@ -8,18 +8,22 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from handlers import intake
 from handlers.decide import Context
+from handlers.derive import Accepted
 from hub import metrics, requestclock, workdays, xmlcodec
 from hub.deadlines import DeadlineWatch
+from hub.messages import by_name
 from hub.runtime import Runtime
 from hub.store import Pool, ledger
 from hub.store import requests as table
 from tests.core.test_intake import _fixture, _item
 
 BSN = "174285917"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 AMS = workdays.AMSTERDAM
 RECEIVED = datetime(2025, 7, 21, 9, 30, tzinfo=UTC)  # _item's moment: Monday 21 July 2025
 
@@ -46,6 +50,41 @@ def test_answer_deadline_skips_feestdagen() -> None:
 def test_final_answer_is_due_eight_weeks_after_the_dagtekening() -> None:
     due = requestclock.final_deadline(date(2025, 5, 12))
     assert due == datetime(2025, 7, 7, 23, 59, 59, 999999, tzinfo=AMS)
+
+
+# --- what a message starts or answers ------------------------------------------------------
+
+
+def _accepted_row(path: str) -> Accepted:
+    payload = (FIXTURES / path).read_bytes()
+    root = xmlcodec.parse_message(payload)
+    env = xmlcodec.read_envelope(root)
+    mt = by_name(env.message_name or "")
+    row = ledger.MessageRow(
+        uuid4(), RECEIVED, "vecozo", env.afzender or "", "accepted", payload,
+        bericht_code=env.bericht_code, sender=env.afzender, receiver=env.ontvanger,
+        release=env.release, message_type=mt.name, standard=mt.standard.value,
+    )  # fmt: skip
+    return Accepted(row, root, mt)
+
+
+def test_ijw_verzoek_and_in_onderzoek_are_read_like_iwmo() -> None:
+    [request] = requestclock.requests_of(_accepted_row("ijw-3.2/JW315.xml"))
+    assert (request.standard, request.message_type, request.bericht_code) == ("ijw", "JW315", "446")
+    assert (request.aanbieder, request.gemeente) == ("41125003", "0344")
+    assert (request.referentie, request.dagtekening) == ("VOT-2025-0042", date(2025, 2, 10))
+    assert request.final_due == requestclock.final_deadline(date(2025, 2, 10))
+    [answer] = requestclock.answers_of(_accepted_row("ijw-3.2/JW319.xml"))
+    assert (answer.aanbieder, answer.gemeente, answer.referentie) == (
+        "41125003", "0344", "VOW-2025-0007",
+    )  # fmt: skip
+    assert answer.interim is (
+        xmlcodec.child_text(_accepted_row("ijw-3.2/JW319.xml").root, "Antwoord", "VerzoekAntwoord")
+        == "2"
+    )
+    # A 305 neither starts nor answers a verzoek.
+    assert requestclock.requests_of(_accepted_row("ijw-3.2/JW305.xml")) == []
+    assert requestclock.answers_of(_accepted_row("ijw-3.2/JW305.xml")) == []
 
 
 # --- recorded at intake, answered by 301 / 319 ----------------------------------------------
