@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
+from hub.rules.base import Rule, RuleContext, is_named, names, parse_date, path_of, rule
 from hub.xmlcodec import child, text_of
 
 _MAX_AGE_YEARS: Final = 120
@@ -58,17 +58,20 @@ def TR002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(301, 305, 307, 315),
 )
 def CS139(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    # Most birth dates carry no DatumGebruik: this list is usually empty.
-    for gebruik in ctx.under("Geboortedatum", "DatumGebruik"):
+    # Reuses TR002's cached Datum list: DatumGebruik, when present, is Datum's next sibling
+    # (CDT_Geboortedatum is a sequence), so a message without one costs a sibling step.
+    for datum in ctx.under("Geboortedatum", "Datum"):
+        gebruik = datum.getnext()
+        if gebruik is None or not is_named(gebruik, "DatumGebruik"):
+            continue
         value = text_of(gebruik) or ""
         wanted = _PLACEHOLDERS.get(value)
-        datum = child(gebruik.getparent(), "Datum")
         text = text_of(datum)
-        if wanted is None or datum is None or parse_date(text) is None:
+        if wanted is None or parse_date(text) is None:
             continue  # no placeholder announced, or a malformed date the XSD refuses
         start, placeholder = wanted
         if text is not None and text[start:] != placeholder:
-            # The date itself is personal data: name the expected placeholder instead.
+            # The date itself is personal data: name the expected form instead.
             yield (
                 path_of(datum),
                 f"Geboortedatum/Datum must have the form {'YYYY-MM-DD'[:start] + placeholder} "
@@ -82,17 +85,20 @@ def CS139(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     names(301),
 )
 def CD007(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for vorm in ctx.under("Communicatie", "Vorm"):
-        communicatie = vorm.getparent()
-        has_taal = child(communicatie, "Taal") is not None
-        is_tolk_taal = text_of(vorm) == _TOLK_TAAL
-        if is_tolk_taal and not has_taal:
-            yield path_of(vorm), "Communicatie/Taal must be filled when Communicatie/Vorm is 1"
-        elif has_taal and not is_tolk_taal and communicatie is not None:
-            yield (
-                path_of(communicatie),
-                f"Communicatie/Taal must be absent when Communicatie/Vorm is {text_of(vorm)!r}",
-            )
+    # Communicatie is a child of the Client only: two cached child lookups, no tree walk.
+    communicatie = ctx.fields(ctx.fields(root).get("Client")).get("Communicatie")
+    if communicatie is None:
+        return
+    f = ctx.fields(communicatie)
+    vorm = f.get("Vorm")
+    is_tolk_taal = text_of(vorm) == _TOLK_TAAL
+    if is_tolk_taal and "Taal" not in f:
+        yield path_of(communicatie), "Communicatie/Taal must be filled when Communicatie/Vorm is 1"
+    elif "Taal" in f and not is_tolk_taal:
+        yield (
+            path_of(communicatie),
+            f"Communicatie/Taal must be absent when Communicatie/Vorm is {text_of(vorm)!r}",
+        )
 
 
 # This family's rules, in the order their findings are reported.

@@ -18,8 +18,13 @@ _TIJDELIJK: Final = "04"
 _NL: Final = "NL"
 
 
-def _adres_of(ctx: RuleContext, contact: etree._Element) -> Mapping[str, etree._Element]:
-    return ctx.fields(ctx.fields(contact).get("Adres"))
+def _adressen(ctx: RuleContext) -> Iterator[tuple[etree._Element, Mapping[str, etree._Element]]]:
+    """Each Adres with its children. In a 301 an Adres sits only in a Contact, so the cached
+    Contact list and child maps serve every rule of this family with one walk of the tree."""
+    for contact in ctx.each("Contact"):
+        adres = ctx.fields(contact).get("Adres")
+        if adres is not None:
+            yield adres, ctx.fields(adres)
 
 
 def is_dutch_postcode(text: str | None) -> bool:
@@ -81,8 +86,7 @@ def TR061(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     _MESSAGES,
 )
 def CD005(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for adres in ctx.each("Adres"):
-        f = ctx.fields(adres)
+    for adres, f in _adressen(ctx):
         if ("Postcode" in f) != ("LandCode" in f):
             present, absent = (
                 ("Postcode", "LandCode") if "Postcode" in f else ("LandCode", "Postcode")
@@ -92,10 +96,11 @@ def CD005(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @rule("CD009", "Contact/Periode mag alleen gevuld zijn als Contact/Soort 04 is", _MESSAGES)
 def CD009(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for periode in ctx.under("Contact", "Periode"):
-        contact = periode.getparent()
-        soort = text_of(ctx.fields(contact).get("Soort"))
-        if soort != _TIJDELIJK:
+    for contact in ctx.each("Contact"):
+        f = ctx.fields(contact)
+        periode = f.get("Periode")
+        soort = text_of(f.get("Soort"))
+        if periode is not None and soort != _TIJDELIJK:
             yield (
                 path_of(periode),
                 f"Contact/Periode is only allowed when Contact/Soort is 04, got {soort!r}",
@@ -104,20 +109,19 @@ def CD009(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 
 @rule("CD025", "Als LandCode NL is, moet Huis (Huisnummer) gevuld zijn", _MESSAGES)
 def CD025(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for land in ctx.under("Adres", "LandCode"):
-        if text_of(land) == _NL and "Huis" not in ctx.fields(land.getparent()):
+    for _, f in _adressen(ctx):
+        land = f.get("LandCode")
+        if land is not None and "Huis" not in f and text_of(land) == _NL:
             yield path_of(land), "Adres with LandCode NL must have a Huis (Huisnummer)"
 
 
 @rule("CD034", "Als Contact/Soort 01 of 03 is, moet Adres/Postcode gevuld zijn", _MESSAGES)
 def CD034(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for soort in ctx.under("Contact", "Soort"):
-        value = text_of(soort)
-        if value not in _NEEDS_POSTCODE:
-            continue
-        contact = soort.getparent()
+    for contact in ctx.each("Contact"):
+        f = ctx.fields(contact)
+        value = text_of(f.get("Soort"))
         # A Contact without any Adres lacks the postcode too (rules.md §6 reading 10).
-        if contact is not None and "Postcode" not in _adres_of(ctx, contact):
+        if value in _NEEDS_POSTCODE and "Postcode" not in ctx.fields(f.get("Adres")):
             yield path_of(contact), f"Contact with Soort {value} must have an Adres/Postcode"
 
 
@@ -127,10 +131,10 @@ def CD034(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     _MESSAGES,
 )
 def CS089(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for land in ctx.under("Adres", "LandCode"):
-        if text_of(land) != _NL:
+    for _, f in _adressen(ctx):
+        if text_of(f.get("LandCode")) != _NL:
             continue
-        postcode = ctx.fields(land.getparent()).get("Postcode")
+        postcode = f.get("Postcode")
         # A missing Postcode is CD005's finding, not this rule's.
         if postcode is not None and not is_dutch_postcode(text_of(postcode)):
             # An address is personal data: the sentence names the form, not the value.

@@ -12,38 +12,30 @@ from hub.xmlcodec import text_of
 
 
 class _Key(NamedTuple):
-    """A class whose key is one element: `line` is `key`'s ancestor `depth` levels up."""
+    """A class whose key is one element, found from the line by a path of child names."""
 
-    parent: str  # parent of the key element
-    key: str
-    depth: int  # 1: the key element is a child of the line
+    line: str
+    path: tuple[str, ...]  # e.g. ("ProductReferentie", "ReferentieNummer")
     numeric: bool  # ToewijzingNummer is an xs:integer: "012" and "12" are the same key
 
 
-_NUMMER: Final = "ToewijzingNummer"
+_NUMMER: Final = ("ToewijzingNummer",)
+_CLIENT: Final = _Key("Client", ("Bsn",), False)
+_PRESTATIE: Final = _Key("Prestatie", ("ProductReferentie", "ReferentieNummer"), False)
 # Per message number, the single-element keys. 305/307 keys span several elements (below).
 # 317 NieuwProduct has no published key. Any key we picked, even its whole content, could
 # refuse a request for two identical items that the standard allows, so it is not compared.
 _SIMPLE: Final[dict[int, tuple[_Key, ...]]] = {
     301: (
-        _Key("Relatie", "Nummer", 1, False),
+        _Key("Relatie", ("Nummer",), False),
         # A Relatie's single Contact has its own parent: only Contactgegevens can repeat one.
-        _Key("Contact", "Soort", 1, False),
-        _Key("ToegewezenProduct", _NUMMER, 1, True),
+        _Key("Contact", ("Soort",), False),
+        _Key("ToegewezenProduct", _NUMMER, True),
     ),
-    315: (_Key("AangevraagdProduct", "ReferentieAanbieder", 1, False),),
-    317: (
-        _Key("OngewijzigdProduct", _NUMMER, 1, True),
-        _Key("TeWijzigenProduct", _NUMMER, 1, True),
-    ),
-    323: (
-        _Key("Client", "Bsn", 1, False),
-        _Key("ProductReferentie", "ReferentieNummer", 2, False),
-    ),
-    325: (
-        _Key("Client", "Bsn", 1, False),
-        _Key("ProductReferentie", "ReferentieNummer", 2, False),
-    ),
+    315: (_Key("AangevraagdProduct", ("ReferentieAanbieder",), False),),
+    317: (_Key("OngewijzigdProduct", _NUMMER, True), _Key("TeWijzigenProduct", _NUMMER, True)),
+    323: (_CLIENT, _PRESTATIE),
+    325: (_CLIENT, _PRESTATIE),
 }
 # The line class of a 305 and a 307.
 _LINE: Final = {305: "StartProduct", 307: "StopProduct"}
@@ -54,26 +46,21 @@ def _number(text: str | None) -> int | str | None:
     return value if value is not None else text
 
 
-def _local(el: etree._Element) -> str:
-    tag = el.tag
-    return tag[tag.find("}") + 1 :] if isinstance(tag, str) else ""
-
-
 def _step(el: etree._Element) -> str:
     return path_of(el).rsplit("/", 1)[-1]
 
 
 def _simple(ctx: RuleContext, spec: _Key) -> Iterator[tuple[str, str]]:
-    keys = ctx.under(spec.parent, spec.key)
-    if len(keys) < 2:
+    lines = ctx.each(spec.line)
+    if len(lines) < 2:
         return
     seen: dict[tuple[etree._Element | None, object], etree._Element] = {}
-    for key in keys:
-        line: etree._Element | None = key
-        for _ in range(spec.depth):
-            line = line.getparent() if line is not None else None
-        if line is None:
-            continue
+    for line in lines:
+        key: etree._Element | None = line
+        for name in spec.path:
+            key = ctx.fields(key).get(name)
+        if key is None:
+            continue  # the XSD requires every key: without one there is nothing to compare
         text = text_of(key)
         value: object = _number(text) if spec.numeric else text
         first = seen.setdefault((line.getparent(), value), line)
@@ -81,7 +68,7 @@ def _simple(ctx: RuleContext, spec: _Key) -> Iterator[tuple[str, str]]:
             # The key's value stays out: a Bsn is personal data, the position says enough.
             yield (
                 path_of(line),
-                f"{_local(line)} repeats the {spec.key} of {_step(first)} (duplicate line)",
+                f"{spec.line} repeats the {spec.path[-1]} of {_step(first)} (duplicate line)",
             )
 
 
@@ -90,7 +77,7 @@ def _line_key(line: etree._Element) -> tuple[object, ...]:
     f = fields(line)
     product = fields(f.get("Product"))
     return (
-        _number(text_of(f.get(_NUMMER))),
+        _number(text_of(f.get("ToewijzingNummer"))),
         text_of(product.get("Categorie")),
         text_of(product.get("Code")),
         text_of(f.get("Begindatum")),

@@ -7,7 +7,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import Rule, RuleContext, is_named, names, path_of, rule
+from hub.rules.base import Rule, RuleContext, names, path_of, rule
 from hub.xmlcodec import child, text_of
 
 # CS050, literally (rules.md §6 reading 12): with a Partnernaam the partner's name is used in
@@ -18,13 +18,15 @@ _WITHOUT_PARTNER: Final = frozenset({"1", "6"})
 _NIET_NATUURLIJK: Final = "6"
 
 
-def _owner(naam: etree._Element | None) -> str:
-    """'Client' or 'Relatie' for a Naam directly under one, '' otherwise."""
-    up = naam.getparent() if naam is not None else None
-    for name in ("Client", "Relatie"):
-        if is_named(up, name):
-            return name
-    return ""
+def _namen(ctx: RuleContext) -> Iterator[tuple[str, etree._Element]]:
+    """("Client" or "Relatie", its NaamGebruik), from cached child maps: no walk of the tree."""
+    client = ctx.fields(ctx.fields(ctx.root).get("Client"))
+    owners = [("Client", client.get("Naam"))]
+    owners += [("Relatie", ctx.fields(r).get("Naam")) for r in ctx.under("Relaties", "Relatie")]
+    for owner, naam in owners:
+        gebruik = ctx.fields(naam).get("NaamGebruik")
+        if gebruik is not None:
+            yield owner, gebruik
 
 
 @rule(
@@ -33,12 +35,9 @@ def _owner(naam: etree._Element | None) -> str:
     names(301),
 )
 def CS050(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for gebruik in ctx.under("Naam", "NaamGebruik"):
-        naam = gebruik.getparent()
-        if not _owner(naam):
-            continue
+    for _, gebruik in _namen(ctx):
         value = text_of(gebruik)
-        if child(naam, "Partnernaam") is not None:
+        if child(gebruik.getparent(), "Partnernaam") is not None:
             if value not in _WITH_PARTNER:
                 yield (
                     path_of(gebruik),
@@ -55,8 +54,8 @@ def CS050(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     "CS318", "NaamGebruik 6 (niet-natuurlijk persoon) is niet toegestaan voor de client", names(301)
 )
 def CS318(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for gebruik in ctx.under("Naam", "NaamGebruik"):
-        if text_of(gebruik) == _NIET_NATUURLIJK and _owner(gebruik.getparent()) == "Client":
+    for owner, gebruik in _namen(ctx):
+        if owner == "Client" and text_of(gebruik) == _NIET_NATUURLIJK:
             yield (
                 path_of(gebruik),
                 "NaamGebruik 6 (niet-natuurlijk persoon) is not allowed for the Client",

@@ -66,10 +66,11 @@ def TR302(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     _MESSAGES,
 )
 def CS335(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for reden in ctx.under("ToegewezenProduct", "RedenWijziging"):
-        if text_of(reden) != _VERWIJDERD:
+    for tp in ctx.each("ToegewezenProduct"):
+        f = ctx.fields(tp)
+        reden = f.get("RedenWijziging")
+        if reden is None or text_of(reden) != _VERWIJDERD:
             continue
-        f = ctx.fields(reden.getparent())
         begin = parse_date(text_of(f.get("Ingangsdatum")))
         end = parse_date(text_of(f.get("Einddatum")))
         if begin is not None and end != begin:
@@ -85,10 +86,12 @@ def CS335(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     _MESSAGES,
 )
 def CS336(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for reden in ctx.under("ToegewezenProduct", "RedenWijziging"):
-        if text_of(reden) != _VERVALLEN:
+    for tp in ctx.each("ToegewezenProduct"):
+        f = ctx.fields(tp)
+        reden = f.get("RedenWijziging")
+        if reden is None or text_of(reden) != _VERVALLEN:
             continue
-        given = parse_date(text_of(ctx.fields(reden.getparent()).get("Toewijzingsdatum")))
+        given = parse_date(text_of(f.get("Toewijzingsdatum")))
         if given is not None and given >= _RELEASE_3:
             yield (
                 path_of(reden),

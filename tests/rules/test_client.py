@@ -105,7 +105,7 @@ def test_cd007_flags_a_tolk_taal_without_taal() -> None:
     root = bericht301(communicatie=_communicatie("1", None))
     (finding,) = of(run(root, "WMO301"), "CD007")
     assert (finding.retourcode, finding.level) == ("0001", Level.XSLT)
-    assert finding.location == "/Bericht/Client/Communicatie/Vorm"
+    assert finding.location == "/Bericht/Client/Communicatie"
 
 
 def test_cd007_flags_a_taal_with_another_vorm() -> None:
