@@ -16,6 +16,7 @@ DAGTEKENING = "2025-07-21"
 AANBIEDER = "65656055"
 BSN = "174285917"
 _IDENT = itertools.count(1)
+_BLOCKS: dict[str, int] = {BSN: 0}  # client Bsn -> its block of ToewijzingNummers
 
 
 def bsn(n: int) -> str:
@@ -123,15 +124,18 @@ def build(
     template = _find(parent, line_name)
     for old in list(parent):
         parent.remove(old)
+    # A ToewijzingNummer names one toewijzing in the gemeente (TR332): each client's
+    # numbers come from a block of its own.
+    first = 300000 + 1000 * _BLOCKS.setdefault(client_bsn, len(_BLOCKS))
     for spec in lines:
         line = copy.deepcopy(template)
         if isinstance(spec, T):
-            _set(line, "ToewijzingNummer", str(300000 + spec.nr))
+            _set(line, "ToewijzingNummer", str(first + spec.nr))
             _product(line, spec.cat, spec.code)
             _set(line, "Ingangsdatum", "2024-10-01")
             _set(line, "Einddatum", "2025-12-31")
         else:
-            _set(line, "ToewijzingNummer", str(300000 + spec.nr))
+            _set(line, "ToewijzingNummer", str(first + spec.nr))
             _product(line, spec.cat, spec.code)
             _set(line, "ToewijzingIngangsdatum", "2024-10-01")
             _set(line, "Begindatum", spec.begin)

@@ -84,6 +84,9 @@ def message(
     if client is not None:
         for el in root.iter("{*}Bsn"):
             el.text = bsn(client)
+        # A ToewijzingNummer names one toewijzing in the gemeente (TR332): per client its own.
+        for el in root.iter("{*}ToewijzingNummer"):
+            el.text = str(int(el.text or "0") + 1000 * client)
     return xmlcodec.serialize(root), own
 
 
