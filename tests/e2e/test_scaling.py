@@ -56,6 +56,8 @@ def _toewijzing(bsn: str, n: int, template: bytes = WMO301) -> bytes:
                 element.text = f"S{n:011d}"
         elif name == "Bsn":
             element.text = bsn
+        elif name == "ToewijzingNummer":  # one toewijzing per number in the gemeente (TR332)
+            element.text = bsn[:8] + (element.text or "0")[-1:]
     return xmlcodec.serialize(root)
 
 

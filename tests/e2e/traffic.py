@@ -56,6 +56,10 @@ def message(code: str, identificatie: str, bsn: str, provider: str = PROVIDER) -
     template = WMO301 if code == "301" else WMO305
     out = template.replace(_IDENT[code.encode()], f">{identificatie}<".encode())
     out = out.replace(_BSN, f">{bsn}<".encode())
+    # A ToewijzingNummer names one toewijzing in the gemeente (TR332): the client's own are
+    # its Bsn's first 8 digits (no two valid BSNs share them) and the fixture's last digit.
+    for nummer in (b"300201", b"300202"):
+        out = out.replace(b">" + nummer + b"<", b">" + bsn[:8].encode() + nummer[-1:] + b"<")
     role = "Ontvanger" if code == "301" else "Afzender"
     return out.replace(f"<{role}>{PROVIDER}<".encode(), f"<{role}>{provider}<".encode())
 
