@@ -31,9 +31,15 @@ def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     dagtekening = ctx.dagtekening
     if dagtekening is None:
         return
+    latest = dagtekening.isoformat()
     for parent, name in _TARGETS.get(ctx.message.number, ()):
         for el in ctx.under(parent, name):
-            day = parse_date(text_of(el))
+            text = text_of(el)
+            # YYYY-MM-DD strings order as their dates do: most dates are settled without
+            # parsing (the 305's hot path). Other lengths are not LDT_Datum dates at all.
+            if text is None or len(text) != 10 or text <= latest:
+                continue
+            day = parse_date(text)
             if day is not None and day > dagtekening:
                 # A birth date is personal data: name the element, not the value.
                 shown = "" if parent == "Geboortedatum" else f" {day}"
