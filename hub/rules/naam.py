@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from lxml import etree
 
 from hub.rules.base import Rule, RuleContext, names, path_of, rule
-from hub.xmlcodec import child, text_of
+from hub.xmlcodec import text_of
 
 # CS050, literally (rules.md §6 reading 12): with a Partnernaam the partner's name is used in
 # some way (1–4); without one only the own name (1) or a non-natural person (6). NaamGebruik 5
@@ -18,15 +18,19 @@ _WITHOUT_PARTNER: Final = frozenset({"1", "6"})
 _NIET_NATUURLIJK: Final = "6"
 
 
-def _namen(ctx: RuleContext) -> Iterator[tuple[str, etree._Element]]:
-    """("Client" or "Relatie", its NaamGebruik), from cached child maps: no walk of the tree."""
+def _namen(
+    ctx: RuleContext,
+) -> Iterator[tuple[str, etree._Element, Mapping[str, etree._Element]]]:
+    """(owner "Client" or "Relatie", its NaamGebruik, the Naam's children), from cached child
+    maps: no walk of the tree."""
     client = ctx.fields(ctx.fields(ctx.root).get("Client"))
     owners = [("Client", client.get("Naam"))]
     owners += [("Relatie", ctx.fields(r).get("Naam")) for r in ctx.under("Relaties", "Relatie")]
     for owner, naam in owners:
-        gebruik = ctx.fields(naam).get("NaamGebruik")
+        f = ctx.fields(naam)
+        gebruik = f.get("NaamGebruik")
         if gebruik is not None:
-            yield owner, gebruik
+            yield owner, gebruik, f
 
 
 @rule(
@@ -35,9 +39,9 @@ def _namen(ctx: RuleContext) -> Iterator[tuple[str, etree._Element]]:
     names(301),
 )
 def CS050(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for _, gebruik in _namen(ctx):
+    for _, gebruik, naam in _namen(ctx):
         value = text_of(gebruik)
-        if child(gebruik.getparent(), "Partnernaam") is not None:
+        if "Partnernaam" in naam:
             if value not in _WITH_PARTNER:
                 yield (
                     path_of(gebruik),
@@ -54,7 +58,7 @@ def CS050(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     "CS318", "NaamGebruik 6 (niet-natuurlijk persoon) is niet toegestaan voor de client", names(301)
 )
 def CS318(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for owner, gebruik in _namen(ctx):
+    for owner, gebruik, _ in _namen(ctx):
         if owner == "Client" and text_of(gebruik) == _NIET_NATUURLIJK:
             yield (
                 path_of(gebruik),
