@@ -25,7 +25,7 @@ run: $(STAMP)
 ## make test: lint, format check, strict type check and every test
 test: $(STAMP) observability-tools xml-tools lint typecheck pytest
 
-## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests;
+## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests (and kcat);
 ## installed only when missing and only as root (otherwise those tests skip, saying why)
 observability-tools:
 	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; \
@@ -34,6 +34,9 @@ observability-tools:
 		 (apt-get update -q >/dev/null && apt-get install -y -q prometheus >/dev/null)) && \
 		echo "observability-tools: installed prometheus $$(promtool --version 2>&1 | head -1)"; \
 	else echo "observability-tools: prometheus/promtool missing and not root; their tests skip"; fi
+	@if ! command -v kcat >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q kcat >/dev/null 2>&1 && echo "observability-tools: installed kcat") || \
+		echo "observability-tools: kcat not installed; its README test skips"; fi
 	@if command -v promtool >/dev/null; then \
 		cd observability/prometheus && promtool check rules alerts.yml >/dev/null && \
 		promtool test rules alerts.test.yml >/dev/null && echo "promtool: rules checked and tested"; \
