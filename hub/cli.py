@@ -16,6 +16,7 @@ from hub import (
     cli_freeze,
     cli_ops,
     cli_retention,
+    locate,
     partycli,
     preflight,
     store,
@@ -108,9 +109,11 @@ def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.supervisor import on_database
+    # main() resolved the database (hub.locate): HUB_DATABASE_URL, the running `hub up`, or
+    # (this command only, since it prepares a database) the embedded one of HUB_DATA_DIR.
+    url = _need(settings.database_url, "HUB_DATABASE_URL", "db upgrade")
 
-    async def upgrade(url: str) -> tuple[list[store.Migration], int]:
+    async def upgrade() -> tuple[list[store.Migration], int]:
         pool = await store.create_pool(url, connect_timeout=settings.startup_timeout_s)
         try:
             applied = await store.migrate(pool)
@@ -118,8 +121,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await pool.close()
 
-    # No HUB_DATABASE_URL: upgrade the embedded database that `hub up` would use.
-    applied, version = on_database(settings, upgrade)
+    applied, version = asyncio.run(upgrade())
     for migration in applied:
         print(f"applied {migration.version:04d}_{migration.name}")
     print(f"schema at version {version}" + ("" if applied else " (already up to date)"))
@@ -262,7 +264,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
         value = getattr(settings, field_name)
         shown = "(unset)" if value is None else str(value)
         if field_name == "database_url" and value:
-            from hub.supervisor import redact
+            from hub.locate import redact
 
             shown = redact(str(value))
         print(f"HUB_{field_name.upper():<26} {shown}")
@@ -327,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
         "upgrade", help="apply pending migrations (a re-run is a no-op)"
-    ).set_defaults(func=cmd_db_upgrade)
+    ).set_defaults(func=cmd_db_upgrade, reach="embedded")
 
     partycli.add_parser(sub)
     cli_ops.register(sub)
@@ -389,8 +391,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        result: int = args.func(args, settings)
-        return result
+        how = getattr(args, "reach", None)
+        if how is None:
+            result: int = args.func(args, settings)
+            return result
+        # Every command that talks to a hub finds it the same way, and says which (hub.locate).
+        with locate.reach(settings, how) as reached:
+            done: int = args.func(args, reached)
+        return done
     except HubError as exc:
         print(f"hub: error: {exc}", file=sys.stderr)
         return 2

@@ -92,4 +92,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--gemeente", help="4-digit CBS gemeentecode")
     show.add_argument("--bsn-hash", help="the person key (keyed hash of the BSN)")
     show.add_argument("--message", help="id of a 305/307 or of a notice")
-    show.set_defaults(func=cmd_show)
+    show.set_defaults(func=cmd_show, reach="required")

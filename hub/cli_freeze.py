@@ -162,7 +162,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan.add_argument("--to-release", default="", help="default: the next minor release")
     plan.set_defaults(func=cmd_plan)
     fz_sub.add_parser("status", help="phases, current phase and parked counts").set_defaults(
-        func=cmd_status
+        func=cmd_status, reach="optional"
     )
     for name, func, text in (
         ("parked", cmd_parked, "list parked messages in arrival order"),
@@ -172,4 +172,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         action = fz_sub.add_parser(name, help=text)
         action.add_argument("--standard", choices=standards, default=None)
-        action.set_defaults(func=func)
+        action.set_defaults(func=func, reach="required")

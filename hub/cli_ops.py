@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 def _with_pool(settings: Settings, work: Callable[[store.Pool], Awaitable[T]]) -> T:
     if not settings.database_url:
-        raise ConfigError("this command needs HUB_DATABASE_URL (the ledger's database)")
+        # hub.cli resolves the hub (hub.locate) before a command that reaches one runs.
+        raise ConfigError("this command needs HUB_DATABASE_URL or a running `hub up`")
     url = settings.database_url
 
     async def run() -> T:
@@ -160,22 +161,22 @@ def cmd_requests_overdue(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     trace = sub.add_parser("trace", help="a message's history by message id or Identificatie")
     trace.add_argument("ref", help="message id (uuid) or Header Identificatie")
-    trace.set_defaults(func=cmd_trace)
+    trace.set_defaults(func=cmd_trace, reach="required")
 
     dlq = sub.add_parser("dlq", help="dead-lettered messages")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     listing = dlq_sub.add_parser("list", help="list dead letters (waiting ones by default)")
     listing.add_argument("--all", action="store_true", help="include replayed ones")
-    listing.set_defaults(func=cmd_dlq_list)
+    listing.set_defaults(func=cmd_dlq_list, reach="required")
     replay = dlq_sub.add_parser("replay", help="send dead letters through intake again")
     replay.add_argument("ids", nargs="+", type=int, metavar="ID")
-    replay.set_defaults(func=cmd_dlq_replay)
+    replay.set_defaults(func=cmd_dlq_replay, reach="required")
 
     retours = sub.add_parser("retours", help="retour deadlines")
     retours_sub = retours.add_subparsers(dest="retours_command", metavar="ACTION", required=True)
     overdue = retours_sub.add_parser("overdue", help="heenberichten past their retour deadline")
     overdue.add_argument("--limit", type=int, default=1000)
-    overdue.set_defaults(func=cmd_overdue)
+    overdue.set_defaults(func=cmd_overdue, reach="required")
 
     requests = sub.add_parser("requests", help="answer deadlines of verzoeken (315/317)")
     requests_sub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
@@ -183,4 +184,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "overdue", help="verzoeken the gemeente did not answer (301/319) in time"
     )
     late.add_argument("--limit", type=int, default=1000)
-    late.set_defaults(func=cmd_requests_overdue)
+    late.set_defaults(func=cmd_requests_overdue, reach="required")

@@ -32,4 +32,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "purge", help="empty message payloads past HUB_PAYLOAD_RETENTION_HOURS, keep metadata"
     )
     purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
-    purge.set_defaults(func=cmd_purge)
+    purge.set_defaults(func=cmd_purge, reach="required")

@@ -44,17 +44,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
-    """Fail with the setting to change when something already listens on `port`."""
+def port_taken(host: str, port: int) -> str | None:
+    """Why nothing can listen on host:port now (e.g. "Address already in use"), or None."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise StartupError(
-                f"{what} cannot listen on {host}:{port}: {exc.strerror}; "
-                f"stop what uses it or set {setting} to another port"
-            ) from None
+            return exc.strerror or str(exc)
+    return None
+
+
+def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
+    """Fail with the setting to change when something already listens on `port`."""
+    why = port_taken(host, port)
+    if why is not None:
+        raise StartupError(
+            f"{what} cannot listen on {host}:{port}: {why}; "
+            f"stop what uses it or set {setting} to another port"
+        )
 
 
 def wait_for_tcp(host: str, port: int, timeout: float, alive: Callable[[], bool]) -> bool:

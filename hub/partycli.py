@@ -1,13 +1,15 @@
 """The `hub party` commands: the party registry in PostgreSQL and the parties' bearer tokens.
 
-Registered by hub/cli.py. Each command works on HUB_DATABASE_URL or, when that is unset, on the
-embedded database `hub up` uses. A token is printed once, alone on stdout (so that
-`TOKEN=$(hub party token issue 0363)` works); everything else goes to stderr.
+Registered by hub/cli.py. Each command works on the hub hub/locate.py finds (HUB_DATABASE_URL,
+or the running `hub up` of HUB_DATA_DIR), as every CLI command does. A token is printed once,
+alone on stdout (so that `TOKEN=$(hub party token issue 0363)` works); everything else goes to
+stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -31,9 +33,11 @@ Work = Callable[[store.Pool], Coroutine[Any, Any, T]]
 
 
 def _with_pool(settings: Settings, work: Work[T]) -> T:
-    from hub.supervisor import on_database
+    url = settings.database_url
+    if url is None:  # hub.cli resolves the hub (hub.locate) before these commands run
+        raise ConfigError("`hub party` needs HUB_DATABASE_URL or a running `hub up`")
 
-    async def run(url: str) -> T:
+    async def run() -> T:
         await preflight.check_database(settings, url)  # migrated? else: run `hub db upgrade`
         pool = await store.create_pool(
             url, min_size=1, max_size=2, connect_timeout=settings.startup_timeout_s
@@ -43,7 +47,7 @@ def _with_pool(settings: Settings, work: Work[T]) -> T:
         finally:
             await pool.close()
 
-    return on_database(settings, run)
+    return asyncio.run(run())
 
 
 def _note(text: str) -> None:
@@ -191,7 +195,7 @@ def add_parser(sub: Any) -> None:
     actions = party.add_subparsers(dest="party_command", metavar="ACTION", required=True)
 
     actions.add_parser("list", help="list parties, their node and working tokens").set_defaults(
-        func=cmd_list
+        func=cmd_list, reach="required"
     )
 
     add = actions.add_parser("add", help="add a party, or replace one with the same code")
@@ -205,18 +209,18 @@ def add_parser(sub: Any) -> None:
         metavar="CODE",
         help="parties (of the same node) whose messages this party may upload",
     )
-    add.set_defaults(func=cmd_add)
+    add.set_defaults(func=cmd_add, reach="required")
 
     imp = actions.add_parser("import", help="add or update the parties of a parties file")
     imp.add_argument("file", nargs="?", metavar="FILE", help="default: HUB_PARTIES_FILE")
-    imp.set_defaults(func=cmd_import)
+    imp.set_defaults(func=cmd_import, reach="required")
 
     token = actions.add_parser("token", help="issue, rotate and revoke a party's tokens")
     token_actions = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     issue = token_actions.add_parser("issue", help="issue a new token (printed once)")
     issue.add_argument("code", metavar="CODE")
     issue.add_argument("--expires-days", type=_positive, metavar="N", help="default: never")
-    issue.set_defaults(func=cmd_token_issue)
+    issue.set_defaults(func=cmd_token_issue, reach="required")
 
     rotate = token_actions.add_parser(
         "rotate", help="issue a new token and revoke the others after a grace period"
@@ -230,8 +234,8 @@ def add_parser(sub: Any) -> None:
         help="how long the old tokens keep working (default 0)",
     )
     rotate.add_argument("--expires-days", type=_positive, metavar="N", help="default: never")
-    rotate.set_defaults(func=cmd_token_rotate)
+    rotate.set_defaults(func=cmd_token_rotate, reach="required")
 
     revoke = token_actions.add_parser("revoke", help="revoke every token of a party now")
     revoke.add_argument("code", metavar="CODE")
-    revoke.set_defaults(func=cmd_token_revoke)
+    revoke.set_defaults(func=cmd_token_revoke, reach="required")

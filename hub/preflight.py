@@ -1,11 +1,53 @@
-"""Checks a process makes before it serves: the database answers and is migrated, the broker
-answers and the topics exist. Each failure is one line that says what to do."""
+"""Checks a process makes before it serves: the ports it needs are free, the database answers
+and is migrated, the broker answers and the topics exist. Each failure is one line that says
+what to do."""
 
 from __future__ import annotations
 
 from hub import store, topics
+from hub.embedded import port_taken
 from hub.errors import StartupError
 from hub.settings import Settings
+
+
+def ports_of_up(settings: Settings) -> list[tuple[str, int, str]]:
+    """(setting, port, what listens there) for every port `hub up` will listen on."""
+    needed = []
+    if settings.kafka_bootstrap is None:
+        needed.append(("HUB_EMBEDDED_KAFKA_PORT", settings.embedded_kafka_port, "embedded broker"))
+    if settings.database_url is None:
+        needed.append(
+            ("HUB_EMBEDDED_POSTGRES_PORT", settings.embedded_postgres_port, "embedded PostgreSQL")
+        )
+    needed += [
+        ("HUB_CORE_PORT", settings.core_port, "hub core"),
+        ("HUB_GGK_PORT", settings.ggk_port, "GGK adapter"),
+        ("HUB_VECOZO_PORT", settings.vecozo_port, "VECOZO adapter"),
+    ]
+    if not settings.core_relay:
+        needed.append(("HUB_RELAY_PORT", settings.relay_port, "outbox relay"))
+    return needed
+
+
+def check_ports(settings: Settings) -> None:
+    """Refuse, naming every taken port (and every port two settings share) at once, before
+    `hub up` starts anything: one run tells the operator all there is to change."""
+    problems = []
+    first: dict[int, str] = {}
+    for setting, port, what in ports_of_up(settings):
+        if port in first:
+            problems.append(f"{setting}={port} ({what}) is also {first[port]}")
+            continue
+        first[port] = setting
+        why = port_taken(settings.host, port)
+        if why is not None:
+            problems.append(f"{setting}={port} ({what}): {why}")
+    if problems:
+        raise StartupError(
+            f"nothing started; {len(problems)} port(s) on {settings.host} cannot be used: "
+            + "; ".join(problems)
+            + ". Stop what uses them or set those settings to free ports"
+        )
 
 
 async def check_database(settings: Settings, database_url: str) -> int:

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         description="JSON file {party code: bearer token} that `hub demo` sends with; "
         "`hub up --demo` writes it (mode 0600) under data_dir and sets this.",
     )
+    cli_embedded: bool = Field(
+        default=False,
+        description="Let a CLI command (`hub party`, `trace`, `dlq`, ...) that finds neither "
+        "HUB_DATABASE_URL nor a running `hub up` on data_dir (its hub.json) start the embedded "
+        "PostgreSQL of data_dir for its own duration. Off: such a command refuses (exit 2), so "
+        "that it never writes to a database no running hub reads.",
+    )
     host: str = Field(default="127.0.0.1", description="Interface every HTTP endpoint binds.")
     embedded_kafka_port: Port = Field(default=19092, description="Port of the embedded broker.")
     embedded_postgres_port: Port = Field(
@@ -194,6 +201,21 @@ class Settings(BaseSettings):
         gt=0,
         le=3600,
         description="How often an adapter deletes journaled uploads the ledger already has.",
+    )
+    upload_body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long an adapter waits for the next part of an upload's body (between "
+        "two reads, like nginx's client_body_timeout) before answering 408 and closing the "
+        "connection, so a half-sent upload cannot hold its connection and upload slot.",
+    )
+    upload_max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Most uploads one adapter handles at once; one more is answered 503 with "
+        "Retry-After at once (before its body is read) instead of queueing without bound.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."

@@ -15,20 +15,16 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
-from hub import store, topics
-from hub.embedded import (
-    EmbeddedBroker,
-    EmbeddedPostgres,
-    die_with_parent,
-    ensure_port_free,
-)
+from hub import locate, preflight, store, topics
+from hub.embedded import EmbeddedBroker, EmbeddedPostgres, die_with_parent
 from hub.errors import StartupError
+from hub.locate import redact
 from hub.logs import configure
 from hub.parties import PartyRegistry, load_parties, new_token
 from hub.settings import Settings
@@ -36,7 +32,6 @@ from hub.store import recovery
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 DEMO_TOKEN_LABEL = "demo"  # noqa: S105 - a label, not a secret
 
 # Restart policy of `hub up` for a child that exits by itself (the defaults of the Supervisor
@@ -136,35 +131,6 @@ def start_infrastructure(settings: Settings) -> Infrastructure:
     return Infrastructure(bootstrap, database_url, broker, postgres)
 
 
-def on_database(settings: Settings, work: Callable[[str], Coroutine[Any, Any, T]]) -> T:
-    """Run `work(database_url)` against HUB_DATABASE_URL or, when that is unset, against the
-    embedded database `hub up` uses: the running one, or one started for the duration."""
-    if settings.database_url is not None:
-        return asyncio.run(work(settings.database_url))
-    running = running_embedded_postgres(settings)
-    if running is not None:  # a `hub up` holds it: share, don't start a second server
-        return asyncio.run(work(running))
-    infra = start_infrastructure(settings.model_copy(update={"kafka_bootstrap": "unused:1"}))
-    try:
-        return asyncio.run(work(infra.database_url))
-    finally:
-        infra.stop()
-
-
-def running_embedded_postgres(settings: Settings) -> str | None:
-    """The URL of the embedded PostgreSQL that runs on data_dir now (a `hub up`), if any."""
-    data = settings.data_dir.resolve()
-    try:
-        lines = (data / "postgres" / "postmaster.pid").read_text().splitlines()
-        pid, port = int(lines[0]), int(lines[3])
-    except (OSError, ValueError, IndexError):
-        return None
-    if port != settings.embedded_postgres_port or not Path(f"/proc/{pid}").exists():
-        return None
-    server = EmbeddedPostgres(data / "postgres", settings.host, port, data / "logs" / "pg.log")
-    return server.dsn
-
-
 @dataclass(frozen=True)
 class Prepared:
     version: int  # schema version
@@ -246,15 +212,13 @@ class Supervisor:
     def run(self) -> int:
         settings = self.settings
         configure(settings.log_level, "up")  # its restarts are logged with the time
-        ports = [
-            (settings.core_port, "the hub core", "HUB_CORE_PORT"),
-            (settings.ggk_port, "the GGK adapter", "HUB_GGK_PORT"),
-            (settings.vecozo_port, "the VECOZO adapter", "HUB_VECOZO_PORT"),
-        ]
-        if not settings.core_relay:
-            ports.append((settings.relay_port, "the outbox relay", "HUB_RELAY_PORT"))
-        for port, what, setting in ports:
-            ensure_port_free(settings.host, port, what, setting)
+        other = locate.running(settings)
+        if other is not None:
+            raise StartupError(
+                f"a hub up (pid {other.pid}) already runs on {other.path.parent}; stop it, or "
+                "set HUB_DATA_DIR to another directory"
+            )
+        preflight.check_ports(settings)  # every port at once, before anything starts
         # A broken parties file ends `hub up` before anything starts.
         registry = load_parties(settings.parties_file, settings.cak_party_code)
         demo_parties: tuple[str, ...] = ()
@@ -278,10 +242,13 @@ class Supervisor:
             if self.demo:
                 write_secret_json(tokens_file, prepared.tokens)
                 env["HUB_DEMO_TOKENS_FILE"] = str(tokens_file)
+            # From now on every CLI command finds this hub (hub.locate), and only this one.
+            locate.record(settings, infra.database_url, infra.bootstrap)
             self._spawn_all(env)
             self._banner(infra, prepared)
             return self._watch()
         finally:
+            locate.forget(settings)
             self._stop_children()
             if self.demo:
                 tokens_file.unlink(missing_ok=True)
@@ -377,6 +344,8 @@ class Supervisor:
             f" http://{s.host}:{s.ggk_port}/metrics http://{s.host}:{s.vecozo_port}/metrics"
             "  (observability/prometheus/prometheus.yml scrapes these)",
             f"  demo        {demo}",
+            f"  cli         `hub` commands reach this hub through {locate.hub_file(s)}"
+            " (`. .venv/bin/activate` puts `hub` on PATH)",
             "Ctrl-C stops everything.",
         ]
         print("\n".join(lines), flush=True)
@@ -465,12 +434,3 @@ def _how(code: int) -> str:
     except ValueError:
         name = str(-code)
     return f"was killed by signal {name}"
-
-
-def redact(url: str) -> str:
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}@{host}"
