@@ -23,8 +23,11 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
 
+from adapters import docs
 from adapters.auth import check_sender, party_authenticator
 from adapters.base import NodeAdapter
+from adapters.body import ClientDisconnect, client_gone, read_capped
+from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
 from adapters.refusal import Refusal, refuse
@@ -41,7 +44,6 @@ from hub.validation import Outcome, Verdict
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the nodes' limit (IB003 / IB012)
 _BACKOFF_S = 1.0
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 _IDEMPOTENCY_KEY: Final = re.compile(r"[\x21-\x7e]{1,128}")
@@ -71,37 +73,49 @@ class InboxEntry(BaseModel):
 
 
 # Every refusal is {"detail": Refusal}; declared so the OpenAPI document shows its shape.
+_RETRY_AFTER: Final = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                       "schema": {"type": "integer"}}}  # fmt: skip
 _REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": Refusal,
+        "description": "A parameter that does not parse (e.g. an id that is no UUID)",
+    },
     401: {"model": Refusal, "description": "No valid party token"},
     403: {"model": Refusal, "description": "Party not served by this node, or not the sender"},
+    503: {
+        "model": Refusal,
+        "description": "Database or broker unavailable; retry",
+        "headers": _RETRY_AFTER,
+    },
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Refusal, "description": "No such message in your inbox"},
 }
 _FREEZE_REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"model": Refusal, "description": "Release no longer accepted (after its cutover)"},
     423: {"model": Refusal, "description": "Release freeze; Retry-After says when it reopens"},
 }
 _UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": Refusal,
+        "description": "Unreadable, not a known message, schema-invalid "
+        "(every finding, with its place), or a malformed Idempotency-Key",
+    },
+    408: {"model": Refusal, "description": "The body stalled (HUB_UPLOAD_BODY_TIMEOUT_S)"},
+    413: {"model": Refusal, "description": "Body larger than 25 MB"},
+    415: {
+        "model": Refusal,
+        "description": "A Content-Encoding other than identity, or a Content-Type that is not XML",
+    },
     422: {"model": Refusal, "description": "Idempotency-Key reused for another message"},
     503: {
         "model": Refusal,
-        "description": "Database or broker unavailable: not known to be accepted; retry "
-        "(with the same Idempotency-Key, so the retry cannot be taken twice)",
+        "headers": _RETRY_AFTER,
+        "description": "Too many uploads in flight (reason busy: HUB_UPLOAD_MAX_IN_FLIGHT), or "
+        "database or broker unavailable: not known to be accepted; retry (with the same "
+        "Idempotency-Key, so the retry cannot be taken twice)",
     },
 }
-
-
-async def _read_capped(request: Request) -> bytes:
-    """Read the body, refusing as soon as it passes the node limit (no 25 MB+ in memory)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-        refuse(413, "too_large", "too_large", f"body of {declared} bytes exceeds 25 MB")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_UPLOAD_BYTES:
-            refuse(413, "too_large", "too_large", "body exceeds 25 MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _finding(f: Finding) -> dict[str, object]:
@@ -211,7 +225,13 @@ def build_app(
         "party endpoint needs `Authorization: Bearer <token>`.",
         lifespan=lifespan,
         routes=health_routes(runtime, f"adapter-{node}"),
+        docs_url=None,  # served from local assets by adapters/docs.py (no CDN)
+        redoc_url=None,
     )
+    docs.install(app)
+    app.add_middleware(UploadGate, path="/v1/messages", max_in_flight=settings.upload_max_in_flight,
+                       node=node)  # fmt: skip
+    app.add_exception_handler(ClientDisconnect, client_gone)
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: %s unavailable (%s); answered 503", request.method,
@@ -225,7 +245,7 @@ def build_app(
         return JSONResponse(
             {"detail": body.model_dump(mode="json", exclude_none=True)},
             status_code=503,
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
     for kind in _UNAVAILABLE:
@@ -240,6 +260,7 @@ def build_app(
         status_code=202,
         response_model=Accepted,
         responses={**_REFUSALS, **_FREEZE_REFUSALS, **_UPLOAD_REFUSALS},
+        openapi_extra=docs.upload_openapi(),
     )
     async def upload(request: Request, caller: Party = authenticated) -> Accepted:
         """Upload one message (raw XML). Refused at once when unreadable, or when its sending
@@ -282,7 +303,7 @@ def build_app(
         idempotency: str | None,
     ) -> Accepted:
         party = caller.code
-        payload = await _read_capped(request)
+        payload = await read_capped(request, settings.upload_body_timeout_s)
         # The node's own checks (IB001/IB014): readable, a known message, schema-valid. Rule
         # failures beyond the schema are not refused here: the core answers them with the
         # standard retour.
@@ -360,7 +381,11 @@ def build_app(
             for i in items
         ]
 
-    @app.get("/v1/inbox/{message_id}", response_class=Response, responses=_REFUSALS)
+    @app.get(
+        "/v1/inbox/{message_id}",
+        response_class=Response,
+        responses={**_REFUSALS, **_NOT_FOUND, 200: {"content": {"application/xml": {}}}},
+    )
     async def download(message_id: UUID, caller: Party = authenticated) -> Response:
         """The message itself. A message that is not yours is simply not found."""
         with telemetry.span(
@@ -381,7 +406,10 @@ def build_app(
             return Response(content=found.payload, media_type="application/xml")
 
     @app.post(
-        "/v1/inbox/{message_id}/ack", status_code=204, response_class=Response, responses=_REFUSALS
+        "/v1/inbox/{message_id}/ack",
+        status_code=204,
+        response_class=Response,
+        responses={**_REFUSALS, **_NOT_FOUND},
     )
     async def acknowledge(message_id: UUID, caller: Party = authenticated) -> Response:
         """Mark the message as received; it leaves the inbox listing."""

@@ -1,0 +1,109 @@
+"""The upload door before any body is read: what encodings and media types it takes, and how
+many uploads it handles at once (back-pressure instead of an unbounded queue)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Final
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from adapters.refusal import Refusal
+from hub import metrics
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S: Final = 1
+# What an upload may say it is. XML under any of its media types; a generic octet-stream (a
+# file sent as it is, as several HTTP clients and tools label it); or nothing at all: the body
+# is checked as XML in every case. Anything else names a different body (JSON, a form, a
+# multipart wrapper around the file) and is refused before it is read.
+_XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/octet-stream"})
+CONTENT_TYPES: Final = ("application/xml", "text/xml", "application/*+xml",
+                        "application/octet-stream")  # fmt: skip
+_FORM: Final = "application/x-www-form-urlencoded"
+
+
+def media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def xml_media_type(value: str | None) -> bool:
+    """Whether an upload's Content-Type is one the adapter takes (absent counts)."""
+    if value is None or not value.strip():
+        return True
+    kind = media_type(value)
+    return kind in _XML_TYPES or (kind.startswith("application/") and kind.endswith("+xml"))
+
+
+class UploadGate:
+    """Pure ASGI middleware on the upload route: refuses a body the hub cannot read (415) and
+    an upload beyond `max_in_flight` (503, Retry-After) before authentication or the body, so
+    a burst costs neither database round trips nor memory."""
+
+    def __init__(self, app: ASGIApp, *, path: str, max_in_flight: int, node: str) -> None:
+        self.app = app
+        self.path = path
+        self.max_in_flight = max_in_flight
+        self.node = node
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = _refusal(headers)
+        if refusal is None and self.in_flight >= self.max_in_flight:
+            log.warning("upload refused: %d uploads in flight (the limit); answered 503",
+                        self.in_flight)  # fmt: skip
+            refusal = (503, Refusal(error="unavailable", reason="busy", detail=(
+                f"the adapter handles {self.max_in_flight} uploads at once and has no room "
+                f"now; retry after {RETRY_AFTER_S} s (with the same Idempotency-Key)")),
+                {"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+        if refusal is not None:
+            status, body, extra = refusal
+            metrics.count("upload", "refused", node=self.node)
+            await _answer(send, status, body, extra)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | None:
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        shown = encoding[:40]
+        return (415, Refusal(error="unsupported_media_type", reason="content_encoding", detail=(
+            f"Content-Encoding {shown} is not supported: send the message uncompressed "
+            "(identity)")), {"Accept-Encoding": "identity"})  # fmt: skip
+    declared = headers.get("content-type")
+    if not xml_media_type(declared):
+        shown = media_type(declared or "")[:60]
+        hint = (" (curl sends that for --data-binary unless told otherwise: add "
+                "-H 'Content-Type: application/xml')" if shown == _FORM else "")  # fmt: skip
+        return (415, Refusal(error="unsupported_media_type", reason="content_type", detail=(
+            f"Content-Type {shown} is not an XML message: send the message itself as the body, "
+            f"as application/xml (or text/xml, application/*+xml, "
+            f"application/octet-stream){hint}")), {})  # fmt: skip
+    return None
+
+
+async def _answer(send: Send, status: int, body: Refusal, extra: dict[str, str]) -> None:
+    """The refusal in the shape every adapter refusal has; the connection is closed, since the
+    body the client may still be sending is not read."""
+    content = json.dumps(
+        {"detail": body.model_dump(mode="json", exclude_none=True)}, separators=(",", ":")
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(content)).encode()),
+        (b"connection", b"close"),
+        *((k.lower().encode(), v.encode()) for k, v in extra.items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
