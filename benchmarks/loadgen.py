@@ -24,6 +24,9 @@ FIXTURES: Final = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 _IDENT: Final = b"@@IDENT@@"
 _BSN: Final = b"@@BSNBSN@@"
 _GEMEENTE: Final = b"@@GEM@@"
+# A ToewijzingNummer names one toewijzing in the gemeente (TR332): a client's are its Bsn's
+# first 8 digits (no two valid BSNs share them) and the fixture number's last digit.
+_NUMMER: Final = b"@@NUMMER@@"
 
 # Share of each kind in the offered mix (a kind whose trajectories are not ready yet is
 # replaced by a 301, which always is).
@@ -52,6 +55,8 @@ def _template(path: Path, gemeente_role: str) -> bytes:
     assert party is not None
     assert bsn is not None
     ident.text, party.text, bsn.text = _IDENT.decode(), _GEMEENTE.decode(), _BSN.decode()
+    for nummer in root.iter("{*}ToewijzingNummer"):
+        nummer.text = _NUMMER.decode() + (nummer.text or "0")[-1:]
     return xmlcodec.serialize(root)
 
 
@@ -145,6 +150,7 @@ class Mix:
             traj.standard.templates[code]
             .replace(_IDENT, ident)
             .replace(_BSN, bsn.encode())
+            .replace(_NUMMER, bsn[:8].encode())
             .replace(_GEMEENTE, traj.gemeente.encode())
         )
 
