@@ -232,9 +232,12 @@ def extract(
 ) -> HistoryFacts:
     """The history facts of one heenbericht (any iWmo/iJw/iEb kind except retours).
 
-    301, 305 and 307 of iWmo and iJw also give their product lines and the client's Scope;
-    every other kind gives only what TR056 needs. Raises HistoryInputError when something a
-    valid message always has is missing, and ValueError for a retour.
+    iWmo and iJw messages also give their Parties and Dagtekening; 301, 305, 307, 315 and 317
+    their client's Scope and lines (ToegewezenProducten, StartProducten, StopProducten,
+    AangevraagdProducten, the Verzoek), 319 its Antwoord (it has no Client); 323/325 see
+    hub/declaratie_facts.py. Every other kind gives only what TR056 needs. Raises
+    HistoryInputError when something a valid message always has is missing, and ValueError
+    for a retour.
     """
     mt = by_name(message_name)
     if mt.direction is Direction.RETOUR:

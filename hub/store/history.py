@@ -94,12 +94,14 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
     if not scopes and not nummers:
         return HistoryState(known, {}, {}, requests, declaraties)
     args = ([s.gemeente for s in scopes], [s.aanbieder for s in scopes], [s.person for s in scopes])
+    # One statement, two index lookups (the client's rows by the primary key, the named
+    # numbers by history_toewijzing_nummer_idx); UNION drops a row found both ways.
     toewijzingen = await db.fetch(
         f"SELECT {_TOEWIJZING_COLUMNS} FROM history_toewijzing h"
-        f" WHERE (h.gemeente, h.aanbieder, h.person_key) IN"
-        f" (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
-        f" OR (h.gemeente, h.toewijzing_nummer) IN"
-        f" (SELECT * FROM unnest($4::text[], $5::text[]))",
+        f" JOIN {_HISTORY_SCOPES} ON {_HISTORY_IN_SCOPE}"
+        f" UNION SELECT {_TOEWIJZING_COLUMNS} FROM history_toewijzing h"
+        f" JOIN unnest($4::text[], $5::text[]) AS n(g, n)"
+        f" ON h.gemeente = n.g AND h.toewijzing_nummer = n.n",
         *args,
         [k.gemeente for k in nummers],
         [k.nummer for k in nummers],
@@ -191,11 +193,15 @@ async def _load_requests(
         SELECT domain, aanbieder, referentie, gemeente, person_key, berichtsoort, onderzoek,
                afgewezen, honoured
         FROM history_request h
-        WHERE (h.domain, h.aanbieder, h.referentie) IN
-              (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
-           OR ((h.gemeente, h.aanbieder, h.person_key) IN
-              (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]))
-              AND NOT h.afgewezen AND NOT h.honoured)
+        JOIN unnest($1::text[], $2::text[], $3::text[]) AS q(d, a, r)
+          ON h.domain = q.d AND h.aanbieder = q.a AND h.referentie = q.r
+        UNION
+        SELECT domain, aanbieder, referentie, gemeente, person_key, berichtsoort, onderzoek,
+               afgewezen, honoured
+        FROM history_request h
+        JOIN unnest($4::text[], $5::text[], $6::text[]) AS c(g, a, p)
+          ON h.gemeente = c.g AND h.aanbieder = c.a AND h.person_key = c.p
+        WHERE NOT h.afgewezen AND NOT h.honoured
         """,
         [k.domain for k in keys],
         [k.aanbieder for k in keys],
