@@ -8,7 +8,7 @@ DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
 .PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
-	observability-tools xml-tools soak
+	observability-tools xml-tools browser-tools soak
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/hub up $(if $(DEMO),--demo,)
 
 ## make test: lint, format check, strict type check and every test
-test: $(STAMP) observability-tools xml-tools lint typecheck pytest
+test: $(STAMP) observability-tools xml-tools browser-tools lint typecheck pytest
 
 ## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests (and kcat);
 ## installed only when missing and only as root (otherwise those tests skip, saying why)
@@ -51,6 +51,17 @@ xml-tools:
 		 (apt-get update -q >/dev/null && apt-get install -y -q libxml2-utils >/dev/null)) && \
 		echo "xml-tools: installed $$(xmllint --version 2>&1 | head -1)"; \
 	else echo "xml-tools: xmllint missing and not root; the xmllint instance test skips"; fi
+
+## make browser-tools: Debian's chromium, which renders the adapters' /docs and /redoc headless
+## with the network off (tests/test_docs_offline.py); installed only when missing and only as
+## root (otherwise that test skips, saying why)
+browser-tools:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) && \
+		echo "browser-tools: installed $$(chromium --version 2>/dev/null | head -1)"; \
+	else echo "browser-tools: chromium missing and not root; the offline /docs test skips"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
