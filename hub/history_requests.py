@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Final
+from typing import Final, cast
 
 from hub.findings import Finding
 from hub.history_facts import HistoryFacts, Scope, ToewijzingLine
@@ -283,7 +283,7 @@ def _check_products(
         if t is None or not t.actual_on(dag):
             yield from _not_actual(facts, scope, state, line.location, line.nummer, TR350)
             continue
-        periods.append(_product(t, t.ingangsdatum, t.einddatum, line.location))
+        periods.append(_product(t, t.ingangsdatum, t.einddatum, (line.location, False)))
     for change in verzoek.te_wijzigen:
         named.add(change.nummer)
         t = _own(facts, scope, state, change.nummer)
@@ -294,7 +294,7 @@ def _check_products(
         # An absent Einddatum is read as "unchanged" (the toewijzing's own end), not as open:
         # the reading that overlaps less, so it refuses no valid request.
         end = change.einddatum if change.einddatum is not None else t.einddatum
-        periods.append(_product(t, change.gewenste_ingang, end, change.location))
+        periods.append(_product(t, change.gewenste_ingang, end, (change.location, True)))
     for new in verzoek.nieuw:
         periods.append(
             overlap.Line(
@@ -302,7 +302,7 @@ def _check_products(
                 new.code or None,
                 new.gewenste_ingang,
                 new.einddatum,
-                new.location,
+                (new.location, True),
             )
         )
     # READING 9: "actual" on the 317's Dagtekening.
@@ -322,14 +322,22 @@ def _check_products(
         )
     standard = Standard.IJW if facts.domain == Standard.IJW.value else Standard.IWMO
     for earlier, later in overlap.clashes(periods, standard):
-        yield TR361.finding(
-            str(later.ref),
-            f"this product overlaps the product at {earlier.ref} in period and product",
-        )
+        at, changed = cast("tuple[str, bool]", later.ref)
+        other = cast("tuple[str, bool]", earlier.ref)[0]
+        # Reading: two unchanged toewijzingen that overlap are the gemeente's doing (TR302 is
+        # per 301), not the request's: only a line the request changes or adds is refused.
+        # Ongewijzigd lines come first, so such a line only ever meets earlier unchanged ones.
+        if changed:
+            yield TR361.finding(
+                at, f"this product overlaps the product at {other} in period and product"
+            )
 
 
-def _product(t: ToewijzingLine, begin: date, end: date | None, location: str) -> overlap.Line:
-    return overlap.Line(t.categorie or None, t.code or None, begin, end, location)
+def _product(
+    t: ToewijzingLine, begin: date, end: date | None, ref: tuple[str, bool]
+) -> overlap.Line:
+    """A line for the overlap check; `ref` is (location, whether the request changes it)."""
+    return overlap.Line(t.categorie or None, t.code or None, begin, end, ref)
 
 
 def _not_actual(

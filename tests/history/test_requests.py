@@ -309,6 +309,16 @@ def test_tr361_passes_other_products_later_periods_and_iwmo_hulpmiddelen() -> No
     given(toewijzing(*TWO, aid)).ok(request)
 
 
+def test_tr361_passes_two_unchanged_toewijzingen_that_overlap_each_other() -> None:
+    """Reading: the gemeente's own overlapping toewijzingen (two 301s) are not the request's
+    doing; a change or a new product that overlaps them is."""
+    twin = T(nummer="300203", ingang="2025-06-01")
+    history = toewijzing(*TWO, twin)
+    given(history).ok(verzoek(ongewijzigd=("300201", "300202", "300203"), nieuw=(N(),)))
+    changed = verzoek(ongewijzigd=("300201", "300202"), te_wijzigen=(W(nummer="300203"),))
+    assert one(changed, history) == [("TR361", "9361")]
+
+
 def test_retour_classes_of_the_request_findings() -> None:
     """Each finding sits inside the class the retour marks (302/316/318/320)."""
     root = verzoek(ongewijzigd=("300299",), te_wijzigen=(W(),))
