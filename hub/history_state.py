@@ -244,7 +244,8 @@ class HistoryState:
                 key = NummerKey(scope.gemeente, t.nummer)
                 owned = OwnedToewijzing(scope, effects.domain, t)
                 others = numbered.get(key, ())
-                same = [o for o in others if o.scope == scope and o.domain == effects.domain]
+                # One stored row per client and number, whatever its domain (as the table).
+                same = [o for o in others if o.scope == scope]
                 if same and same[0].line.toegewezen_op >= t.toegewezen_op:
                     continue  # only a strictly newer version replaces the current one
                 numbered[key] = (*(o for o in others if o not in same), owned)
