@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NoReturn
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.utils import is_body_allowed_for_status_code
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class Refusal(BaseModel):
@@ -45,3 +48,20 @@ def refuse(
         detail=body.model_dump(mode="json", exclude_none=True),
         headers=headers,
     )
+
+
+_ERRORS: dict[int, str] = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def in_refusal_shape(request: Request, exc: Exception) -> Response:
+    """Every HTTP error in the one refusal shape: those raised by `refuse` as they are, the
+    framework's own (an unknown path, a wrong method) turned into it."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not is_body_allowed_for_status_code(exc.status_code):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    detail: object = exc.detail  # a dict from `refuse` (typed str by Starlette)
+    if not isinstance(detail, dict):
+        error = _ERRORS.get(exc.status_code, "refused")
+        body = Refusal(error=error, reason=error, detail=str(detail))
+        detail = body.model_dump(mode="json", exclude_none=True)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)

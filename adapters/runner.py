@@ -22,6 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters import docs
 from adapters.auth import check_sender, party_authenticator
@@ -30,7 +31,7 @@ from adapters.body import ClientDisconnect, client_gone, read_capped
 from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
-from adapters.refusal import Refusal, refuse
+from adapters.refusal import Refusal, in_refusal_shape, refuse
 from hub import background, events, freeze, metrics, outbox, routing, store, telemetry, topics
 from hub.brokerwatch import BrokerWatch
 from hub.findings import Finding
@@ -232,6 +233,7 @@ def build_app(
     app.add_middleware(UploadGate, path="/v1/messages", max_in_flight=settings.upload_max_in_flight,
                        node=node)  # fmt: skip
     app.add_exception_handler(ClientDisconnect, client_gone)
+    app.add_exception_handler(StarletteHTTPException, in_refusal_shape)
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: %s unavailable (%s); answered 503", request.method,

@@ -158,3 +158,14 @@ async def test_chromium_renders_the_endpoints_offline(
         assert path in dom, f"{page} does not show {path}"
     # Swagger UI's validator badge (an outside image) stays off.
     assert "validator.swagger.io" not in dom
+
+
+async def test_the_frameworks_own_errors_come_in_the_refusal_shape(app: Starlette) -> None:
+    async with _client(app) as client:
+        unknown = await client.get("/v1/nothing-here")
+        method = await client.get("/v1/messages")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"]["error"] == "not_found"
+    assert method.status_code == 405
+    assert method.json()["detail"]["error"] == "method_not_allowed"
+    assert "allow" in method.headers
