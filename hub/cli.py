@@ -16,6 +16,7 @@ from hub import (
     cli_freeze,
     cli_ops,
     cli_retention,
+    example,
     locate,
     partycli,
     preflight,
@@ -336,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_eb.register(sub)
     cli_freeze.register(sub)
     cli_retention.register(sub)
+    example.register(sub)
 
     tp = sub.add_parser("topics", help="Kafka topics")
     tp_sub = tp.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
