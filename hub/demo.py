@@ -17,11 +17,10 @@ from types import FrameType
 import httpx
 
 from hub import xmlcodec
+from hub.demo_messages import Person, demo_persons, personalise, template
 from hub.errors import ConfigError
 from hub.messages import Standard, by_name
-from hub.packgen.packspec import PACKS
 from hub.packgen.sampledata import CASTS
-from hub.packgen.samples import samples
 
 log = logging.getLogger(__name__)
 
@@ -64,50 +63,29 @@ class Door:
     url: str
 
 
-def _template(standard: Standard, number: str) -> bytes:
-    prefix = "WMO" if standard is Standard.IWMO else "JW"
-    spec = next(p for p in PACKS if p.standard is standard)
-    return samples(spec, by_name(f"{prefix}{number}"))
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One message the demo uploaded, and where its receiver looks for it."""
+
+    payload: bytes
+    sender: str
+    sender_door: Door
+    receiver: str
+    receiver_door: Door
+    envelope: xmlcodec.Envelope
 
 
-def demo_bsn(n: int) -> str:
-    """The n-th made-up BSN that passes the 11-proef (9·d9 + … + 2·d2 − d1 ≡ 0 mod 11).
-
-    Starts at 9xxxxxxxx, a range the demo uses for every person it invents, so each trajectory
-    is its own client and the history rules see a clean life cycle.
-    """
-    while True:
-        body = f"{900_000_00 + n % 10_000_000:08d}"
-        weighted = sum(int(d) * w for d, w in zip(body, range(9, 1, -1), strict=True))
-        check = weighted % 11
-        if check < 10:
-            return body + str(check)
-        n += 1
-
-
-def _with_identificatie(
-    template: bytes, identificatie: str, retour_id: str | None, bsn: str | None = None
-) -> bytes:
-    """A copy of the template with a fresh message id (and, for a retour, its own retour id),
-    about client `bsn`."""
-    root = xmlcodec.parse_message(template)
-    if bsn is not None:
-        element = xmlcodec.child(xmlcodec.child(root, "Client"), "Bsn")
-        if element is not None:
-            element.text = bsn
-    header = xmlcodec.child(root, "Header")
-    ident = xmlcodec.child(xmlcodec.child(header, "BerichtIdentificatie"), "Identificatie")
-    if ident is not None:
-        ident.text = identificatie
-    if retour_id is not None:
-        element = xmlcodec.child(header, "IdentificatieRetour")
-        if element is not None:
-            element.text = retour_id
-    return xmlcodec.serialize(root)
+# How long a party waits for a message the hub should have routed to it: beyond this, the hub
+# refused or dead-lettered it (the demo's traffic is small; a healthy hub routes in well under
+# a second).
+_WAIT_S = 15.0
+_POLL_S = 0.05
 
 
 class Demo:
-    """Runs trajectories until stopped; the receiving side downloads, acks and answers."""
+    """Runs trajectories until stopped: the sender uploads, the receiver downloads and acks
+    what reached it and only then answers, so every retour answers a routed heenbericht and
+    every 305/307 follows its 301. A message that does not arrive ends its trajectory."""
 
     def __init__(
         self, ggk_url: str, vecozo_url: str, interval_s: float, tokens: Mapping[str, str]
@@ -119,9 +97,11 @@ class Demo:
         # messages the ledger keeps) does not repeat an Identificatie or a client.
         start = int(time.time()) % 1_000_000 * 100
         self.counter = itertools.count(start)
-        self.persons = itertools.count(start)
+        self.persons = demo_persons(start)
         self.sent = 0
         self.received = 0
+        # Every demo message that did not reach its receiver: refused at upload, answered by
+        # the hub with a retour of its own (rejected), or never delivered (dead-lettered).
         self.refused = 0
         self._stop = False
 
@@ -133,60 +113,93 @@ class Demo:
         token = self.tokens.get(party)
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def _upload(self, client: httpx.Client, door: Door, payload: bytes) -> None:
-        envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
-        party = envelope.afzender or ""
-        if envelope.message_name and by_name(envelope.message_name).copies_heen_header:
-            party = envelope.ontvanger or ""  # a retour is sent by the heen's receiver
-        indiener = door.node == "vecozo" and DEMO_INDIENER in self.tokens
+    def _upload(self, client: httpx.Client, message: Sent) -> bool:
+        party = message.sender
+        indiener = message.sender_door.node == "vecozo" and DEMO_INDIENER in self.tokens
         if indiener and random.random() < _VIA_INDIENER:
             party = DEMO_INDIENER  # uploads with the provider's Afzender, on its behalf
         response = client.post(
-            f"{door.url}/v1/messages",
-            content=payload,
+            f"{message.sender_door.url}/v1/messages",
+            content=message.payload,
             headers={**self._auth(party), "Content-Type": "application/xml"},
         )
         if response.status_code == 202:
             self.sent += 1
-        else:
-            self.refused += 1
-            log.warning("demo upload refused: %s %s", response.status_code, response.text[:200])
+            return True
+        self.refused += 1
+        log.warning("demo upload refused: %s %s", response.status_code, response.text[:200])
+        return False
 
-    def _drain(self, client: httpx.Client, door: Door, party: str) -> None:
+    def _fetch(self, client: httpx.Client, door: Door, party: str) -> list[xmlcodec.Envelope]:
+        """Download and acknowledge everything in the party's inbox."""
         auth = self._auth(party)
         listing = client.get(f"{door.url}/v1/inbox", headers=auth)
         if listing.status_code != 200:
-            return
+            return []
+        got: list[xmlcodec.Envelope] = []
         for item in listing.json():
-            got = client.get(f"{door.url}/v1/inbox/{item['id']}", headers=auth)
-            if got.status_code == 200:
-                client.post(f"{door.url}/v1/inbox/{item['id']}/ack", headers=auth)
-                self.received += 1
+            response = client.get(f"{door.url}/v1/inbox/{item['id']}", headers=auth)
+            if response.status_code != 200:
+                continue
+            client.post(f"{door.url}/v1/inbox/{item['id']}/ack", headers=auth)
+            self.received += 1
+            try:
+                got.append(xmlcodec.read_envelope(xmlcodec.parse_message(response.content)))
+            except xmlcodec.XmlRejected:
+                continue
+        return got
+
+    def _delivered(self, client: httpx.Client, message: Sent, retour_code: str | None) -> bool:
+        """Wait until `message` is in its receiver's inbox. For a heenbericht, a retour to it
+        in the sender's inbox first (`retour_code`) means the hub rejected it."""
+        sent = message.envelope
+        deadline = time.monotonic() + _WAIT_S
+        while time.monotonic() < deadline and not self._stop:
+            for got in self._fetch(client, message.receiver_door, message.receiver):
+                if _same(got, sent):
+                    return True
+            if retour_code is not None:
+                for got in self._fetch(client, message.sender_door, message.sender):
+                    if got.bericht_code == retour_code and got.identificatie == sent.identificatie:
+                        log.warning("demo message rejected by the hub: %s", sent.message_name)
+                        self.refused += 1
+                        return False
+            time.sleep(_POLL_S)
+        if not self._stop:
+            log.warning("demo message not delivered in %.0f s: %s", _WAIT_S, sent.message_name)
+            self.refused += 1
+        return False
+
+    def _message(self, payload: bytes) -> Sent:
+        envelope = xmlcodec.read_envelope(xmlcodec.parse_message(payload))
+        sender, receiver = envelope.afzender or "", envelope.ontvanger or ""
+        if envelope.message_name and by_name(envelope.message_name).copies_heen_header:
+            sender, receiver = receiver, sender  # a retour is sent by the heen's receiver
+        # Gemeenten are served by the GGK-like node, providers by the VECOZO-like one.
+        gemeenten = {CASTS[st].gemeente for st in _STANDARDS}
+        doors = {p: self.doors["ggk" if p in gemeenten else "vecozo"] for p in (sender, receiver)}
+        return Sent(payload, sender, doors[sender], receiver, doors[receiver], envelope)
 
     def step(self, client: httpx.Client) -> None:
+        """One person's trajectory: 301/302, 305/306, 307/308, each pair in turn."""
         standard = random.choice((*_STANDARDS, Standard.IWMO))
-        bsn = demo_bsn(next(self.persons))
+        person = next(self.persons)
         for heen, retour in _TRAJECTORY:
-            n = next(self.counter)
-            heen_bytes = _with_identificatie(
-                _template(standard, heen), f"DEMO{n % 100_000_000:08d}", None, bsn
-            )
-            envelope = xmlcodec.read_envelope(xmlcodec.parse_message(heen_bytes))
-            from_gemeente = heen == "301"
-            send, receive = ("ggk", "vecozo") if from_gemeente else ("vecozo", "ggk")
-            self._upload(client, self.doors[send], heen_bytes)
-            receiver = envelope.ontvanger or ""
-            self._drain(client, self.doors[receive], receiver)
-            retour_bytes = _with_identificatie(
-                _template(standard, retour),
-                f"DEMO{n % 100_000_000:08d}",
-                f"DEMR{n % 100_000_000:08d}",
-                bsn,
-            )
-            self._upload(client, self.doors[receive], retour_bytes)
-            self._drain(client, self.doors[send], envelope.afzender or "")
-            if self._stop:
+            if not self._pair(client, standard, person, heen, retour) or self._stop:
                 return
+
+    def _pair(
+        self, client: httpx.Client, standard: Standard, person: Person, heen: str, retour: str
+    ) -> bool:
+        n = next(self.counter) % 100_000_000
+        message = self._message(personalise(template(standard, heen), f"DEMO{n:08d}", None, person))
+        retour_code = by_name(_name(standard, retour)).bericht_code
+        if not self._upload(client, message) or not self._delivered(client, message, retour_code):
+            return False
+        answer = self._message(
+            personalise(template(standard, retour), f"DEMO{n:08d}", f"DEMR{n:08d}", person)
+        )
+        return self._upload(client, answer) and self._delivered(client, answer, None)
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
@@ -210,3 +223,15 @@ class Demo:
             f"demo: {self.sent} uploaded, {self.received} downloaded, {self.refused} refused",
             flush=True,
         )
+
+
+def _name(standard: Standard, number: str) -> str:
+    return f"{'WMO' if standard is Standard.IWMO else 'JW'}{number}"
+
+
+def _same(got: xmlcodec.Envelope, sent: xmlcodec.Envelope) -> bool:
+    return (
+        got.bericht_code == sent.bericht_code
+        and got.identificatie == sent.identificatie
+        and got.identificatie_retour == sent.identificatie_retour
+    )
