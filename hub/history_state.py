@@ -9,7 +9,7 @@ meaning, so a batch sees its own earlier messages and unit tests need no databas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Final, Literal
 from uuid import UUID
@@ -96,14 +96,12 @@ class Request:
         return self.onderzoek or self.afgewezen
 
     def answered(self, answer: Answer) -> Request:
+        """This request after `answer`: its flag only turns true (as in the store)."""
         if answer == ONDERZOEK:
-            return Request(self.gemeente, self.person, self.berichtsoort, True,
-                           self.afgewezen, self.honoured)  # fmt: skip
+            return replace(self, onderzoek=True)
         if answer == AFGEWEZEN:
-            return Request(self.gemeente, self.person, self.berichtsoort, self.onderzoek,
-                           True, self.honoured)  # fmt: skip
-        return Request(self.gemeente, self.person, self.berichtsoort, self.onderzoek,
-                       self.afgewezen, True)  # fmt: skip
+            return replace(self, afgewezen=True)
+        return replace(self, honoured=True)
 
 
 @dataclass(frozen=True, slots=True)
