@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,6 +16,7 @@ from hub import metrics
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S: Final = 1
+_LOG_EVERY_S: Final = 10.0  # a burst refused is one warning per this long, with its count
 # What an upload may say it is. XML under any of its media types; a generic octet-stream (a
 # file sent as it is, as several HTTP clients and tools label it); or nothing at all: the body
 # is checked as XML in every case. Anything else names a different body (JSON, a form, a
@@ -48,6 +50,8 @@ class UploadGate:
         self.max_in_flight = max_in_flight
         self.node = node
         self.in_flight = 0
+        self._busy = 0  # refused as busy since the last warning
+        self._busy_logged = -_LOG_EVERY_S
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
@@ -56,8 +60,7 @@ class UploadGate:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         refusal = _refusal(headers)
         if refusal is None and self.in_flight >= self.max_in_flight:
-            log.warning("upload refused: %d uploads in flight (the limit); answered 503",
-                        self.in_flight)  # fmt: skip
+            self._log_busy()
             refusal = (503, Refusal(error="unavailable", reason="busy", detail=(
                 f"the adapter handles {self.max_in_flight} uploads at once and has no room "
                 f"now; retry after {RETRY_AFTER_S} s (with the same Idempotency-Key)")),
@@ -72,6 +75,14 @@ class UploadGate:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+    def _log_busy(self) -> None:
+        self._busy += 1
+        now = time.monotonic()
+        if now - self._busy_logged >= _LOG_EVERY_S:
+            log.warning("%d upload(s) answered 503 busy: %d in flight is the limit "
+                        "(HUB_UPLOAD_MAX_IN_FLIGHT)", self._busy, self.max_in_flight)  # fmt: skip
+            self._busy, self._busy_logged = 0, now
 
 
 def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | None:
