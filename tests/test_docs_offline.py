@@ -111,7 +111,8 @@ async def _serving(app: Starlette) -> AsyncIterator[int]:
 
 async def _render(url: str, profile: Path) -> str:
     """The DOM of `url` after Chromium ran its scripts, with every name but the loopback
-    unresolvable: a page that needs the internet renders nothing."""
+    unresolvable and every other address unreachable: a page that needs the internet renders
+    nothing."""
     assert CHROMIUM is not None
     process = await asyncio.create_subprocess_exec(
         CHROMIUM,
@@ -125,6 +126,9 @@ async def _render(url: str, profile: Path) -> str:
         "--disable-component-update",
         "--disable-sync",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        # An address literal needs no name: everything but the loopback (which Chromium never
+        # proxies) goes to a proxy that is not there.
+        f"--proxy-server=http://127.0.0.1:{free_port()}",
         f"--user-data-dir={profile}",
         "--virtual-time-budget=5000",
         "--dump-dom",
