@@ -22,6 +22,52 @@ _ASSETS_DIR: Final = Path(fastapi_offline.__file__).parent / "static"
 _VALIDATION_REF: Final = "#/components/schemas/HTTPValidationError"
 
 
+# Every refusal is {"detail": Refusal}; declared so the OpenAPI document shows its shape.
+_RETRY_AFTER: Final = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                       "schema": {"type": "integer"}}}  # fmt: skip
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": Refusal,
+        "description": "A parameter that does not parse (e.g. an id that is no UUID)",
+    },
+    401: {"model": Refusal, "description": "No valid party token"},
+    403: {"model": Refusal, "description": "Party not served by this node, or not the sender"},
+    503: {
+        "model": Refusal,
+        "description": "Database or broker unavailable; retry",
+        "headers": _RETRY_AFTER,
+    },
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Refusal, "description": "No such message in your inbox"},
+}
+FREEZE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: {"model": Refusal, "description": "Release no longer accepted (after its cutover)"},
+    423: {"model": Refusal, "description": "Release freeze; Retry-After says when it reopens"},
+}
+UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": Refusal,
+        "description": "Unreadable, not a known message, schema-invalid "
+        "(every finding, with its place), or a malformed Idempotency-Key",
+    },
+    408: {"model": Refusal, "description": "The body stalled (HUB_UPLOAD_BODY_TIMEOUT_S)"},
+    413: {"model": Refusal, "description": "Body larger than 25 MB"},
+    415: {
+        "model": Refusal,
+        "description": "A Content-Encoding other than identity, or a Content-Type that is not XML",
+    },
+    422: {"model": Refusal, "description": "Idempotency-Key reused for another message"},
+    503: {
+        "model": Refusal,
+        "headers": _RETRY_AFTER,
+        "description": "Too many uploads in flight (reason busy: HUB_UPLOAD_MAX_IN_FLIGHT), or "
+        "database or broker unavailable: not known to be accepted; retry (with the same "
+        "Idempotency-Key, so the retry cannot be taken twice)",
+    },
+}
+
+
 def install(app: FastAPI) -> None:
     """/docs and /redoc from local assets; request errors in the hub's refusal shape; the
     OpenAPI document without FastAPI's 422 validation body, which the adapters never send."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 from uuid import UUID, uuid4, uuid5
 
 import asyncpg
@@ -71,52 +71,6 @@ class InboxEntry(BaseModel):
     identificatie: str | None
     available_at: datetime
     downloaded: bool
-
-
-# Every refusal is {"detail": Refusal}; declared so the OpenAPI document shows its shape.
-_RETRY_AFTER: Final = {"Retry-After": {"description": "Seconds to wait before retrying",
-                                       "schema": {"type": "integer"}}}  # fmt: skip
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    400: {
-        "model": Refusal,
-        "description": "A parameter that does not parse (e.g. an id that is no UUID)",
-    },
-    401: {"model": Refusal, "description": "No valid party token"},
-    403: {"model": Refusal, "description": "Party not served by this node, or not the sender"},
-    503: {
-        "model": Refusal,
-        "description": "Database or broker unavailable; retry",
-        "headers": _RETRY_AFTER,
-    },
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": Refusal, "description": "No such message in your inbox"},
-}
-_FREEZE_REFUSALS: dict[int | str, dict[str, Any]] = {
-    409: {"model": Refusal, "description": "Release no longer accepted (after its cutover)"},
-    423: {"model": Refusal, "description": "Release freeze; Retry-After says when it reopens"},
-}
-_UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
-    400: {
-        "model": Refusal,
-        "description": "Unreadable, not a known message, schema-invalid "
-        "(every finding, with its place), or a malformed Idempotency-Key",
-    },
-    408: {"model": Refusal, "description": "The body stalled (HUB_UPLOAD_BODY_TIMEOUT_S)"},
-    413: {"model": Refusal, "description": "Body larger than 25 MB"},
-    415: {
-        "model": Refusal,
-        "description": "A Content-Encoding other than identity, or a Content-Type that is not XML",
-    },
-    422: {"model": Refusal, "description": "Idempotency-Key reused for another message"},
-    503: {
-        "model": Refusal,
-        "headers": _RETRY_AFTER,
-        "description": "Too many uploads in flight (reason busy: HUB_UPLOAD_MAX_IN_FLIGHT), or "
-        "database or broker unavailable: not known to be accepted; retry (with the same "
-        "Idempotency-Key, so the retry cannot be taken twice)",
-    },
-}
 
 
 def _finding(f: Finding) -> dict[str, object]:
@@ -261,7 +215,7 @@ def build_app(
         "/v1/messages",
         status_code=202,
         response_model=Accepted,
-        responses={**_REFUSALS, **_FREEZE_REFUSALS, **_UPLOAD_REFUSALS},
+        responses={**docs.REFUSALS, **docs.FREEZE_REFUSALS, **docs.UPLOAD_REFUSALS},
         openapi_extra=docs.upload_openapi(),
     )
     async def upload(request: Request, caller: Party = authenticated) -> Accepted:
@@ -367,7 +321,7 @@ def build_app(
         metrics.count("upload", "accepted", message_type_=mt.name if mt else None, node=node)
         return Accepted(id=message_id, received_at=received_at, status=status)
 
-    @app.get("/v1/inbox", response_model=list[InboxEntry], responses=_REFUSALS)
+    @app.get("/v1/inbox", response_model=list[InboxEntry], responses=docs.REFUSALS)
     async def list_inbox(limit: int = 100, caller: Party = authenticated) -> list[InboxEntry]:
         """Messages waiting for you, oldest first."""
         items = await store.inbox(runtime.pool, node, caller.code, max(1, min(limit, 1000)))
@@ -386,7 +340,7 @@ def build_app(
     @app.get(
         "/v1/inbox/{message_id}",
         response_class=Response,
-        responses={**_REFUSALS, **_NOT_FOUND, 200: {"content": {"application/xml": {}}}},
+        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: {"content": {"application/xml": {}}}},
     )
     async def download(message_id: UUID, caller: Party = authenticated) -> Response:
         """The message itself. A message that is not yours is simply not found."""
@@ -411,7 +365,7 @@ def build_app(
         "/v1/inbox/{message_id}/ack",
         status_code=204,
         response_class=Response,
-        responses={**_REFUSALS, **_NOT_FOUND},
+        responses={**docs.REFUSALS, **docs.NOT_FOUND},
     )
     async def acknowledge(message_id: UUID, caller: Party = authenticated) -> Response:
         """Mark the message as received; it leaves the inbox listing."""
