@@ -4,8 +4,9 @@ what comes out."""
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final
@@ -13,7 +14,7 @@ from uuid import UUID, uuid4
 
 from lxml import etree
 
-from hub import rulebook, xmlcodec
+from hub import routing, rulebook, xmlcodec
 from hub.findings import Finding
 from hub.freeze import Calendar
 from hub.headers import H
@@ -154,6 +155,12 @@ def _egress(ctx: Context, row: MessageRow, payload: bytes, item: Incoming) -> Ou
     )
 
 
+def _code(name: str) -> str:
+    """A stage or error name as an event code: KeyError → key-error, at most 40 characters."""
+    kebab = re.sub(r"[^a-z0-9]+", "-", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower())
+    return (kebab.strip("-") or "error")[:40].rstrip("-")
+
+
 def dead_letter(
     ctx: Context, item: Incoming, row: MessageRow, stage: str, error: str, reason: str
 ) -> Decision:
@@ -190,7 +197,13 @@ def dead_letter(
         outbox=[dlq],
         dead_letter=letter,
         events=[
-            EventSpec("message.rejected", item.id, rejected, {"stage": stage, "reason": reason})
+            # The reason's sentence stays in the dead-letter record: events carry codes only.
+            EventSpec(
+                "message.rejected",
+                item.id,
+                rejected,
+                {"stage": _code(stage), "error": _code(error), "dead_lettered": True},
+            )
         ],
     )
 
@@ -357,6 +370,11 @@ def heen_key(verdict: Verdict, packs: PackRegistry) -> tuple[str, str, str] | No
     return sender, code or heen_mt.bericht_code, ident
 
 
+def retour_sender(verdict: Verdict) -> str | None:
+    """The party a retour or 325 comes from (on whose behalf it was uploaded)."""
+    return routing.sender_of(verdict.envelope) if verdict.envelope is not None else None
+
+
 def retour(
     ctx: Context,
     item: Incoming,
@@ -365,9 +383,15 @@ def retour(
     heen_ref: HeenRef | None,
     history_findings: tuple[Finding, ...] = (),
     effects: HistoryEffects | None = None,
+    delegated: Collection[tuple[str, str]] = (),
 ) -> Decision:
     """A retour (or 325) from the heenbericht's receiver: linked and routed back, or kept
     aside when it answers nothing the hub routed.
+
+    The retour's sender is the party on whose behalf it came (a retour's header Ontvanger, a
+    325's Afzender), not necessarily its uploader: an indiener uploads for the providers it
+    may submit for (`delegated` holds the batch's allowed (uploader, sender) pairs), and its
+    retour is linked and routed exactly as the sender's own would be.
 
     A 325 is checked against the 323 it answers (TR337, TR371, TR376, TR366, TR367, TR304,
     TR056). It gets no retour of its own, so a 325 that fails one is refused the way every
@@ -386,10 +410,16 @@ def retour(
             ctx, item, row, "linking", "unknown-heenbericht",
             "no routed heenbericht with this sender, BerichtCode and Identificatie",
         )  # fmt: skip
-    if heen_ref.receiver != item.party:
+    sender = retour_sender(verdict)
+    if sender is None or heen_ref.receiver != sender:
         return dead_letter(
             ctx, item, row, "linking", "wrong-party",
             "the retour does not come from the heenbericht's receiver",
+        )  # fmt: skip
+    if item.party != sender and (item.party, sender) not in delegated:
+        return dead_letter(
+            ctx, item, row, "linking", "wrong-party",
+            "the uploading party may not submit for the retour's sender",
         )  # fmt: skip
     if heen_ref.retour_id is not None:
         return dead_letter(
@@ -412,7 +442,7 @@ def retour(
         row,
         status="accepted",
         retourcodes=header_retourcodes(verdict.root),
-        sender=item.party,
+        sender=sender,
         receiver=heen_ref.sender,
         # The node that serves the heenbericht's sender: for a notice the hub sent on a
         # gemeente's behalf that is the gemeente's node, not "hub".

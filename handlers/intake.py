@@ -28,7 +28,7 @@ from hub.history import HistoryFacts, HistoryInputError
 from hub.messages import Direction, Node
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
-from hub.store import DbConnection, ledger
+from hub.store import DbConnection, ledger, parties
 from hub.store.ledger import HeenRef
 from hub.validation import Verdict, today_in_amsterdam
 
@@ -141,6 +141,9 @@ async def process(
         heens: dict[tuple[str, str, str], HeenRef] = await ledger.find_heen(
             conn, [k for k in keys.values() if k is not None]
         )
+        # Retours an indiener uploaded for the party that sends them: the registry says
+        # whether it may (the adapter checked at upload; the core checks what it links).
+        delegated = await parties.delegations(conn, _uploads_for_others(fresh, verdicts, keys))
 
         obs.lap("history load")
         decisions: list[Decision] = []
@@ -174,7 +177,7 @@ async def process(
                 decision = decide.retour(
                     ctx, item, verdict, person, heens.get(key) if key else None,
                     outcome.findings if outcome else (),
-                    outcome.effects if outcome else None,
+                    outcome.effects if outcome else None, delegated,
                 )  # fmt: skip
                 if decision.effects is not None:
                     state = state.with_effects(decision.effects)
@@ -205,6 +208,19 @@ async def process(
         obs.decided(decisions)
     runtime.offer(*queued)  # committed: publish now (the relay's claim is the crash path)
     return decisions
+
+
+def _uploads_for_others(
+    fresh: Sequence[Incoming], verdicts: Sequence[Verdict], keys: dict[UUID, Any]
+) -> list[tuple[str, str]]:
+    """(uploader, sender) of each retour in the batch that its sender did not upload itself."""
+    pairs: set[tuple[str, str]] = set()
+    for item, verdict in zip(fresh, verdicts, strict=True):
+        if item.id in keys:
+            sender = decide.retour_sender(verdict)
+            if sender is not None and sender != item.party:
+                pairs.add((item.party, sender))
+    return sorted(pairs)
 
 
 def _remember_heen(heens: dict[tuple[str, str, str], HeenRef], decision: Decision) -> None:

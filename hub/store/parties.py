@@ -224,3 +224,17 @@ async def authenticate(pool: Pool, token: str) -> AuthenticatedParty | None:
         token_digest(token),
     )
     return AuthenticatedParty(_party(row), int(row["token_id"])) if row else None
+
+
+async def delegations(conn: DbConnection, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Of the (party, sender) pairs, those where the party may submit for the sender."""
+    if not pairs:
+        return set()
+    rows = await conn.fetch(
+        "SELECT d.party, d.sender FROM party_delegation d"
+        " JOIN unnest($1::text[], $2::text[]) AS w(party, sender)"
+        " ON d.party = w.party AND d.sender = w.sender",
+        [p for p, _ in pairs],
+        [s for _, s in pairs],
+    )
+    return {(r["party"], r["sender"]) for r in rows}

@@ -267,3 +267,69 @@ async def test_a_failed_batch_times_no_commit(runtime: Runtime, ctx: Context) ->
 
 async def _explode(conn: object, accepted: object) -> object:
     raise RuntimeError("a derivation that fails")
+
+
+async def _demo_parties(pool: store.Pool) -> None:
+    from hub.parties import DEMO_FILE, load_parties
+
+    await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
+
+
+async def test_an_indieners_retour_is_linked_and_routed_like_the_senders_own(
+    runtime: Runtime, ctx: Context
+) -> None:
+    """98000017 may submit for 65656055 (parties.demo.toml): the 302 it uploads answers the
+    gemeente's 301 on the provider's behalf, so it is linked and routed to the gemeente."""
+    await _demo_parties(runtime.pool)
+    heen = await _toewijzing(runtime, ctx)
+    retour = _item(_fixture("WMO302"), "98000017", "vecozo")
+    await intake.process(runtime, ctx, [retour])
+    assert await _status(runtime.pool, retour.id) == "accepted"
+    assert await runtime.pool.fetchval("SELECT count(*) FROM dead_letter") == 0
+    linked = await runtime.pool.fetchval("SELECT retour_id FROM message WHERE id = $1", heen.id)
+    assert linked == retour.id
+    row = await runtime.pool.fetchrow(
+        "SELECT sender, submitted_by, receiver FROM message WHERE id = $1", retour.id
+    )
+    assert row is not None
+    assert (row["sender"], row["submitted_by"], row["receiver"]) == (
+        "65656055",
+        "98000017",
+        "0363",
+    )
+    to_gemeente = [
+        m
+        for m in await _outbox(runtime.pool)
+        if str(m["topic"]).endswith("egress.ggk") and m["headers"]["hub-message-type"] == "WMO302"  # type: ignore[index]
+    ]
+    assert [m["key"] for m in to_gemeente] == ["0363"]
+
+
+async def test_a_retour_from_a_party_not_delegated_by_its_sender_is_dead_lettered(
+    runtime: Runtime, ctx: Context
+) -> None:
+    """41125003 may not submit for 65656055: its upload of 65656055's 302 is refused."""
+    await _demo_parties(runtime.pool)
+    heen = await _toewijzing(runtime, ctx)
+    retour = _item(_fixture("WMO302"), "41125003", "vecozo")
+    await intake.process(runtime, ctx, [retour])
+    assert await _status(runtime.pool, retour.id) == "dead-lettered"
+    letters = await runtime.pool.fetch("SELECT stage, error FROM dead_letter")
+    assert [(r["stage"], r["error"]) for r in letters] == [("linking", "wrong-party")]
+    assert (
+        await runtime.pool.fetchval("SELECT retour_id FROM message WHERE id = $1", heen.id) is None
+    )
+
+
+async def test_the_event_of_a_dead_lettered_message_says_so(runtime: Runtime, ctx: Context) -> None:
+    orphan = _item(_fixture("WMO306", Identificatie="NOSUCHHEEN"), "0363", "ggk")
+    await intake.process(runtime, ctx, [orphan])
+    rejected = [
+        json.loads(m["payload"])  # type: ignore[arg-type]
+        for m in await _outbox(runtime.pool)
+        if str(m["topic"]).endswith("events")
+    ]
+    assert [e["type"] for e in rejected] == ["message.rejected"]
+    data = rejected[0]["data"]
+    assert data["dead_lettered"] is True
+    assert (data["stage"], data["error"]) == ("linking", "unknown-heenbericht")
