@@ -16,9 +16,7 @@ from hub.runtime import Runtime
 from hub.validation import Outcome
 
 from ._build import BSN, OTHER_BSN
-from ._requests import T, W, aanvraag, antwoord, toewijzing, verzoek
-
-GEMEENTE, AANBIEDER = "0363", "65656055"
+from ._requests import N, T, W, aanvraag, antwoord, toewijzing, verzoek
 
 
 @pytest.fixture
@@ -29,7 +27,8 @@ def ctx(runtime: Runtime) -> Context:
 async def _send(runtime: Runtime, ctx: Context, root: etree._Element) -> UUID:
     """One message through intake from its sender (the gemeente's via ggk, else vecozo)."""
     env = xmlcodec.read_envelope(root)
-    party, node = (GEMEENTE, "ggk") if env.afzender == GEMEENTE else (AANBIEDER, "vecozo")
+    party = env.afzender or ""
+    node = "ggk" if len(party) == 4 else "vecozo"  # a gemeente's CBS code has 4 digits
     item = Incoming(
         id=uuid4(),
         node=node,
@@ -128,3 +127,22 @@ async def test_319_on_an_unknown_reference_gets_a_320_with_9355_on_the_antwoord(
     late = await _send(runtime, ctx, antwoord("VOW-9", "1"))
     assert await _status(runtime.pool, late) == "rejected"
     assert (await _retour(runtime, late))[1]["Antwoord"] == ["9359"]
+
+
+async def test_ijw_317_with_an_overlapping_new_product_gets_a_jw318_with_9361(
+    runtime: Runtime, ctx: Context
+) -> None:
+    """iJw has no hulpmiddelen exemption (rules.md §5); the flow is the same as iWmo's."""
+    lines = (T(categorie="45", code="45A48"), T(nummer="300202", categorie="54", code="54001"))
+    assert await _status(runtime.pool, await _send(runtime, ctx, toewijzing(*lines, std="JW"))) == (
+        "accepted"
+    )
+    clash = N(categorie="45", code="45A48", ingang="2025-09-01")
+    refused = await _send(
+        runtime, ctx, verzoek(ongewijzigd=("300202",), te_wijzigen=(W(),), nieuw=(clash,), std="JW")
+    )
+    assert await _status(runtime.pool, refused) == "rejected"
+    name, classes = await _retour(runtime, refused)
+    assert name == "JW318"
+    assert classes["NieuwProduct"] == ["9361"]
+    assert classes["TeWijzigenProduct"] == ["0200"]
