@@ -92,8 +92,17 @@ def read(path: Path) -> Running | None:
 
 def alive(pid: int) -> bool:
     """Whether `pid` is a live `hub` process (not a reused pid of something else)."""
+    proc = Path(f"/proc/{pid}")
+    if not Path("/proc/self").exists():  # no procfs: a live pid is the best we can tell
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        argv = (proc / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
     return any(a == b"hub" or a.endswith(b"/hub") for a in argv)

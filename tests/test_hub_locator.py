@@ -141,6 +141,25 @@ def test_forget_leaves_another_hubs_file(tmp_path: Path, fake_hub: int) -> None:
     assert path.exists()
 
 
+def test_embedded_only_when_asked(workdir: Path) -> None:
+    """`hub db upgrade` prepares the embedded database of HUB_DATA_DIR by itself; another
+    command starts it only with HUB_CLI_EMBEDDED=true, and stops it again."""
+    data = workdir / f"cli-embedded-{os.getpid()}"
+    port = free_port()
+    env = {"HUB_DATA_DIR": str(data), "HUB_EMBEDDED_POSTGRES_PORT": str(port)}
+    upgraded = _hub(env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "started its embedded PostgreSQL for this command" in upgraded.stderr
+    refused = _hub(env, "party", "list")
+    assert refused.returncode == 2
+    assert "HUB_CLI_EMBEDDED" in refused.stderr
+    listed = _hub({**env, "HUB_CLI_EMBEDDED": "true"}, "party", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("code ")
+    with socket.socket() as probe:  # stopped with the command
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def _listening() -> socket.socket:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
