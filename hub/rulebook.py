@@ -483,18 +483,32 @@ def nearest(rule_id: str, count: int = 3) -> list[str]:
     return difflib.get_close_matches(rule_id.strip().upper(), list(BY_ID), n=count, cutoff=0.6)
 
 
+def run_by(rule_id: str) -> str | None:
+    """Where the hub runs a rule: the in-message rule's module, or the history registry."""
+    from hub import history, rules
+
+    for r in rules.RULES:
+        if r.id == rule_id:
+            return f"{getattr(r.body, '__module__', 'hub.rules')} (in-message registry)"
+    if any(h.id == rule_id for h in history.RULES):
+        return "hub.history (history registry)"
+    return None
+
+
 def explain(rule_id: str) -> str | None:
     """What `hub validate --explain RULE` prints, or None for an id not in the rulebook."""
     entry = BY_ID.get(rule_id.strip().upper())
     if entry is None:
         return None
-    return "\n".join(
-        (
-            f"{entry.id}: {entry.summary}",
-            f"  level       {entry.level.value} (controleniveau {controleniveau(entry)})",
-            f"  messages    {messages_text(entry)}",
-            f"  retourcode  {retourcode_text(entry)}",
-            f"  status      {status_text(entry)}",
-            f"  listed in   {FAMILIES[entry.family]} (docs/rules.md)",
-        )
-    )
+    lines = [
+        f"{entry.id}: {entry.summary}",
+        f"  level       {entry.level.value} (controleniveau {controleniveau(entry)})",
+        f"  messages    {messages_text(entry)}",
+        f"  retourcode  {retourcode_text(entry)}",
+        f"  status      {status_text(entry)}",
+    ]
+    where = run_by(entry.id)
+    if where is not None:
+        lines.append(f"  run by      {where}")
+    lines.append(f"  listed in   {FAMILIES[entry.family]} (docs/rules.md)")
+    return "\n".join(lines)

@@ -128,7 +128,11 @@ def test_explain_prints_the_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_explain_of_an_xsd_rule_and_a_rule_without_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--explain", "CS319"]) == 0
-    assert "controleniveau 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "controleniveau 1" in out
+    assert "run by" not in out
+    assert main(["validate", "--explain", "TR018"]) == 0
+    assert "run by      hub.rules." in capsys.readouterr().out
     assert main(["validate", "--explain", "TR376"]) == 0
     assert "none (the rule has no retourcode" in capsys.readouterr().out
 
