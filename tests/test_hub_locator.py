@@ -211,3 +211,12 @@ def test_up_refuses_in_one_line_with_exit_2(tmp_path: Path) -> None:
     for setting in ("HUB_GGK_PORT", "HUB_VECOZO_PORT", "HUB_CORE_PORT"):
         assert setting in line
     assert not (tmp_path / "postgres").exists()
+
+
+def test_up_refuses_a_data_dir_another_hub_runs_on(tmp_path: Path, fake_hub: int) -> None:
+    settings = Settings(data_dir=tmp_path)
+    path = locate.record(settings, "postgresql://p@h:1/d", "h:2")
+    path.write_text(json.dumps({**json.loads(path.read_text()), "pid": fake_hub}))
+    with pytest.raises(StartupError, match=f"pid {fake_hub}.*HUB_DATA_DIR"):
+        Supervisor(settings).run()
+    assert path.exists()  # the running hub's file is left alone
