@@ -54,7 +54,7 @@ class UploadGate:
         self._busy_logged = -_LOG_EVERY_S
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+        if scope["type"] != "http" or scope["method"] != "POST" or _route(scope) != self.path:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -83,6 +83,12 @@ class UploadGate:
             log.warning("%d upload(s) answered 503 busy: %d in flight is the limit "
                         "(HUB_UPLOAD_MAX_IN_FLIGHT)", self._busy, self.max_in_flight)  # fmt: skip
             self._busy, self._busy_logged = 0, now
+
+
+def _route(scope: Scope) -> str:
+    """The path as the app routes it (behind a proxy's root_path, without that prefix)."""
+    path, root = str(scope["path"]), str(scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | None:
