@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -22,9 +22,14 @@ from handlers import decide, park
 from handlers.decide import Context, Decision, Incoming
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
+from handlers.poison import Attempts, MessageFault, guard
+from handlers.poison import dead_lettered as poison_decision
 from hub import events, history, outbox, requestclock, store, topics, workdays
+from hub.errors import blames_message
 from hub.headers import H
 from hub.history import HistoryFacts, HistoryInputError
+from hub.history_state import HistoryState
+from hub.intake_progress import PROGRESS as progress
 from hub.messages import Direction, Node
 from hub.privacy import client_person_key
 from hub.runtime import Runtime
@@ -94,24 +99,55 @@ async def process(
     ctx: Context,
     items: Sequence[Incoming],
     derivations: Sequence[Derivation] = (),
+    attempts: Attempts | None = None,
 ) -> list[Decision]:
-    """Decide and record one batch; returns the decisions (for tests and metrics)."""
+    """Decide and record one batch; returns the decisions (for tests and metrics).
+
+    A message whose decision raises an error of its own (hub.errors.blames_message) fails
+    the batch, which is redelivered, until it has had `attempts.limit` tries; then the batch
+    is decided again with that message alone dead-lettered, and the others go through.
+    Without `attempts` (callers outside the consumer), every such failure is raised."""
+    tries = attempts or Attempts(runtime.settings.intake_max_attempts)
+    while True:
+        try:
+            decisions = await _process(runtime, ctx, items, derivations, tries.faults)
+        except MessageFault as fault:
+            if not tries.failed(fault):
+                raise
+            continue  # decide the batch again, that message dead-lettered
+        tries.done({i.id for i in items})
+        return decisions
+
+
+async def _process(
+    runtime: Runtime,
+    ctx: Context,
+    items: Sequence[Incoming],
+    derivations: Sequence[Derivation],
+    poisoned: Mapping[UUID, MessageFault],
+) -> list[Decision]:
     secret = runtime.settings.person_key_secret.get_secret_value().encode()
     unique = list({i.id: i for i in items}.values())
     obs = BatchObservation(unique, runtime.settings.consumer_group)
     async with obs, runtime.pool.acquire() as conn, conn.transaction():
         known = await ledger.known_ids(conn, [i.id for i in unique])
-        fresh = [i for i in unique if i.id not in known]
+        fresh = [i for i in unique if i.id not in known and i.id not in poisoned]
+        poison = [i for i in unique if i.id not in known and i.id in poisoned]
         obs.lap("dedup")
         verdicts = [
-            obs.timed(i.id, "validate", runtime.validator.validate, i.payload) for i in fresh
+            guard(i.id, "validate", obs.timed, i.id, "validate", runtime.validator.validate,
+                  i.payload)
+            for i in fresh
+        ]  # fmt: skip
+        persons = [
+            guard(item.id, "person key", person_of, v, secret)
+            for item, v in zip(fresh, verdicts, strict=True)
         ]
-        persons = [person_of(v, secret) for v in verdicts]
         # --- release freeze (handlers/park.py): parked messages skip every later step ---
         parked = {
             item.id: held
             for item, verdict, person in zip(fresh, verdicts, persons, strict=True)
-            if (held := park.park(ctx, item, verdict, person)) is not None
+            if (held := guard(item.id, "freeze", park.park, ctx, item, verdict, person)) is not None
         }
         # --- end of the release-freeze step ---
         obs.lap("validate")
@@ -124,15 +160,14 @@ async def process(
             if verdict.findings or item.id in parked:
                 continue  # history rules run only on messages that pass levels 1 and 2
             assert verdict.root is not None
-            try:
-                facts[item.id] = history.extract(verdict.root, mt.name, secret, message_id=item.id)
-            except HistoryInputError:
-                log.warning("message %s: history facts unreadable; rules skipped", item.id)
+            found = guard(item.id, "history facts", _facts, verdict, mt.name, secret, item.id)
+            if found is not None:
+                facts[item.id] = found
         obs.lap("history facts")
         state = await store.load_history(conn, list(facts.values()))
 
         keys = {
-            item.id: decide.heen_key(verdict, runtime.packs)
+            item.id: guard(item.id, "heen key", decide.heen_key, verdict, runtime.packs)
             for item, verdict in zip(fresh, verdicts, strict=True)
             if verdict.message_type is not None
             and not verdict.message_type.is_heen
@@ -148,41 +183,14 @@ async def process(
         obs.lap("history load")
         decisions: list[Decision] = []
         for item, verdict, person in zip(fresh, verdicts, persons, strict=True):
-            mt = verdict.message_type
-            if item.id in parked:
-                decision = parked[item.id]
-            elif mt is None or not verdict.answerable:
-                decision = decide.unusable(ctx, item, verdict, person)
-            elif mt.direction is Direction.HEEN:
-                outcome = (
-                    obs.timed(item.id, "history rules", history.evaluate, facts[item.id], state)
-                    if item.id in facts
-                    else None
+            try:
+                decision, state = _decide(
+                    ctx, item, verdict, person, parked, facts, state, keys, heens, delegated, obs
                 )
-                decision = decide.heen(
-                    ctx,
-                    item,
-                    verdict,
-                    person,
-                    outcome.findings if outcome else (),
-                    outcome.effects if outcome else None,
-                    decide.new_retour_identificatie,
-                )
-                if decision.effects is not None:
-                    state = state.with_effects(decision.effects)
-                _remember_heen(heens, decision)
-            else:
-                key = keys.get(item.id)
-                outcome = history.evaluate(facts[item.id], state) if item.id in facts else None
-                decision = decide.retour(
-                    ctx, item, verdict, person, heens.get(key) if key else None,
-                    outcome.findings if outcome else (),
-                    outcome.effects if outcome else None, delegated,
-                )  # fmt: skip
-                if decision.effects is not None:
-                    state = state.with_effects(decision.effects)
-                if key is not None and decision.link is not None and key in heens:
-                    heens[key] = replace(heens[key], retour_id=item.id)
+            except Exception as exc:
+                if not blames_message(exc):
+                    raise
+                raise MessageFault(item.id, "decide", exc) from exc
             decisions.append(decision)
 
         accepted = [
@@ -193,6 +201,9 @@ async def process(
             and v.root is not None
             and v.message_type is not None
         ]
+        decisions.extend(
+            poison_decision(ctx, runtime.validator, item, poisoned[item.id]) for item in poison
+        )
         obs.lap("decide")
         for derivation in derivations:
             derived = await derivation(conn, accepted)
@@ -206,8 +217,70 @@ async def process(
         obs.step("ledger and outbox write", started_ns)
         obs.lap("write")
         obs.decided(decisions)
+    progress.committed(len(unique))
     runtime.offer(*queued)  # committed: publish now (the relay's claim is the crash path)
     return decisions
+
+
+def _facts(verdict: Verdict, name: str, secret: bytes, message_id: UUID) -> HistoryFacts | None:
+    assert verdict.root is not None
+    try:
+        return history.extract(verdict.root, name, secret, message_id=message_id)
+    except HistoryInputError:
+        log.warning("message %s: history facts unreadable; rules skipped", message_id)
+        return None
+
+
+def _decide(
+    ctx: Context,
+    item: Incoming,
+    verdict: Verdict,
+    person: str | None,
+    parked: Mapping[UUID, Decision],
+    facts: Mapping[UUID, HistoryFacts],
+    state: HistoryState,
+    keys: Mapping[UUID, tuple[str, str, str] | None],
+    heens: dict[tuple[str, str, str], HeenRef],
+    delegated: Collection[tuple[str, str]],
+    obs: BatchObservation,
+) -> tuple[Decision, HistoryState]:
+    """One message's decision, and the history state the batch's next message sees."""
+    mt = verdict.message_type
+    if item.id in parked:
+        decision = parked[item.id]
+    elif mt is None or not verdict.answerable:
+        decision = decide.unusable(ctx, item, verdict, person)
+    elif mt.direction is Direction.HEEN:
+        outcome = (
+            obs.timed(item.id, "history rules", history.evaluate, facts[item.id], state)
+            if item.id in facts
+            else None
+        )
+        decision = decide.heen(
+            ctx,
+            item,
+            verdict,
+            person,
+            outcome.findings if outcome else (),
+            outcome.effects if outcome else None,
+            decide.new_retour_identificatie,
+        )
+        if decision.effects is not None:
+            state = state.with_effects(decision.effects)
+        _remember_heen(heens, decision)
+    else:
+        key = keys.get(item.id)
+        outcome = history.evaluate(facts[item.id], state) if item.id in facts else None
+        decision = decide.retour(
+            ctx, item, verdict, person, heens.get(key) if key else None,
+            outcome.findings if outcome else (),
+            outcome.effects if outcome else None, delegated,
+        )  # fmt: skip
+        if decision.effects is not None:
+            state = state.with_effects(decision.effects)
+        if key is not None and decision.link is not None and key in heens:
+            heens[key] = replace(heens[key], retour_id=item.id)
+    return decision, state
 
 
 def _uploads_for_others(
@@ -281,6 +354,7 @@ def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> Ka
     settings = runtime.settings
     router = KafkaRouter()
     ctx = build_context(runtime)
+    attempts = Attempts(settings.intake_max_attempts)  # this consumer's tries per message
 
     @router.subscriber(
         topics.name(settings, topics.INGRESS),
@@ -296,7 +370,7 @@ def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> Ka
     async def intake(body: list[bytes], msg: KafkaMessage) -> None:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
-            await process(runtime, ctx, [incoming(r) for r in records], derivations)
+            await process(runtime, ctx, [incoming(r) for r in records], derivations, attempts)
         except Exception:
             log.exception("intake batch of %d failed; it will be redelivered", len(records))
             await asyncio.sleep(_BACKOFF_S)

@@ -56,6 +56,19 @@ ALERTS: Final = (
         "{{ $value }} records wait; the consumer is slower than its producers or stuck.",
     ),
     Alert(
+        "IsdHubIntakeStalled",
+        "max by (job, instance) (time() - isdhub_intake_last_commit_timestamp_seconds)",
+        "> 120 and on (job, instance) sum by (job, instance) "
+        '(isdhub_consumer_lag_messages{topic=~".*ingress"}) > 0',
+        "3m",
+        "critical",
+        "{{ $labels.instance }}: intake commits nothing while ingress records wait",
+        "No intake batch committed for {{ $value | humanizeDuration }} with ingress lag above "
+        "0: every party's traffic waits. /readyz says not ready; the core's log names the "
+        "batch that keeps failing (a message that keeps failing is dead-lettered after "
+        "HUB_INTAKE_MAX_ATTEMPTS tries).",
+    ),
+    Alert(
         "IsdHubOutboxStuck",
         "max(isdhub_outbox_oldest_age_seconds)",
         "> 300",

@@ -110,6 +110,7 @@ def core_app(
     `clock` replaces the wall clock of its freeze decisions and watches (tests replay a
     freeze calendar with it)."""
     from hub.health import health_routes
+    from hub.intake_progress import intake_check
 
     telemetry.configure("isd-hub-core")
     runtime = make_runtime(settings, bootstrap, database_url, "isd-hub-core")
@@ -152,7 +153,9 @@ def core_app(
                 log.info("hub core consuming %s", settings.topic("ingress"))
                 yield
 
-    return Starlette(routes=health_routes(runtime, "core"), lifespan=lifespan)
+    # Not ready while intake is stuck with records waiting (a batch failing over and over).
+    stuck = intake_check(settings.topic("ingress"), settings.intake_stall_s)
+    return Starlette(routes=health_routes(runtime, "core", {"intake": stuck}), lifespan=lifespan)
 
 
 def relay_app(settings: Settings, bootstrap: str, database_url: str) -> Starlette:

@@ -25,3 +25,13 @@ class TransientError(HubError):
     """A dependency hiccuped (broker, database); the same work may succeed later."""
 
     retryable = True
+
+
+def blames_message(exc: BaseException) -> bool:
+    """Whether an error raised while deciding one message is that message's own: the steps
+    that decide a message do no I/O, so what they raise comes back on every try (a pack
+    without the schema a retour needs, a rule tripping on odd input). Only a retryable hub
+    error or a lack of memory says the same message may succeed later."""
+    if isinstance(exc, HubError):
+        return not exc.retryable
+    return isinstance(exc, Exception) and not isinstance(exc, MemoryError)

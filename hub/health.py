@@ -14,14 +14,18 @@ from hub.runtime import Runtime
 Check = Callable[[], Awaitable[bool]]
 
 
-def health_routes(runtime: Runtime, component: str) -> list[BaseRoute]:
+def health_routes(
+    runtime: Runtime, component: str, more: Mapping[str, Check] | None = None
+) -> list[BaseRoute]:
+    """The probes of a process on `runtime`: database and broker, plus `more` checks."""
+
     async def database() -> bool:
         return bool(await runtime.pool.fetchval("SELECT 1") == 1)
 
     async def broker() -> bool:
         return bool(await runtime.broker.ping(timeout=2.0))
 
-    return probe_routes(component, {"database": database, "broker": broker})
+    return probe_routes(component, {"database": database, "broker": broker, **(more or {})})
 
 
 def probe_routes(component: str, checks: Mapping[str, Check]) -> list[BaseRoute]:

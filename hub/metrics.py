@@ -76,6 +76,10 @@ CONSUMER_LAG: Final = Gauge(
     "Records not yet committed by this process's consumer group, per assigned partition",
     ["topic", "partition"],
 )
+INTAKE_LAST_COMMIT: Final = Gauge(
+    "isdhub_intake_last_commit_timestamp_seconds",
+    "When this core last committed an intake batch (Unix time; its start until the first)",
+)
 OUTBOX_BACKLOG: Final = Gauge("isdhub_outbox_backlog_messages", "Outbox rows waiting for the relay")
 OUTBOX_AGE: Final = Gauge(
     "isdhub_outbox_oldest_age_seconds", "Age of the oldest outbox row (0 when empty)"

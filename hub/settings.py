@@ -113,6 +113,19 @@ class Settings(BaseSettings):
     batch_max_records: int = Field(
         default=500, ge=1, le=10_000, description="Most messages the core handles per batch."
     )
+    intake_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="How often the core tries a message whose decision raises an unexpected "
+        "error (its batch is redelivered) before that message alone is dead-lettered.",
+    )
+    intake_stall_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="The core's /readyz says not ready when intake committed nothing for this "
+        "long while ingress records wait (consumer lag above 0).",
+    )
     producer_linger_ms: int = Field(default=2, ge=0, le=1000, description="Producer linger.")
     metadata_max_age_ms: int = Field(
         default=5000,

@@ -333,3 +333,78 @@ async def test_the_event_of_a_dead_lettered_message_says_so(runtime: Runtime, ct
     data = rejected[0]["data"]
     assert data["dead_lettered"] is True
     assert (data["stage"], data["error"]) == ("linking", "unknown-heenbericht")
+
+
+def _poison_on(monkeypatch: pytest.MonkeyPatch, poison_id: UUID, error: Exception) -> None:
+    """The heenbericht `poison_id` makes the core's decision raise `error` (as a pack without
+    the retour schemas made hub/retour.py raise KeyError)."""
+    from handlers import decide
+
+    real = decide.heen
+
+    def heen(ctx: Context, item: Incoming, *args: object) -> decide.Decision:
+        if item.id == poison_id:
+            raise error
+        return real(ctx, item, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decide, "heen", heen)
+
+
+async def test_a_message_whose_decision_raises_is_dead_lettered_alone_after_its_tries(
+    runtime: Runtime, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.poison import Attempts, MessageFault
+    from tests.e2e.traffic import bsns, message
+
+    persons = bsns(16)
+    items = [_item(message("301", f"P16{n:09d}", next(persons)), "0363", "ggk") for n in range(4)]
+    poison = items[1]
+    _poison_on(monkeypatch, poison.id, KeyError("WMO306"))
+    attempts = Attempts(limit=3)
+    for _ in range(2):  # the batch fails and is redelivered, nothing of it is written
+        with pytest.raises(MessageFault):
+            await intake.process(runtime, ctx, items, (), attempts)
+        assert await _status(runtime.pool, items[0].id) == "None"
+    await intake.process(runtime, ctx, items, (), attempts)  # its third try: set aside
+    statuses = [await _status(runtime.pool, i.id) for i in items]
+    assert statuses == ["accepted", "dead-lettered", "accepted", "accepted"]
+    letter = await runtime.pool.fetchrow("SELECT stage, error, reason FROM dead_letter")
+    assert letter is not None
+    assert (letter["stage"], letter["error"]) == ("decide", "KeyError")
+    assert letter["reason"] == "decide raised KeyError: 'WMO306'"
+    sent = await _outbox(runtime.pool)
+    told = [
+        json.loads(m["payload"])  # type: ignore[arg-type]
+        for m in sent
+        if str(m["topic"]).endswith("events")
+        and json.loads(m["payload"])["message_id"] == str(poison.id)  # type: ignore[arg-type]
+    ]
+    assert [(e["type"], e["sender"]) for e in told] == [("message.rejected", "0363")]
+    assert told[0]["data"]["dead_lettered"] is True
+    assert (told[0]["data"]["stage"], told[0]["data"]["error"]) == ("decide", "key-error")
+    assert [m["headers"]["hub-dlq-error"] for m in sent if str(m["topic"]).endswith(".dlq")] == [  # type: ignore[index]
+        "KeyError"
+    ]
+    # Each other message went to the provider once.
+    to_provider = [
+        m["headers"]["hub-message-id"]  # type: ignore[index]
+        for m in sent
+        if str(m["topic"]).endswith("egress.vecozo")
+    ]
+    assert sorted(to_provider) == sorted(str(i.id) for i in items if i is not poison)
+    assert attempts.faults == {}
+
+
+async def test_a_retryable_error_is_never_blamed_on_the_message(
+    runtime: Runtime, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.poison import Attempts
+    from hub.errors import TransientError
+
+    item = _item(_fixture("WMO305"), "65656055", "vecozo")
+    _poison_on(monkeypatch, item.id, TransientError("database hiccup"))
+    attempts = Attempts(limit=1)
+    for _ in range(3):
+        with pytest.raises(TransientError):
+            await intake.process(runtime, ctx, [item], (), attempts)
+    assert await runtime.pool.fetchval("SELECT count(*) FROM dead_letter") == 0

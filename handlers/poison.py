@@ -1,0 +1,101 @@
+"""Poison messages: an unexpected error while deciding one message is tied to that message,
+its tries are counted, and past the limit it alone is dead-lettered so the batch goes on."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from typing import Final, TypeVar
+from uuid import UUID
+
+from handlers.decide import Context, Decision, Incoming, base_row, dead_letter
+from hub.errors import blames_message
+from hub.validation import Outcome, Validator, Verdict
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STAGE: Final = "decide"  # the dead letter's stage: the hub failed deciding it
+_REASON_CHARS: Final = 300
+
+
+class MessageFault(Exception):
+    """One message's decision raised; the batch's transaction is rolled back."""
+
+    def __init__(self, message_id: UUID, step: str, error: BaseException) -> None:
+        super().__init__(f"message {message_id}: {step} raised {type(error).__name__}")
+        self.message_id = message_id
+        self.step = step
+        self.error = error
+
+    @property
+    def reason(self) -> str:
+        """The step, error class and its message, for the dead-letter record (not events)."""
+        text = f"{self.step} raised {type(self.error).__name__}: {self.error}"
+        return text[:_REASON_CHARS]
+
+
+def guard(message_id: UUID, step: str, fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)`, with an error that is the message's own raised as its MessageFault."""
+    try:
+        return fn(*args)
+    except MessageFault:
+        raise
+    except Exception as exc:
+        if not blames_message(exc):
+            raise
+        raise MessageFault(message_id, step, exc) from exc
+
+
+class Attempts:
+    """Failed tries per message id, in this process's memory: a restart starts the count
+    again, which bounds the tries per process run (the limit is small), and the map is
+    bounded so a stream of faults cannot grow it without end."""
+
+    def __init__(self, limit: int, capacity: int = 10_000) -> None:
+        self.limit = limit
+        self._capacity = capacity
+        self._tries: OrderedDict[UUID, int] = OrderedDict()
+        self.faults: dict[UUID, MessageFault] = {}  # ids past the limit, until dead-lettered
+
+    def failed(self, fault: MessageFault) -> bool:
+        """Count one failed try; True when the message has had its last one."""
+        tries = self._tries.pop(fault.message_id, 0) + 1
+        self._tries[fault.message_id] = tries
+        while len(self._tries) > self._capacity:
+            self._tries.popitem(last=False)
+        log.warning(
+            "message %s: %s raised %s (try %d of %d)",
+            fault.message_id,
+            fault.step,
+            type(fault.error).__name__,
+            tries,
+            self.limit,
+        )
+        if tries >= self.limit:
+            self.faults[fault.message_id] = fault
+            return True
+        return False
+
+    def done(self, message_ids: Collection[UUID]) -> None:
+        """The batch committed: its dead-lettered faults are settled."""
+        for message_id in list(self.faults):
+            if message_id in message_ids:
+                del self.faults[message_id]
+                self._tries.pop(message_id, None)
+
+
+def dead_lettered(
+    ctx: Context, validator: Validator, item: Incoming, fault: MessageFault
+) -> Decision:
+    """The poison message kept aside (stage "decide", the error class, the reason), its
+    sender told by the message.rejected event. No retour: no retourcode says "the hub could
+    not decide", and building the retour is itself a step that may be what failed."""
+    try:
+        verdict = validator.validate(item.payload)
+        row = base_row(item, verdict, None)
+    except Exception:  # the envelope is a courtesy: a row without it is still the record
+        row = base_row(item, Verdict(Outcome.UNREADABLE, ()), None)
+    return dead_letter(ctx, item, row, STAGE, type(fault.error).__name__, fault.reason)
