@@ -91,8 +91,11 @@ def dead_lettered(
     ctx: Context, validator: Validator, item: Incoming, fault: MessageFault
 ) -> Decision:
     """The poison message kept aside (stage "decide", the error class, the reason), its
-    sender told by the message.rejected event. No retour: no retourcode says "the hub could
-    not decide", and building the retour is itself a step that may be what failed."""
+    sender told by the message.rejected event. No retour (a reading): the only fitting code,
+    0001 "afgekeurd om technische redenen", says the message broke an XSLT rule, which would
+    refuse a message that may be valid; the hub failed, not the message. Kept as a dead
+    letter it can be replayed once the hub is fixed (`hub dlq replay`). Building a retour is
+    also a step that may be what failed (a pack without the retour schemas)."""
     try:
         verdict = validator.validate(item.payload)
         row = base_row(item, verdict, None)
