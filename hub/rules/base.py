@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, TypeVar, cast
 
@@ -79,11 +80,13 @@ class RuleContext:
 
     __slots__ = (
         "_dagtekening",
+        "_dagtekening_text",
         "_each",
         "_fields",
         "_header",
         "_header_fields",
         "_memo",
+        "_texts",
         "_under",
         "message",
         "root",
@@ -102,11 +105,13 @@ class RuleContext:
         self.message = message
         self.today = today
         self._each: dict[str, list[etree._Element]] = {}
+        self._texts: dict[str, list[str | None]] = {}
         self._fields: dict[etree._Element, Mapping[str, etree._Element]] = {}
         self._under: dict[tuple[str, str], list[etree._Element]] = {}
         self._header: etree._Element | bool | None = False  # False: not read yet
         self._header_fields: Mapping[str, etree._Element] | None = header_fields
         self._dagtekening: date | bool | None = False
+        self._dagtekening_text: str | None = None
         self._memo: dict[Callable[[RuleContext], object], object] | None = None
 
     @property
@@ -129,9 +134,20 @@ class RuleContext:
     def dagtekening(self) -> date | None:
         """Header/BerichtIdentificatie/Dagtekening, or None when absent or not a date."""
         if self._dagtekening is False:
-            ident = self.header_field("BerichtIdentificatie")
-            self._dagtekening = parse_date(text_of(child(ident, "Dagtekening")))
+            # Two child steps, not the whole Header by name: only a retour's rules read more.
+            if self._header_fields is not None:
+                ident = self._header_fields.get("BerichtIdentificatie")
+            else:
+                ident = child(self.header, "BerichtIdentificatie")
+            text = text_of(child(ident, "Dagtekening"))
+            self._dagtekening = day = _dagtekening_day(text)
+            self._dagtekening_text = text if day is not None else None
         return self._dagtekening if isinstance(self._dagtekening, date) else None
+
+    @property
+    def dagtekening_text(self) -> str | None:
+        """The Dagtekening as its YYYY-MM-DD text when it is a date: compares as dates do."""
+        return self._dagtekening_text if self.dagtekening is not None else None
 
     def fields(self, el: etree._Element | None) -> Mapping[str, etree._Element]:
         """`fields(el)`, read once per element for all rules of the message (read-only)."""
@@ -157,6 +173,13 @@ class RuleContext:
             found = self._each[name] = list(self.root.iter("{*}" + name))
         return found
 
+    def texts(self, name: str) -> list[str | None]:
+        """`text_of` of each element of `each(name)`, in the same order."""
+        found = self._texts.get(name)
+        if found is None:
+            found = self._texts[name] = [text_of(el) for el in self.each(name)]
+        return found
+
     def under(self, parent: str, name: str) -> list[etree._Element]:
         """Every element `name` whose parent has local name `parent`, in document order."""
         key = (parent, name)
@@ -170,6 +193,16 @@ class RuleContext:
                 if (up := el.getparent()) is not None and up.tag.endswith(suffix)
             ]
         return found
+
+
+def parent_is(el: etree._Element, parent: str) -> bool:
+    """Whether the parent of `el` has local name `parent`: `under` for one element.
+
+    Rules filter on the value first and ask this only of the few elements that would be
+    reported, so a valid message reads no parent tags."""
+    up = el.getparent()
+    # A parent is always an element, so its tag is a string.
+    return up is not None and up.tag.endswith("}" + parent)
 
 
 def fields(el: etree._Element | None) -> dict[str, etree._Element]:
@@ -194,6 +227,10 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+# Messages of one day share their Dagtekening: a lookup instead of a parse per message.
+_dagtekening_day: Final = lru_cache(maxsize=64)(parse_date)
 
 
 def parse_int(text: str | None) -> int | None:

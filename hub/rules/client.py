@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import Rule, RuleContext, is_named, names, parse_date, path_of, rule
+from hub.rules.base import (
+    Rule,
+    RuleContext,
+    is_named,
+    names,
+    parent_is,
+    parse_date,
+    path_of,
+    rule,
+)
 from hub.xmlcodec import child, text_of
 
 _MAX_AGE_YEARS: Final = 120
@@ -30,20 +40,36 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+@lru_cache(maxsize=64)
+def _oldest_birth_day(dagtekening: str) -> str | None:
+    """The oldest allowed Geboortedatum for a Dagtekening, as YYYY-MM-DD text (one per day)."""
+    day = parse_date(dagtekening)
+    if day is None or day.year <= _MAX_AGE_YEARS:
+        return None
+    return years_before(day, _MAX_AGE_YEARS).isoformat()
+
+
 @rule(
     "TR002",
     "Geboortedatum mag niet meer dan 120 jaar voor de Dagtekening liggen, tenzij onbekend",
     names(301, 305, 307, 315),
 )
 def TR002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    dagtekening = ctx.dagtekening
-    if dagtekening is None or dagtekening.year <= _MAX_AGE_YEARS:
+    dagtekening = ctx.dagtekening_text
+    if dagtekening is None:
         return
-    oldest = years_before(dagtekening, _MAX_AGE_YEARS)
+    oldest = _oldest_birth_day(dagtekening)
+    if oldest is None:
+        return
+    texts = ctx.texts("Datum")
     # Every Geboortedatum: the Client's, and in a 301 each Relatie's (rules.md §6 reading 4).
-    for datum in ctx.under("Geboortedatum", "Datum"):
-        day = parse_date(text_of(datum))
-        if day is None or day >= oldest:
+    for i, datum in enumerate(ctx.each("Datum")):
+        text = texts[i]
+        # YYYY-MM-DD texts order as their dates do: a birth date at or after the oldest
+        # allowed day is settled without parsing; only an older one is parsed and placed.
+        if text is None or text >= oldest:
+            continue
+        if parse_date(text) is None or not parent_is(datum, "Geboortedatum"):
             continue
         if text_of(child(datum.getparent(), "DatumGebruik")) != _UNKNOWN:
             yield (
@@ -60,9 +86,13 @@ def TR002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
 def CS139(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     # Reuses TR002's cached Datum list: DatumGebruik, when present, is Datum's next sibling
     # (CDT_Geboortedatum is a sequence), so a message without one costs a sibling step.
-    for datum in ctx.under("Geboortedatum", "Datum"):
+    for datum in ctx.each("Datum"):
         gebruik = datum.getnext()
-        if gebruik is None or not is_named(gebruik, "DatumGebruik"):
+        if (
+            gebruik is None
+            or not is_named(gebruik, "DatumGebruik")
+            or not parent_is(datum, "Geboortedatum")
+        ):
             continue
         value = text_of(gebruik) or ""
         wanted = _PLACEHOLDERS.get(value)

@@ -7,8 +7,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.rules.base import Rule, RuleContext, names, parse_date, path_of, rule
-from hub.xmlcodec import text_of
+from hub.rules.base import Rule, RuleContext, names, parent_is, parse_date, path_of, rule
 
 # Per message number: (parent element, date element) pairs that may not lie after the Dagtekening
 # (rules.md §1.1 and §6 reading 3). Start dates of toewijzingen and requests may lie ahead.
@@ -29,18 +28,20 @@ _TARGETS: Final[dict[int, tuple[tuple[str, str], ...]]] = {
 )
 def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     dagtekening = ctx.dagtekening
-    if dagtekening is None:
+    latest = ctx.dagtekening_text
+    if dagtekening is None or latest is None:
         return
-    latest = dagtekening.isoformat()
     for parent, name in _TARGETS.get(ctx.message.number, ()):
-        for el in ctx.under(parent, name):
-            text = text_of(el)
+        texts = ctx.texts(name)
+        for i, el in enumerate(ctx.each(name)):
+            text = texts[i]
             # YYYY-MM-DD strings order as their dates do: most dates are settled without
-            # parsing (the 305's hot path). Other lengths are not LDT_Datum dates at all.
+            # parsing or reading their parent (the 305's hot path). Other lengths are not
+            # LDT_Datum dates at all.
             if text is None or len(text) != 10 or text <= latest:
                 continue
             day = parse_date(text)
-            if day is not None and day > dagtekening:
+            if day is not None and day > dagtekening and parent_is(el, parent):
                 # A birth date is personal data: name the element, not the value.
                 shown = "" if parent == "Geboortedatum" else f" {day}"
                 yield (

@@ -87,9 +87,12 @@ def _line_key(line: etree._Element) -> tuple[object, ...]:
 
 
 def _start_stop(ctx: RuleContext, line_name: str) -> Iterator[tuple[str, str]]:
+    texts = ctx.texts("Begindatum")
+    if len(set(texts)) == len(texts):
+        return  # Begindatum is part of every key: all distinct, no duplicate (the usual 305)
     begins = ctx.under(line_name, "Begindatum")
     if len(begins) < 2 or len({text_of(b) for b in begins}) == len(begins):
-        return  # Begindatum is part of every key: all distinct, no duplicate (the usual 305)
+        return
     # Begindatum is part of every key: only lines sharing one (and a parent) can be duplicates,
     # so the full key is built for those few only. This is the 305's hot path.
     groups: dict[tuple[etree._Element | None, str | None], list[etree._Element]] = {}
