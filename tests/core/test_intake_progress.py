@@ -6,8 +6,10 @@ import httpx
 from starlette.applications import Starlette
 
 from hub import metrics
+from hub.app import core_app
 from hub.health import probe_routes
 from hub.intake_progress import Progress, ingress_lag, intake_check
+from hub.settings import Settings
 
 TOPIC = "progress-test.ingress"
 
@@ -65,3 +67,16 @@ async def test_readyz_says_not_ready_while_intake_is_stalled() -> None:
             assert (await client.get("/readyz")).status_code == 200
     finally:
         metrics.CONSUMER_LAG.remove(TOPIC, "0")
+
+
+async def test_the_cores_readyz_checks_intake(settings: Settings, database_url: str) -> None:
+    """The core app's /readyz carries the intake check (here without its lifespan: the
+    database and broker checks fail, the intake one stands)."""
+    assert settings.kafka_bootstrap is not None
+    app = core_app(settings, settings.kafka_bootstrap, database_url)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://hub"
+    ) as client:
+        answer = await client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["intake"] is True
