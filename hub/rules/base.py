@@ -177,7 +177,10 @@ class RuleContext:
         """`text_of` of each element of `each(name)`, in the same order."""
         found = self._texts.get(name)
         if found is None:
-            found = self._texts[name] = [text_of(el) for el in self.each(name)]
+            # text_of inlined for the usual leaf (no comment or child inside): no call per element.
+            found = self._texts[name] = [
+                text_of(el) if len(el) else (el.text or "").strip() for el in self.each(name)
+            ]
         return found
 
     def under(self, parent: str, name: str) -> list[etree._Element]:

@@ -10,7 +10,6 @@ from lxml import etree
 
 from hub.messages import Standard
 from hub.rules.base import Rule, RuleContext, names, path_of, rule
-from hub.xmlcodec import text_of
 
 _WEIGHTS: Final = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 # Weighting the ASCII codes instead of the digits adds 48 · Σweights; take it off once.
@@ -35,8 +34,9 @@ _CS002_MESSAGES: Final = names(301, 305, 307, 315, 317, 323, 325) | names(
 
 @rule("CS002", "Bsn moet voldoen aan de 11-proef", _CS002_MESSAGES)
 def CS002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    for bsn in ctx.each("Bsn"):
-        if not passes_elfproef(text_of(bsn)):
+    texts = ctx.texts("Bsn")
+    for i, bsn in enumerate(ctx.each("Bsn")):
+        if not passes_elfproef(texts[i]):
             # The value itself stays out of the sentence: a BSN is personal data.
             yield path_of(bsn), "Bsn does not pass the 11-proef"
 
