@@ -42,7 +42,7 @@ def _read(ctx: RuleContext) -> tuple[Line, ...]:
     for el in ctx.under("Prestaties", "Prestatie"):
         found = ctx.fields(el)  # shared: other families read the Prestatie too
         referentie = found.get("ProductReferentie")
-        ref = children_by_name(referentie)
+        ref = ctx.fields(referentie)  # shared: TR101 keys a Prestatie by its ReferentieNummer
         periode = children_by_name(found.get("ProductPeriode"))
         ingediend = children_by_name(found.get("IngediendBedrag"))
         vorig_el = ref.get("VorigReferentieNummer")
