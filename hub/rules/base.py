@@ -105,7 +105,7 @@ class RuleContext:
         self.message = message
         self.today = today
         self._each: dict[str, list[etree._Element]] = {}
-        self._texts: dict[str, list[str | None]] = {}
+        self._texts: dict[str, list[str]] = {}
         self._fields: dict[etree._Element, Mapping[str, etree._Element]] = {}
         self._under: dict[tuple[str, str], list[etree._Element]] = {}
         self._header: etree._Element | bool | None = False  # False: not read yet
@@ -173,13 +173,14 @@ class RuleContext:
             found = self._each[name] = list(self.root.iter("{*}" + name))
         return found
 
-    def texts(self, name: str) -> list[str | None]:
-        """`text_of` of each element of `each(name)`, in the same order."""
+    def texts(self, name: str) -> list[str]:
+        """`text_of` of each element of `each(name)`, in the same order (never None)."""
         found = self._texts.get(name)
         if found is None:
             # text_of inlined for the usual leaf (no comment or child inside): no call per element.
             found = self._texts[name] = [
-                text_of(el) if len(el) else (el.text or "").strip() for el in self.each(name)
+                (text_of(el) or "") if len(el) else (el.text or "").strip()
+                for el in self.each(name)
             ]
         return found
 

@@ -62,12 +62,14 @@ def TR002(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     if oldest is None:
         return
     texts = ctx.texts("Datum")
+    if not texts or min(texts) >= oldest:
+        return  # the usual message: every date is recent enough, settled in one C call
     # Every Geboortedatum: the Client's, and in a 301 each Relatie's (rules.md §6 reading 4).
     for i, datum in enumerate(ctx.each("Datum")):
         text = texts[i]
         # YYYY-MM-DD texts order as their dates do: a birth date at or after the oldest
         # allowed day is settled without parsing; only an older one is parsed and placed.
-        if text is None or text >= oldest:
+        if text >= oldest:
             continue
         if parse_date(text) is None or not parent_is(datum, "Geboortedatum"):
             continue

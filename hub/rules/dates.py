@@ -33,12 +33,14 @@ def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
         return
     for parent, name in _TARGETS.get(ctx.message.number, ()):
         texts = ctx.texts(name)
+        if not texts or max(texts) <= latest:
+            continue  # the usual message: no date after the Dagtekening, in one C call
         for i, el in enumerate(ctx.each(name)):
             text = texts[i]
             # YYYY-MM-DD strings order as their dates do: most dates are settled without
             # parsing or reading their parent (the 305's hot path). Other lengths are not
             # LDT_Datum dates at all.
-            if text is None or len(text) != 10 or text <= latest:
+            if len(text) != 10 or text <= latest:
                 continue
             day = parse_date(text)
             if day is not None and day > dagtekening and parent_is(el, parent):
