@@ -130,24 +130,29 @@ class RuleContext:
             self._header_fields = fields(self.header)
         return self._header_fields.get(name)
 
+    def _read_dagtekening(self) -> None:
+        # Two child steps, not the whole Header by name: only a retour's rules read more.
+        if self._header_fields is not None:
+            ident = self._header_fields.get("BerichtIdentificatie")
+        else:
+            ident = child(self.header, "BerichtIdentificatie")
+        text = text_of(child(ident, "Dagtekening"))
+        self._dagtekening = day = _dagtekening_day(text)
+        self._dagtekening_text = text if day is not None else None
+
     @property
     def dagtekening(self) -> date | None:
         """Header/BerichtIdentificatie/Dagtekening, or None when absent or not a date."""
         if self._dagtekening is False:
-            # Two child steps, not the whole Header by name: only a retour's rules read more.
-            if self._header_fields is not None:
-                ident = self._header_fields.get("BerichtIdentificatie")
-            else:
-                ident = child(self.header, "BerichtIdentificatie")
-            text = text_of(child(ident, "Dagtekening"))
-            self._dagtekening = day = _dagtekening_day(text)
-            self._dagtekening_text = text if day is not None else None
+            self._read_dagtekening()
         return self._dagtekening if isinstance(self._dagtekening, date) else None
 
     @property
     def dagtekening_text(self) -> str | None:
         """The Dagtekening as its YYYY-MM-DD text when it is a date: compares as dates do."""
-        return self._dagtekening_text if self.dagtekening is not None else None
+        if self._dagtekening is False:
+            self._read_dagtekening()
+        return self._dagtekening_text
 
     def fields(self, el: etree._Element | None) -> Mapping[str, etree._Element]:
         """`fields(el)`, read once per element for all rules of the message (read-only)."""

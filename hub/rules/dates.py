@@ -27,9 +27,8 @@ _TARGETS: Final[dict[int, tuple[tuple[str, str], ...]]] = {
     names(*_TARGETS),
 )
 def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
-    dagtekening = ctx.dagtekening
     latest = ctx.dagtekening_text
-    if dagtekening is None or latest is None:
+    if latest is None:
         return
     for parent, name in _TARGETS.get(ctx.message.number, ()):
         texts = ctx.texts(name)
@@ -43,7 +42,13 @@ def TR134(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
             if len(text) != 10 or text <= latest:
                 continue
             day = parse_date(text)
-            if day is not None and day > dagtekening and parent_is(el, parent):
+            dagtekening = ctx.dagtekening
+            if (
+                day is not None
+                and dagtekening is not None
+                and day > dagtekening
+                and parent_is(el, parent)
+            ):
                 # A birth date is personal data: name the element, not the value.
                 shown = "" if parent == "Geboortedatum" else f" {day}"
                 yield (

@@ -87,9 +87,6 @@ def _line_key(line: etree._Element) -> tuple[object, ...]:
 
 
 def _start_stop(ctx: RuleContext, line_name: str) -> Iterator[tuple[str, str]]:
-    texts = ctx.texts("Begindatum")
-    if len(set(texts)) == len(texts):
-        return  # Begindatum is part of every key: all distinct, no duplicate (the usual 305)
     begins = ctx.under(line_name, "Begindatum")
     if len(begins) < 2 or len({text_of(b) for b in begins}) == len(begins):
         return
@@ -119,7 +116,10 @@ def TR101(root: etree._Element, ctx: RuleContext) -> Iterator[tuple[str, str]]:
     number = ctx.message.number
     line_name = _LINE.get(number)
     if line_name is not None:
-        yield from _start_stop(ctx, line_name)
+        texts = ctx.texts("Begindatum")
+        # Begindatum is part of every key: all distinct, no duplicate (the usual 305).
+        if len(set(texts)) != len(texts):
+            yield from _start_stop(ctx, line_name)
         return
     for spec in _SIMPLE.get(number, ()):
         yield from _simple(ctx, spec)
