@@ -10,7 +10,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -88,6 +88,99 @@ def message(
         for el in root.iter("{*}ToewijzingNummer"):
             el.text = str(int(el.text or "0") + 1000 * client)
     return xmlcodec.serialize(root), own
+
+
+def declaratie(s: PackSpec, *, client: int, month: int) -> tuple[bytes, str]:
+    """A 323 of release `s` that the history rules accept: the aanbieder declares, for `client`
+    only, care on the toewijzingen that `message(s, "301", client=client)` sent it (each
+    Prestatie on the toewijzing with its ProductCode), over the whole calendar month `month`
+    of their term (1 = the month they start), billed at the start of the next month. Each
+    month its own DeclaratieNummer and ReferentieNummers (TR333, TR314), and a later month for
+    a later declaratie (TR318). Returns the payload and its Identificatie."""
+    products = {
+        _text(tp, "Product", "Code"): tp
+        for tp in xmlcodec.parse_message(message(s, "301", client=client)[0]).iter(
+            "{*}ToegewezenProduct"
+        )
+    }
+    payload, own = message(s, "323")
+    root = xmlcodec.parse_message(payload)
+    clients = _path(root, "Declaratie", "Clienten")
+    for other in list(clients)[1:]:  # the sample's other clients have no toewijzing here
+        clients.remove(other)
+    _path(clients, "Client", "Bsn").text = bsn(client)
+    start = date.fromisoformat(_text(next(iter(products.values())), "Ingangsdatum"))
+    first = date(
+        start.year + (start.month + month - 2) // 12, (start.month + month - 2) % 12 + 1, 1
+    )
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    billed = (last + timedelta(days=6)).isoformat()
+    _path(root, "Header", "BerichtIdentificatie", "Dagtekening").text = billed
+    decl = _path(root, "Declaratie")
+    _path(decl, "DeclaratieNummer").text = f"{first:%Y%m}{client:06d}"
+    _path(decl, "DeclaratieDagtekening").text = billed
+    _period(_path(decl, "DeclaratiePeriode"), first, last)
+    total = 0
+    for n, prestatie in enumerate(root.iter("{*}Prestatie"), 1):
+        tp = products[_text(prestatie, "ProductCode")]
+        _path(prestatie, "ToewijzingNummer").text = _text(tp, "ToewijzingNummer")
+        _path(prestatie, "ProductReferentie", "ReferentieNummer").text = f"P{first:%Y%m}{n:04d}"
+        _period(_path(prestatie, "ProductPeriode"), first, last)
+        total += int(_text(prestatie, "IngediendBedrag", "Bedrag"))
+    _path(decl, "TotaalIngediendBedrag", "TotaalBedrag").text = str(total)
+    return xmlcodec.serialize(root), own
+
+
+def antwoord(s: PackSpec, declaratie: bytes) -> tuple[bytes, str]:
+    """The gemeente's 325 on `declaratie` (a 323 of release `s`): the sample's answer, which
+    refuses the declaratie's second Prestatie, with every value taken over from that 323
+    (TR337, TR371, TR376, TR366, TR367, TR304). Returns the payload and its Identificatie."""
+    heen = xmlcodec.parse_message(declaratie)
+    heen_ident = _path(heen, "Header", "BerichtIdentificatie")
+    payload, own = message(s, "325", answers=_text(heen_ident, "Identificatie"))
+    root = xmlcodec.parse_message(payload)
+    header = _path(root, "Header")
+    _path(header, "DeclaratieIdentificatie", "Dagtekening").text = _text(heen_ident, "Dagtekening")
+    answered = date.fromisoformat(_text(heen_ident, "Dagtekening")) + timedelta(days=10)
+    _path(header, "BerichtIdentificatie", "Dagtekening").text = answered.isoformat()
+    for mine, theirs in zip(
+        _leaves(_path(header, "XsdVersieDeclaratie")),
+        _leaves(_path(heen, "Header", "XsdVersie")),
+        strict=True,
+    ):
+        mine.text = theirs.text
+    decl, answer = _path(heen, "Declaratie"), _path(root, "DeclaratieAntwoord")
+    _path(answer, "DeclaratieNummer").text = _text(decl, "DeclaratieNummer")
+    total = int(_text(decl, "TotaalIngediendBedrag", "TotaalBedrag"))
+    _path(answer, "TotaalIngediendBedrag", "TotaalBedrag").text = str(total)
+    _path(answer, "Clienten", "Client", "Bsn").text = _text(decl, "Clienten", "Client", "Bsn")
+    refused = list(heen.iter("{*}Prestatie"))[1]
+    returned = _path(answer, "Clienten", "Client", "Prestaties", "Prestatie")
+    theirs_leaves = _leaves(refused)
+    mine_leaves = [
+        el for el in _leaves(returned) if etree.QName(el.getparent()).localname != "RetourCodes"
+    ]
+    assert [etree.QName(e).localname for e in mine_leaves] == [
+        etree.QName(e).localname for e in theirs_leaves
+    ]
+    for mine, theirs in zip(mine_leaves, theirs_leaves, strict=True):
+        mine.text = theirs.text
+    granted = total - int(_text(refused, "IngediendBedrag", "Bedrag"))
+    _path(answer, "TotaalToegekendBedrag", "TotaalBedrag").text = str(granted)
+    return xmlcodec.serialize(root), own
+
+
+def _leaves(parent: etree._Element) -> list[etree._Element]:
+    return [el for el in parent.iter() if isinstance(el.tag, str) and len(el) == 0]
+
+
+def _text(parent: etree._Element, *names: str) -> str:
+    return _path(parent, *names).text or ""
+
+
+def _period(parent: etree._Element, first: date, last: date) -> None:
+    _path(parent, "Begindatum").text = first.isoformat()
+    _path(parent, "Einddatum").text = last.isoformat()
 
 
 def _path(parent: etree._Element, *names: str) -> etree._Element:

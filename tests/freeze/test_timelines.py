@@ -33,6 +33,8 @@ from tests.freeze._replay import (
     PARTIES,
     Clock,
     RunningHub,
+    antwoord,
+    declaratie,
     message,
     running_hub,
     spec,
@@ -148,22 +150,40 @@ async def _replay(hub: RunningHub, t: Timeline) -> dict[str, Any]:
         payload, ids[label] = message(s, name, **kw)
         await hub.produce(label, party, payload)
 
+    # The 323s declare client 1's care, a month each, on the toewijzingen its 301 sent (the
+    # history rules refuse a Prestatie on any other, TR338); each 325 answers its 323.
+    declaraties: dict[str, bytes] = {}
+
+    async def declare(label: str, month: int, *, to_ingress: bool = False) -> None:
+        payload, ids[label] = declaratie(old, client=1, month=month)
+        declaraties[label] = payload
+        if to_ingress:
+            await hub.produce(label, pv, payload)
+        else:
+            sent = await hub.upload(label, pv, payload)
+            assert sent.status in (202, 423), (label, sent.status, sent.body)
+
+    async def answer(label: str, on: str) -> None:
+        payload, ids[label] = antwoord(old, declaraties[on])
+        sent = await hub.upload(label, gm, payload)
+        assert sent.status == 202, (label, sent.status, sent.body)
+
     hub.clock.now = t.open_at
     await up("open: old 301 (client 1)", gm, old, "301", client=1)
     await up("open: old 301 (client 4, never answered)", gm, old, "301", client=4)
-    await up("open: old 323", pv, old, "323")
+    await hub.settle()  # the toewijzingen are the hub's before a 323 declares on them
+    await declare("open: old 323", month=1)
     await up("open: new 301 (client 2)", gm, new, "301", client=2)
     assert hub.sent["open: new 301 (client 2)"].status == 202
     await hub.settle()
 
     hub.clock.now = f.declaratie_freeze - SECOND
-    await up("declaratie freeze - 1 s: old 323", pv, old, "323")
+    await declare("declaratie freeze - 1 s: old 323", month=2)
     hub.clock.now = f.declaratie_freeze
-    await up("declaratie freeze: old 323", pv, old, "323")
+    await declare("declaratie freeze: old 323", month=3)
     await up("declaratie freeze: old 305 (client 1)", pv, old, "305", client=1)
-    await up("declaratie freeze: old 325 on the open 323", gm, old, "325",
-             answers=ids["open: old 323"])  # fmt: skip
-    await straight("declaratie freeze: old 323 straight to ingress", pv, old, "323")
+    await answer("declaratie freeze: old 325 on the open 323", on="open: old 323")
+    await declare("declaratie freeze: old 323 straight to ingress", month=3, to_ingress=True)
     await hub.settle()
 
     hub.clock.now = f.heen_freeze - SECOND
@@ -179,8 +199,7 @@ async def _replay(hub: RunningHub, t: Timeline) -> dict[str, Any]:
     await hub.settle()
 
     hub.clock.now = f.retour_deadline - SECOND
-    await up("full stop - 1 s: old 325 on the late 323", gm, old, "325",
-             answers=ids["declaratie freeze - 1 s: old 323"])  # fmt: skip
+    await answer("full stop - 1 s: old 325 on the late 323", on="declaratie freeze - 1 s: old 323")
     await hub.settle()
     # At the full stop the pairs still open are broken: only the 301 nobody answered.
     broken = await table.broken_pairs(hub.pool, f.standard.value, f.from_release)
