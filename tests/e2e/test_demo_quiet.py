@@ -27,7 +27,7 @@ from tests.e2e.stack import hub_env, prepare, running, terminate
 pytestmark = pytest.mark.e2e
 
 PROMETHEUS = shutil.which("prometheus")
-RUN_S = 30.0  # the demo's traffic; a trajectory is six messages
+RUN_S = 15.0  # the demo's traffic (~50 uploads); a trajectory is six messages
 # The alerts the demo must not trip; the others watch clocks (retours overdue) or processes.
 QUIET = ("IsdHubErrorRatioHigh", "IsdHubDeadLettersWaiting")
 _REPORT = re.compile(r"^demo: (\d+) uploaded, (\d+) downloaded, (\d+) refused", re.M)
