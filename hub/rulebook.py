@@ -316,7 +316,7 @@ TR321  H  9321  323
 TR322  H  9322  323
     All uncredited Prestaties on a toewijzing stay within its volume over the whole term.
 TR369  H  9369  323
-    All uncredited Prestaties on a budget toewijzing stay within the Budget.
+    Uncredited Prestaties stay within the Budget (taken as whole euros: the facts give no unit).
 TR384  H  9384  323
     No Prestatie on a deleted toewijzing (RedenWijziging 13).
 TR387  H  9387  323
