@@ -116,11 +116,27 @@ class Figures:
     xsd_us: float  # (a) parse + XSD
     rules_us: float  # (b) parse + XSD + every in-message rule
     validator_us: float  # the hub's Validator.validate: (b) plus pack matching and the verdict
+    # (a) and (b) again, timed call by call alternately on the same message (see `mixed`).
+    xsd_mixed_us: float = 0.0
+    rules_mixed_us: float = 0.0
+
+    @property
+    def block_share(self) -> float:
+        """(b − a) / a with (a) and (b) each timed in a loop of its own."""
+        return (self.rules_us - self.xsd_us) / self.xsd_us
 
     @property
     def rule_share(self) -> float:
-        """(b − a) / a: what the in-message rules add to parse + XSD."""
-        return (self.rules_us - self.xsd_us) / self.xsd_us
+        """(b − a) / a, alternated: what the in-message rules add to parse + XSD (the target).
+
+        In a loop of its own, parse + XSD runs with libxml2's code and data hot in the CPU
+        cache, which no path of the hub has (Python work always follows it), so that baseline
+        is low and the block ratio overstates what the rules add. Alternating the two calls
+        gives both the cache state they have in the hub. Both ratios are printed.
+        """
+        if not self.xsd_mixed_us:
+            return self.block_share
+        return (self.rules_mixed_us - self.xsd_mixed_us) / self.xsd_mixed_us
 
     @property
     def msg_s(self) -> float:
@@ -182,17 +198,41 @@ class Subject:
                 checked.append(clock() - started)
         return checked
 
+    def mixed(self, seconds: float) -> tuple[float, float]:
+        """Median CPU µs of (a) and (b) when the two calls alternate, each timed by itself."""
+        a: list[int] = []
+        b: list[int] = []
+        clock = time.thread_time_ns
+        xsd_only, with_rules = self.xsd_only, self.with_rules
+        deadline = time.process_time() + seconds
+        while time.process_time() < deadline:
+            for _ in range(20):
+                t0 = clock()
+                xsd_only()
+                t1 = clock()
+                with_rules()
+                t2 = clock()
+                a.append(t1 - t0)
+                b.append(t2 - t1)
+        return statistics.median(a) / 1e3, statistics.median(b) / 1e3
+
     def measure(self, seconds: float, rounds: int) -> Figures:
         xsd: list[float] = []
         every: list[float] = []
         hub: list[float] = []
-        for _ in range(rounds):  # alternated, so drift of the machine hits all three alike
+        xsd_mixed: list[float] = []
+        every_mixed: list[float] = []
+        for _ in range(rounds):  # alternated, so drift of the machine hits all alike
             xsd.append(cpu_us_per_call(self.xsd_only, seconds))
             every.append(cpu_us_per_call(self.with_rules, seconds))
             hub.append(cpu_us_per_call(self.hub, seconds))
+            a, b = self.mixed(seconds)
+            xsd_mixed.append(a)
+            every_mixed.append(b)
         median = statistics.median
         return Figures(self.label, len(self.data), len(self.rule_ids),
-                       median(xsd), median(every), median(hub))  # fmt: skip
+                       median(xsd), median(every), median(hub),
+                       median(xsd_mixed), median(every_mixed))  # fmt: skip
 
     def per_rule(self, seconds: float) -> list[tuple[str, float]]:
         """Each rule's µs when it runs alone after parse + XSD, dearest first.
@@ -219,8 +259,14 @@ def render(figures: list[Figures], seconds: float, rounds: int) -> str:
     for f in figures:
         lines.append(
             f"  {f.label + f', {f.message_bytes:,} B':<34} {f.rules:>5} {f.xsd_us:>11.1f} µs "
-            f"{f.rules_us:>8.1f} µs {f.rule_share:>+8.0%} {f.validator_us:>7.1f} µs "
+            f"{f.rules_us:>8.1f} µs {f.block_share:>+8.0%} {f.validator_us:>7.1f} µs "
             f"{f.msg_s:>7,.0f}"
+        )
+    lines.append("  alternated call by call (the cache state they have in the hub):")
+    for f in figures:
+        lines.append(
+            f"  {f.label + f', {f.message_bytes:,} B':<34} {f.rules:>5} {f.xsd_mixed_us:>11.1f} µs "
+            f"{f.rules_mixed_us:>8.1f} µs {f.rule_share:>+8.0%}"
         )
     return "\n".join(lines)
 
@@ -233,7 +279,8 @@ def target_line(f: Figures) -> str:
     verdict = "met" if meets_target(f) else "NOT met"
     return (
         f"target: the in-message rules add at most {TARGET_RULE_SHARE:.0%} to parse + XSD for the "
-        f"{f.label}: {verdict} ({f.rule_share:+.0%})"
+        f"{f.label}, alternated: {verdict} ({f.rule_share:+.0%}; "
+        f"{f.block_share:+.0%} in separate loops)"
     )
 
 
@@ -258,7 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     print(render(figures, args.seconds, args.rounds))
     print(target_line(figures[0]))
     report: dict[str, object] = {
-        f.label: {**asdict(f), "rule_share": round(f.rule_share, 3), "msg_s": round(f.msg_s)}
+        f.label: {
+            **asdict(f),
+            "rule_share": round(f.rule_share, 3),
+            "block_share": round(f.block_share, 3),
+            "msg_s": round(f.msg_s),
+        }
         for f in figures
     }
     report["target"] = {"rule_share_max": TARGET_RULE_SHARE, "met": meets_target(figures[0])}
