@@ -204,11 +204,18 @@ class HistoryState:
         self, domain: str, gemeente: str, aanbieder: str, nummer: str
     ) -> OwnedToewijzing | None:
         """The current version of the toewijzing with this number that the gemeente gave
-        the aanbieder in the domain, whatever the client; None when there is none."""
-        for t in self.named(domain, gemeente, nummer):
-            if t.scope.aanbieder == aanbieder:
-                return t
-        return None
+        the aanbieder in the domain, whatever the client; None when there is none.
+
+        Several may carry the number: TR332 frees the number of a deleted toewijzing for
+        another client, and rows of unknown domain match any. The live one of this domain,
+        then the newest, is the one the number names now; taking the first found could
+        read a deleted toewijzing of another client and refuse a valid Prestatie (TR304)."""
+        found = [t for t in self.named(domain, gemeente, nummer) if t.scope.aanbieder == aanbieder]
+        if not found:
+            return None
+        return max(
+            found, key=lambda t: (not t.line.deleted, t.domain == domain, t.line.toegewezen_op)
+        )
 
     def request(self, key: RequestKey) -> Request | None:
         return self.requests.get(key)
