@@ -8,7 +8,7 @@ allowance is taken, so a valid declaration is never refused.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 from hub.history_request_facts import Omvang
@@ -42,20 +42,29 @@ def _days(begin: date, end: date) -> int:
     return (end - begin).days + 1
 
 
+def _weekday(day: int) -> int:
+    """Monday 0 .. Sunday 6 of an ordinal day (day 1, 0001-01-01, is a Monday)."""
+    return (day - 1) % 7
+
+
+# Week arithmetic runs on ordinals, not dates: a week boundary next to date.min or date.max
+# (both admitted by the XSD's xs:date) would otherwise raise OverflowError.
 def _weeks(begin: date, end: date) -> int:
     """Calendar weeks (ISO week numbers) the period touches."""
-    first = begin - timedelta(days=begin.weekday())
-    last = end - timedelta(days=end.weekday())
-    return (last - first).days // 7 + 1
+    b, e = begin.toordinal(), end.toordinal()
+    return ((e - _weekday(e)) - (b - _weekday(b))) // 7 + 1
 
 
 def _sundays(begin: date, end: date) -> int:
-    first = begin + timedelta(days=(_SUNDAY - begin.weekday()) % 7)
-    return 0 if first > end else (end - first).days // 7 + 1
+    b, e = begin.toordinal(), end.toordinal()
+    first = b + (_SUNDAY - _weekday(b)) % 7
+    return 0 if first > e else (e - first) // 7 + 1
 
 
-def _last_sunday(day: date) -> date:
-    return day - timedelta(days=(day.weekday() - _SUNDAY) % 7)
+def _last_sunday(day: date) -> int:
+    """The ordinal of the last Sunday on or before `day`."""
+    d = day.toordinal()
+    return d - (_weekday(d) - _SUNDAY) % 7
 
 
 def _months(begin: date, end: date) -> int:
@@ -67,7 +76,11 @@ def _per_week(begin: date, end: date, term_end: date | None) -> int:
     outputgericht count (Sundays, +1 for the toewijzing's last partial week)."""
     sundays = _sundays(begin, end)
     last_partial_week = term_end is not None and term_end.weekday() != _SUNDAY
-    if last_partial_week and term_end is not None and begin <= _last_sunday(term_end) <= end:
+    if (
+        last_partial_week
+        and term_end is not None
+        and begin.toordinal() <= _last_sunday(term_end) <= end.toordinal()
+    ):
         sundays += 1
     return max(_weeks(begin, end), sundays)
 

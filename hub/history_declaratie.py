@@ -8,9 +8,10 @@ TR056 sit on the Declaratie or Header and refuse the declaratie as a whole.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Final, Protocol
 
 from hub.declaratie_facts import DeclaratieAntwoordFacts, DeclaratieFacts, PrestatieLine
@@ -121,8 +122,8 @@ ToewijzingLookup = Callable[[str, str, str, str], ToewijzingView | None]
 
 
 def _last_day(day: date) -> date:
-    nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return nxt - timedelta(days=1)
+    # monthrange, not "first of next month - 1 day": December 9999 has no next month.
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def evaluate_declaratie(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from hub.declaratie_volume import period_allowance, term_maximum
+from hub.history_request_facts import Omvang
+
 from ._build import OTHER_BSN
 from ._declaratie import Memory, P, T, declaratie, toewijzing
 
@@ -16,3 +21,20 @@ def test_a_number_reused_after_a_delete_names_the_live_toewijzing() -> None:
     assert m.send(toewijzing(deleted)) == []
     assert m.send(toewijzing(T(datum="2025-03-25"), bsn=OTHER_BSN)) == []
     assert m.send(declaratie(P("R1", bsn=OTHER_BSN))) == []
+
+
+def test_far_dates_give_findings_not_an_overflow() -> None:
+    # The XSD admits 9999-12-31 as a ProductPeriode end; TR319 refuses it, and no month or
+    # week arithmetic may raise on it (rules never raise on odd input).
+    m = Memory()
+    assert m.send(toewijzing(T(eind=None))) == []
+    found = m.send(declaratie(P("R1", end="9999-12-31")))
+    assert ("TR319", "9319") in found
+
+
+def test_volume_arithmetic_at_the_calendar_edges_does_not_raise() -> None:
+    edge = Omvang(4, "04", "2")
+    # One week of 4 hours, in minutes, on the first and the last days an xs:date can hold.
+    assert term_maximum(edge, (date(1, 1, 1), date(1, 1, 3))) == 240
+    last_week = (date(9999, 12, 27), date(9999, 12, 31))
+    assert period_allowance(edge, *last_week, (last_week[0], None)) == 240
