@@ -117,8 +117,10 @@ class ToewijzingView(Protocol):
     def reden_wijziging(self) -> str: ...
 
 
-# (gemeente, aanbieder, domain, ToewijzingNummer) -> the current version, or None.
-ToewijzingLookup = Callable[[str, str, str, str], ToewijzingView | None]
+# (gemeente, aanbieder, domain, ToewijzingNummer, person_key of the Prestatie's client) ->
+# the current version, or None. A number may name several (TR332 frees a deleted
+# toewijzing's number for another client): the client's own is preferred.
+ToewijzingLookup = Callable[[str, str, str, str, str], ToewijzingView | None]
 
 
 def _last_day(day: date) -> date:
@@ -194,7 +196,7 @@ def _check_prestatie(
         yield TR314.finding(at, "this ReferentieNummer was used before by this aanbieder")
     if line.eind > facts.periode_eind:
         yield TR319.finding(at, "ProductPeriode ends after the DeclaratiePeriode")
-    t = lookup(facts.gemeente, a, d, line.toewijzing) if line.toewijzing else None
+    t = lookup(facts.gemeente, a, d, line.toewijzing, line.person) if line.toewijzing else None
     if t is None:
         yield TR338.finding(at, "ToewijzingNummer matches no toewijzing of this gemeente")
     elif t.person != line.person:
@@ -268,7 +270,9 @@ def _check_debet(
 ) -> Iterator[Finding]:
     at = line.location
     key = (facts.domain, facts.gemeente, facts.aanbieder, line.toewijzing)
-    open_debets = seen.open_debets(key)
+    # The debets of this client only: a debet of another client on the same number was
+    # declared on another toewijzing (a deleted one whose number was given anew, TR332).
+    open_debets = [p for p in seen.open_debets(key) if p.person == line.person]
     if any(
         (p.categorie, p.code, p.begin, p.eind) == (line.categorie, line.code, line.begin, line.eind)
         for p in open_debets
@@ -440,8 +444,10 @@ def check_declaratie(
 ) -> tuple[list[Finding], DeclaratieEffects | None]:
     """The 323/325 rules on one message; `refused`: it is already refused as a whole."""
 
-    def lookup(gemeente: str, aanbieder: str, domain: str, nummer: str) -> ToewijzingView | None:
-        owned = state.toewijzing(domain, gemeente, aanbieder, nummer)
+    def lookup(
+        gemeente: str, aanbieder: str, domain: str, nummer: str, person: str
+    ) -> ToewijzingView | None:
+        owned = state.toewijzing(domain, gemeente, aanbieder, nummer, person)
         return None if owned is None else _View(owned)
 
     if facts.declaratie is not None:

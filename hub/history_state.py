@@ -201,7 +201,7 @@ class HistoryState:
         )
 
     def toewijzing(
-        self, domain: str, gemeente: str, aanbieder: str, nummer: str
+        self, domain: str, gemeente: str, aanbieder: str, nummer: str, person: str = ""
     ) -> OwnedToewijzing | None:
         """The current version of the toewijzing with this number that the gemeente gave
         the aanbieder in the domain, whatever the client; None when there is none.
@@ -209,12 +209,20 @@ class HistoryState:
         Several may carry the number: TR332 frees the number of a deleted toewijzing for
         another client, and rows of unknown domain match any. The live one of this domain,
         then the newest, is the one the number names now; taking the first found could
-        read a deleted toewijzing of another client and refuse a valid Prestatie (TR304)."""
+        read a deleted toewijzing of another client and refuse a valid Prestatie (TR304).
+        With `person` (a Prestatie's client), that client's own toewijzing comes first: a
+        credit of a debet on the deleted one still names the toewijzing it was declared on."""
         found = [t for t in self.named(domain, gemeente, nummer) if t.scope.aanbieder == aanbieder]
         if not found:
             return None
         return max(
-            found, key=lambda t: (not t.line.deleted, t.domain == domain, t.line.toegewezen_op)
+            found,
+            key=lambda t: (
+                t.scope.person == person,
+                not t.line.deleted,
+                t.domain == domain,
+                t.line.toegewezen_op,
+            ),
         )
 
     def request(self, key: RequestKey) -> Request | None:

@@ -38,3 +38,21 @@ def test_volume_arithmetic_at_the_calendar_edges_does_not_raise() -> None:
     assert term_maximum(edge, (date(1, 1, 1), date(1, 1, 3))) == 240
     last_week = (date(9999, 12, 27), date(9999, 12, 31))
     assert period_allowance(edge, *last_week, (last_week[0], None)) == 240
+
+
+def test_a_reused_number_is_read_as_the_toewijzing_of_the_prestaties_own_client() -> None:
+    # Client A's debet is pending (no 325), so the gemeente may delete A's toewijzing
+    # (TR385, READING 6.9) and give its number to client B. A's credit of that debet names
+    # A's toewijzing, not B's: no TR304. A new debet of A meets A's deleted toewijzing.
+    m = Memory()
+    assert m.send(toewijzing(T())) == []
+    assert m.send(declaratie(P("R1"))) == []
+    deleted = T(ingang="2025-04-01", eind="2025-04-01", reden="13", tijd="11:00:00")
+    assert m.send(toewijzing(deleted)) == []
+    assert m.send(toewijzing(T(datum="2025-03-25"), bsn=OTHER_BSN)) == []
+    # B's debet for April while A's debet for April is uncredited: that debet was declared
+    # on another toewijzing (A's), so no TR389 for B.
+    assert m.send(declaratie(P("B1", bsn=OTHER_BSN), periode=("2025-05-01", "2025-05-31"))) == []
+    credit = P("C1", credit=True, vorig="R1")
+    assert m.send(declaratie(credit, periode=("2025-06-01", "2025-06-30"))) == []
+    assert m.send(declaratie(P("R2"), periode=("2025-07-01", "2025-07-31"))) == [("TR384", "9384")]
