@@ -83,6 +83,10 @@ def _line_key(line: etree._Element) -> tuple[object, ...]:
         text_of(f.get("Begindatum")),
         text_of(f.get("RedenBeeindiging")),  # None on a StartProduct
         text_of(f.get("Einddatum")),
+        # A delete (3) and a delivery (1) of one key are two lines, not one twice: IV008 corrects
+        # a ToewijzingIngangsdatum (not part of the key) by a delete and its replacement, and
+        # rules.md allows both in one message, evaluated in document order.
+        text_of(f.get("StatusAanlevering")),
     )
 
 

@@ -55,10 +55,19 @@ def test_tr101_compares_toewijzingnummer_as_a_number() -> None:
     assert len(of(run(message("wmo305", body), "WMO305"), "TR101")) == 1
 
 
-def test_tr101_ignores_the_status_and_toewijzingingangsdatum() -> None:
-    # A delete and a new delivery of the same key in one message are still one key twice.
-    body = client(start(status="1"), start(status="3"), container="StartProducten")
-    assert len(of(run(message("wmo305", body), "WMO305"), "TR101")) == 1
+def test_tr101_passes_a_delete_and_its_replacement_in_one_message() -> None:
+    # IV008: a wrong ToewijzingIngangsdatum (not part of the key) is corrected by deleting the
+    # line and sending it again; rules.md allows both in one message, in document order.
+    body = client(start(status="3"), start(status="1"), container="StartProducten")
+    assert of(run(message("wmo305", body), "WMO305"), "TR101") == []
+    stops = client(stop(status="3"), stop(status="1"), container="StopProducten")
+    assert of(run(message("wmo307", stops), "WMO307"), "TR101") == []
+
+
+def test_tr101_flags_the_same_key_twice_with_the_same_status() -> None:
+    for status in ("1", "3"):
+        body = client(start(status=status), start(status=status), container="StartProducten")
+        assert len(of(run(message("wmo305", body), "WMO305"), "TR101")) == 1
 
 
 @pytest.mark.parametrize(
