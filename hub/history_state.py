@@ -257,8 +257,9 @@ class HistoryState:
                 key = NummerKey(scope.gemeente, t.nummer)
                 owned = OwnedToewijzing(scope, effects.domain, t)
                 others = numbered.get(key, ())
-                # One stored row per client and number, whatever its domain (as the table).
-                same = [o for o in others if o.scope == scope]
+                # One stored row per client, domain and number (as the table, 0015): iWmo
+                # and iJw are separate domains, so one does not replace the other's row.
+                same = [o for o in others if o.scope == scope and o.domain == effects.domain]
                 if same and same[0].line.toegewezen_op >= t.toegewezen_op:
                     continue  # only a strictly newer version replaces the current one
                 numbered[key] = (*(o for o in others if o not in same), owned)

@@ -127,7 +127,11 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
         scope = Scope(r[0], r[1], r[2])
         line = _toewijzing_line(r)
         if scope in current:
-            current[scope][line.nummer] = line
+            # Keyed by number alone (TR019, TR349): of an iWmo and an iJw row with one number
+            # the newer one, as apply_to_client keeps it in memory.
+            held = current[scope].get(line.nummer)
+            if held is None or held.toegewezen_op < line.toegewezen_op:
+                current[scope][line.nummer] = line
         numbered.setdefault(NummerKey(scope.gemeente, line.nummer), []).append(
             OwnedToewijzing(scope, r[15], line)
         )
@@ -180,7 +184,7 @@ async def apply_history(
     if declaratie_effects:
         await apply_declaraties(conn, declaratie_effects)
     idents: dict[IdentificatieKey, UUID | None] = {}
-    toewijzingen: dict[tuple[Scope, str], tuple[ToewijzingLine, UUID | None, str]] = {}
+    toewijzingen: dict[tuple[Scope, str, str], tuple[ToewijzingLine, UUID | None, str]] = {}
     requests: dict[RequestKey, tuple[Request, UUID | None]] = {}
     # Per request: the answers the batch gives it and the last message that gave one (one
     # UPDATE source row per target row: PostgreSQL applies only one of several).
@@ -204,9 +208,10 @@ async def apply_history(
             raise ValueError("history effects with product lines need a scope")
         scope = e.scope
         for t in e.toewijzingen:
-            seen = toewijzingen.get((scope, t.nummer))
+            # One row per client, domain and number (0015): iWmo and iJw are separate.
+            seen = toewijzingen.get((scope, e.domain, t.nummer))
             if seen is None or seen[0].toegewezen_op < t.toegewezen_op:
-                toewijzingen[(scope, t.nummer)] = (t, mid, e.domain)
+                toewijzingen[(scope, e.domain, t.nummer)] = (t, mid, e.domain)
         # Rows are inserted (or made live again) before the deletes run, so the last state
         # of a key in the batch wins: a delivery cancels an earlier delete of its key
         # (READING 7), and a delete after a delivery leaves both to run in that order.
@@ -234,7 +239,7 @@ async def apply_history(
             list(idents.values()),
         )
     if toewijzingen:
-        rows = [(scope, t, mid, dom) for (scope, _), (t, mid, dom) in toewijzingen.items()]
+        rows = [(scope, t, mid, dom) for (scope, _, _), (t, mid, dom) in toewijzingen.items()]
         lines = [t for _, t, _, _ in rows]
         await conn.execute(
             """
@@ -246,7 +251,7 @@ async def apply_history(
                                  $6::text[], $7::date[], $8::date[], $9::timestamp[],
                                  $10::uuid[], $11::text[], $12::text[], $13::bigint[],
                                  $14::text[], $15::text[], $16::bigint[], $17::text[])
-            ON CONFLICT (gemeente, aanbieder, person_key, toewijzing_nummer) DO UPDATE SET
+            ON CONFLICT (gemeente, aanbieder, person_key, domain, toewijzing_nummer) DO UPDATE SET
                 product_categorie = EXCLUDED.product_categorie,
                 product_code = EXCLUDED.product_code,
                 ingangsdatum = EXCLUDED.ingangsdatum,

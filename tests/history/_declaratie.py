@@ -80,10 +80,16 @@ def _after(parent: etree._Element, anchor: str, tag: str, value: str) -> None:
     found.addnext(el)
 
 
-def toewijzing(*lines: T, bsn: str = BSN, identificatie: str | None = None) -> etree._Element:
-    """A WMO301 with these ToegewezenProducten."""
-    root = fixture("WMO301")
+def toewijzing(
+    *lines: T, bsn: str = BSN, identificatie: str | None = None, kind: str = "WMO"
+) -> etree._Element:
+    """A WMO301 (or, kind "JW", a JW301 between the same parties) with these
+    ToegewezenProducten."""
+    root = fixture(f"{kind}301")
     header = child(root, "Header")
+    assert header is not None
+    _set(header, "Afzender", "0363")
+    _set(header, "Ontvanger", "65656055")
     _set(child(header, "BerichtIdentificatie"), "Identificatie", identificatie or str(next(_IDS)))  # type: ignore[arg-type]
     client = child(root, "Client")
     assert client is not None

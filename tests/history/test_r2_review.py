@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from hub import store
 from hub.declaratie_volume import period_allowance, term_maximum
 from hub.history_request_facts import Omvang
 
 from ._build import OTHER_BSN
-from ._declaratie import Memory, P, T, declaratie, toewijzing
+from ._declaratie import Memory, P, T, declaratie, on_db, toewijzing
 
 
 def test_a_number_reused_after_a_delete_names_the_live_toewijzing() -> None:
@@ -56,3 +57,47 @@ def test_a_reused_number_is_read_as_the_toewijzing_of_the_prestaties_own_client(
     credit = P("C1", credit=True, vorig="R1")
     assert m.send(declaratie(credit, periode=("2025-06-01", "2025-06-30"))) == []
     assert m.send(declaratie(P("R2"), periode=("2025-07-01", "2025-07-31"))) == [("TR384", "9384")]
+
+
+def test_iwmo_and_ijw_toewijzingen_with_one_number_are_two_toewijzingen() -> None:
+    # iWmo and iJw are separate domains (rules.md §0): the iJw toewijzing 300201 of the same
+    # client, gemeente and aanbieder does not replace the iWmo one (that refused the iWmo
+    # Prestatie with TR338), and an older one is not dropped either.
+    m = Memory()
+    assert m.send(toewijzing(T())) == []
+    assert m.send(toewijzing(T(categorie="45", code="45A48", tijd="11:00:00"), kind="JW")) == []
+    assert m.send(toewijzing(T(categorie="54", code="54001", nummer="300202"))) == []
+    assert (
+        m.send(
+            toewijzing(T(categorie="54", code="54001", nummer="300202", tijd="09:00:00"), kind="JW")
+        )
+        == []
+    )
+    assert m.send(declaratie(P("R1"), P("R2", nummer="300202", categorie="54", code="54001"))) == []
+    jw = (
+        P("R1", categorie="45", code="45A48"),
+        P("R2", nummer="300202", categorie="54", code="54001"),
+    )
+    assert m.send(declaratie(*jw, kind="JW")) == []
+
+
+async def test_iwmo_and_ijw_toewijzingen_with_one_number_are_two_rows(pool: store.Pool) -> None:
+    wmo, jw = T(), T(categorie="45", code="45A48", tijd="11:00:00")
+    assert await on_db(pool, toewijzing(wmo)) == [[]]
+    assert await on_db(pool, toewijzing(jw, kind="JW")) == [[]]
+    # In one batch too: the older iJw row of 300202 beside the iWmo one.
+    older = T(categorie="54", code="54001", nummer="300202", tijd="09:00:00")
+    batch = (
+        toewijzing(T(categorie="54", code="54001", nummer="300202")),
+        toewijzing(older, kind="JW"),
+    )
+    assert await on_db(pool, *batch) == [[], []]
+    rows = await pool.fetch("SELECT domain, toewijzing_nummer FROM history_toewijzing")
+    assert sorted((r[0], r[1]) for r in rows) == [
+        ("ijw", "300201"),
+        ("ijw", "300202"),
+        ("iwmo", "300201"),
+        ("iwmo", "300202"),
+    ]
+    assert await on_db(pool, declaratie(P("R1"))) == [[]]
+    assert await on_db(pool, declaratie(P("R1", categorie="45", code="45A48"), kind="JW")) == [[]]
