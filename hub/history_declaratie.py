@@ -377,20 +377,30 @@ def evaluate_antwoord(
 
 
 def open_prestaties(
-    state: DeclaratieState, domain: str, gemeente: str, aanbieder: str, nummer: str
+    state: DeclaratieState, domain: str, gemeente: str, aanbieder: str, nummer: str, person: str
 ) -> list[StoredPrestatie]:
     """TR385: approved (the 325 came, or the hub answered), uncredited debets on a toewijzing.
-    A Prestatie whose 323 is still unanswered is not known to be approved (rules.md §6.9)."""
+    A Prestatie whose 323 is still unanswered is not known to be approved (rules.md §6.9).
+    Only the client's own: another client's debet on the number was declared on an earlier,
+    deleted toewijzing whose number TR332 gave anew."""
     return [
-        p for p in state.open_debets((domain, gemeente, aanbieder, nummer)) if p.status == APPROVED
+        p
+        for p in state.open_debets((domain, gemeente, aanbieder, nummer))
+        if p.status == APPROVED and p.person == person
     ]
 
 
 def check_toewijzing_delete(
-    location: str, domain: str, gemeente: str, aanbieder: str, nummer: str, state: DeclaratieState
+    location: str,
+    domain: str,
+    gemeente: str,
+    aanbieder: str,
+    nummer: str,
+    person: str,
+    state: DeclaratieState,
 ) -> Finding | None:
     """TR385 on one ToegewezenProduct with RedenWijziging 13."""
-    if open_prestaties(state, domain, gemeente, aanbieder, nummer):
+    if open_prestaties(state, domain, gemeente, aanbieder, nummer, person):
         return TR385.finding(
             location, "the toewijzing has approved Prestaties that were not credited"
         )
@@ -459,8 +469,8 @@ def check_declaratie(
 
 def check_toewijzing_deletes(facts: HistoryFacts, state: HistoryState) -> list[Finding]:
     """TR385 on the ToegewezenProducten of a 301 with RedenWijziging 13."""
-    parties = facts.parties
-    if parties is None:
+    parties, scope = facts.parties, facts.scope
+    if parties is None or scope is None:
         return []
     found = (
         check_toewijzing_delete(
@@ -469,6 +479,7 @@ def check_toewijzing_deletes(facts: HistoryFacts, state: HistoryState) -> list[F
             parties.gemeente,
             parties.aanbieder,
             t.nummer,
+            scope.person,
             state.declaraties,
         )
         for t in facts.toewijzingen

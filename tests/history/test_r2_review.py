@@ -9,7 +9,7 @@ from hub.declaratie_volume import period_allowance, term_maximum
 from hub.history_request_facts import Omvang
 
 from ._build import OTHER_BSN
-from ._declaratie import Memory, P, T, declaratie, on_db, toewijzing
+from ._declaratie import Memory, P, T, antwoord, declaratie, on_db, toewijzing
 
 
 def test_a_number_reused_after_a_delete_names_the_live_toewijzing() -> None:
@@ -101,3 +101,18 @@ async def test_iwmo_and_ijw_toewijzingen_with_one_number_are_two_rows(pool: stor
     ]
     assert await on_db(pool, declaratie(P("R1"))) == [[]]
     assert await on_db(pool, declaratie(P("R1", categorie="45", code="45A48"), kind="JW")) == [[]]
+
+
+def test_tr385_counts_only_the_prestaties_of_the_deleted_toewijzings_client() -> None:
+    m = Memory()
+    assert m.send(toewijzing(T())) == []
+    heen = declaratie(P("R1"))
+    assert m.send(heen) == []
+    deleted = T(ingang="2025-04-01", eind="2025-04-01", reden="13", tijd="11:00:00")
+    assert m.send(toewijzing(deleted)) == []  # R1 pending: not known to be approved
+    assert m.send(antwoord(heen)) == []  # now approved, uncredited, on A's deleted toewijzing
+    assert m.send(toewijzing(T(datum="2025-03-25"), bsn=OTHER_BSN)) == []
+    b_deleted = T(
+        ingang="2025-04-01", eind="2025-04-01", reden="13", datum="2025-03-25", tijd="12:00:00"
+    )
+    assert m.send(toewijzing(b_deleted, bsn=OTHER_BSN)) == []
