@@ -132,12 +132,16 @@ def check_products(
                 (new.location, True),
             )
         )
-    # READING 9: "actual" on the 317's Dagtekening.
+    # READING 9: "actual" on the 317's Dagtekening. Judged on the toewijzing of the 317's
+    # domain (`_own`): the client's map is keyed by number alone, and an iJw toewijzing with
+    # the same number must not make an ended iWmo one count as actual.
     missing = sorted(
         (
             n
-            for n, t in state.client(scope).toewijzingen.items()
-            if n not in named and t.actual_on(dag) and _own(facts, scope, state, n) is not None
+            for n in state.client(scope).toewijzingen
+            if n not in named
+            and (own := _own(facts, scope, state, n)) is not None
+            and own.actual_on(dag)
         ),
         key=lambda n: (len(n), n),
     )

@@ -8,8 +8,9 @@ from hub import store
 from hub.declaratie_volume import period_allowance, term_maximum
 from hub.history_request_facts import Omvang
 
-from ._build import OTHER_BSN
+from ._build import BSN, OTHER_BSN
 from ._declaratie import Memory, P, T, antwoord, declaratie, on_db, toewijzing
+from ._requests import N, verzoek
 
 
 def test_a_number_reused_after_a_delete_names_the_live_toewijzing() -> None:
@@ -116,3 +117,14 @@ def test_tr385_counts_only_the_prestaties_of_the_deleted_toewijzings_client() ->
         ingang="2025-04-01", eind="2025-04-01", reden="13", datum="2025-03-25", tijd="12:00:00"
     )
     assert m.send(toewijzing(b_deleted, bsn=OTHER_BSN)) == []
+
+
+def test_tr349_reads_the_toewijzing_of_the_317s_domain() -> None:
+    # The client's iWmo 300201 ended in April; the iJw 300201 (same number, newer) runs on.
+    # An iWmo 317 need not list 300201: it is no actual iWmo toewijzing (TR350 would refuse
+    # it if listed), so TR349 must not ask for it either.
+    m = Memory()
+    assert m.send(toewijzing(T(eind="2025-04-30"))) == []
+    ijw = T(categorie="45", code="45A48", tijd="11:00:00")
+    assert m.send(toewijzing(ijw, kind="JW")) == []
+    assert m.send(verzoek("VOW-R2", nieuw=(N(),), bsn=BSN)) == []
