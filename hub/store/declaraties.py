@@ -97,6 +97,14 @@ async def load_declaraties(
               JOIN t ON h.domain = t.d AND h.gemeente = t.g AND h.aanbieder = t.a
                     AND h.toewijzing_nummer = t.n
             UNION
+            -- The credits of those debets, whatever ToewijzingNummer they carry (TR323 asks
+            -- only for VorigReferentieNummer): without them a credited debet looks open.
+            SELECT {_P_COLS} FROM history_prestatie h
+              JOIN history_prestatie d ON h.domain = d.domain AND h.aanbieder = d.aanbieder
+                    AND h.vorig_referentie_nummer = d.referentie_nummer
+              JOIN t ON d.domain = t.d AND d.gemeente = t.g AND d.aanbieder = t.a
+                    AND d.toewijzing_nummer = t.n
+            UNION
             SELECT {_P_COLS} FROM history_prestatie h
               JOIN i ON h.domain = i.d AND h.aanbieder = i.a AND h.declaratie = i.i
             """,

@@ -128,3 +128,18 @@ def test_tr349_reads_the_toewijzing_of_the_317s_domain() -> None:
     ijw = T(categorie="45", code="45A48", tijd="11:00:00")
     assert m.send(toewijzing(ijw, kind="JW")) == []
     assert m.send(verzoek("VOW-R2", nieuw=(N(),), bsn=BSN)) == []
+
+
+async def test_a_credit_on_another_number_credits_its_debet_on_the_db_too(
+    pool: store.Pool,
+) -> None:
+    # TR323 asks only that VorigReferentieNummer names the debet; a credit that carries
+    # another (valid) ToewijzingNummer still credits it. The store must load that credit
+    # with the debets of the toewijzing, as the memory state sees it, or TR389 refuses the
+    # corrected debet.
+    assert await on_db(pool, toewijzing(T(), T(nummer="300301"))) == [[]]
+    assert await on_db(pool, declaratie(P("R1"))) == [[]]
+    credit = P("C1", nummer="300301", credit=True, vorig="R1")
+    assert await on_db(pool, declaratie(credit, periode=("2025-05-01", "2025-05-31"))) == [[]]
+    again = declaratie(P("R2"), periode=("2025-06-01", "2025-06-30"))
+    assert await on_db(pool, again) == [[]]
