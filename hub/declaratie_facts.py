@@ -93,6 +93,18 @@ def _xsd_versie(el: etree._Element | None) -> str:
     )
 
 
+# The Prestatie's xs:integer leaves: "012" and "12" are one value, and TR367 compares values, so a
+# gemeente's software that writes a number without its leading zeros does not change the Prestatie.
+_INTEGER_LEAVES: Final = frozenset(
+    {"ToewijzingNummer", "GeleverdVolume", "ProductTarief", "Bedrag"}
+)
+
+
+def _integer_value(text: str) -> str:
+    number = parse_int(text)
+    return text if number is None else str(number)
+
+
 def _fingerprint(prestatie: etree._Element) -> str:
     """Every leaf of the Prestatie by local path, RetourCodes left out: equal in the 323 and
     in the 325 that returns it when no value was changed (namespaces differ, names do not)."""
@@ -107,7 +119,10 @@ def _fingerprint(prestatie: etree._Element) -> str:
             if kids:
                 walk(c, f"{prefix}/{name}")
             else:
-                parts.append(f"{prefix}/{name}={(c.text or '').strip()}")
+                value = (c.text or "").strip()
+                if name in _INTEGER_LEAVES:
+                    value = _integer_value(value)
+                parts.append(f"{prefix}/{name}={value}")
 
     walk(prestatie, "")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

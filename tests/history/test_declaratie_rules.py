@@ -305,6 +305,15 @@ def test_tr366_tr367_tr304_returned_prestaties_are_those_of_the_323() -> None:
     assert m.send(antwoord(heen, ["R1"])) == []
 
 
+def test_tr367_compares_integer_values_not_their_leading_zeros() -> None:
+    # ToewijzingNummer and GeleverdVolume are xs:integer: 0300201 is the 323's 300201.
+    m = memory()
+    heen = declaratie(P("R1"))
+    assert m.send(heen) == []
+    zeros = {"R1": ("ToewijzingNummer", "0300201")}
+    assert m.send(antwoord(heen, ["R1"], change=zeros)) == []
+
+
 # --- TR385 (301) -----------------------------------------------------------------------------
 
 
