@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,11 @@ def fake_hub() -> Iterator[int]:
     """A live process whose command line says `hub` (what locate.alive looks for)."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "hub", "up"])
     try:
+        # Until the child has exec'd, /proc shows the parent's command line: wait for its own.
+        deadline = time.monotonic() + 10
+        while not locate.alive(proc.pid):
+            assert time.monotonic() < deadline, "the fake hub process did not start"
+            time.sleep(0.01)
         yield proc.pid
     finally:
         proc.kill()
