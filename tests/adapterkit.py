@@ -13,11 +13,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.registry import build_adapter_app
 from hub import store, topics
 from hub.app import make_runtime
+from hub.embedded import free_port
 from hub.headers import H
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -122,3 +124,22 @@ async def ingress_record(settings: Settings, message_id: UUID, timeout: float = 
     ingress = topics.name(settings, topics.INGRESS)
     found = await read_topic(settings, ingress, lambda rs: any(wanted(r) for r in rs), timeout)
     return next(r for r in found if wanted(r))
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[int]:
+    """`app` served by uvicorn on a free loopback port (a real socket), stopped on exit."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        yield port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
 from hub.app import make_runtime
 from hub.embedded import free_port
 from hub.settings import Settings
+from tests.adapterkit import served
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _REFUSAL = "#/components/schemas/Refusal"
@@ -91,24 +91,6 @@ async def test_the_spec_declares_body_header_and_refusals(app: Starlette) -> Non
     assert "HTTPValidationError" not in str(document)
 
 
-@contextlib.asynccontextmanager
-async def _serving(app: Starlette) -> AsyncIterator[int]:
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-
-
 async def _render(url: str, profile: Path) -> str:
     """The DOM of `url` after Chromium ran its scripts, with every name but the loopback
     unresolvable and every other address unreachable: a page that needs the internet renders
@@ -156,7 +138,7 @@ async def _render(url: str, profile: Path) -> str:
 async def test_chromium_renders_the_endpoints_offline(
     app: Starlette, page: str, tmp_path: Path
 ) -> None:
-    async with _serving(app) as port:
+    async with served(app) as port:
         dom = await _render(f"http://127.0.0.1:{port}{page}", tmp_path / "profile")
     for path in ("/v1/messages", "/v1/inbox/{message_id}", "/v1/inbox/{message_id}/ack"):
         assert path in dom, f"{page} does not show {path}"

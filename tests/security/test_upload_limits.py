@@ -15,14 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.registry import build_adapter_app
 from hub import store
 from hub.app import make_runtime
-from hub.embedded import free_port
 from hub.settings import Settings
-from tests.adapterkit import WMO305
+from tests.adapterkit import WMO305, served
 from tests.security.conftest import Client, Issue, bearer
 
 PROVIDER = "65656055"  # the WMO305 fixture's Afzender, served by the VECOZO-like node
@@ -43,20 +41,10 @@ async def serving(registry: store.Pool, settings: Settings, **overrides: Any) ->
     app = build_adapter_app("vecozo", runtime, _no_resources)
     runtime.attach_pool(registry)
     await runtime.broker.connect()
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
+        async with served(app) as port:
+            yield port
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
         await runtime.broker.stop()
         runtime.attach_pool(None)
 
