@@ -15,9 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.base import NodeAdapter
 from adapters.refusal import refuse
-from hub import store
-from hub.parties import Party
-from hub.runtime import Runtime
+from hub.domain.parties import Party
+from hub.infra import store
+from hub.infra.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

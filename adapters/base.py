@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.messages import Node
-from hub.parties import Party
+from hub.domain.messages import Node
+from hub.domain.parties import Party
 
 
 @dataclass(frozen=True, slots=True)

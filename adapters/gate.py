@@ -11,7 +11,7 @@ from typing import Final
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.refusal import Refusal
-from hub import metrics
+from hub.infra import metrics
 
 log = logging.getLogger(__name__)
 

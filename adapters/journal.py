@@ -1,5 +1,6 @@
-"""An adapter's ingress journal at work (hub.store.journal holds its SQL): trimmed once the
-ledger has an upload, and produced again when the broker lost its data (hub.brokerwatch)."""
+"""An adapter's ingress journal at work (hub.infra.store.journal holds its SQL): trimmed once the
+ledger has an upload, and produced again when the broker lost its data (see
+hub.infra.kafka.brokerwatch)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
-from hub import metrics
-from hub.brokerwatch import Recover
-from hub.runtime import Runtime
-from hub.store import Pool, journal, recovery
+from hub.infra import metrics
+from hub.infra.kafka.brokerwatch import Recover
+from hub.infra.runtime import Runtime
+from hub.infra.store import Pool, journal, recovery
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ _BACKOFF_S: Final = 1.0
 
 
 def role(node: str) -> str:
-    """The recovery role of one node's adapters (hub.store.recovery)."""
+    """The recovery role of one node's adapters (hub.infra.store.recovery)."""
     return f"journal-{node}"
 
 

@@ -10,8 +10,8 @@ from starlette.applications import Starlette
 from adapters import ggk, vecozo
 from adapters.base import NodeAdapter
 from adapters.runner import build_app
-from hub.errors import ConfigError
-from hub.runtime import Runtime
+from hub.domain.errors import ConfigError
+from hub.infra.runtime import Runtime
 
 ADAPTERS: dict[str, NodeAdapter] = {
     "ggk": ggk.ADAPTER,

@@ -32,16 +32,17 @@ from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
 from adapters.refusal import Refusal, in_refusal_shape, refuse
-from hub import background, events, freeze, metrics, outbox, routing, store, telemetry, topics
-from hub.brokerwatch import BrokerWatch
-from hub.findings import Finding
-from hub.headers import H
-from hub.health import health_routes
-from hub.parties import Party
-from hub.privacy import client_person_key
-from hub.runtime import Runtime
-from hub.store import gauges, journal, ledger
-from hub.validation import Outcome, Verdict
+from hub.domain import events, freeze, routing, topics
+from hub.domain.findings import Finding
+from hub.domain.headers import H
+from hub.domain.parties import Party
+from hub.domain.privacy import client_person_key
+from hub.domain.validation import Outcome, Verdict
+from hub.infra import background, metrics, outbox, store, telemetry
+from hub.infra.health import health_routes
+from hub.infra.kafka.brokerwatch import BrokerWatch
+from hub.infra.runtime import Runtime
+from hub.infra.store import gauges, journal, ledger
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def build_app(
         )
         check_sender(caller, routing.sender_of(envelope))
         received_at = runtime.clock()
-        # --- release freeze (hub/freeze.py): refuse early what the core would park -------
+        # --- release freeze (hub/domain/freeze.py): refuse early what the core would park -------
         pm = verdict.pack_message
         status = "accepted"
         if mt is not None and pm is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.base import NodeAdapter
-from hub.messages import Node
+from hub.domain.messages import Node
 
 ADAPTER = NodeAdapter(
     node=Node.VECOZO,

@@ -17,7 +17,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hub.metrics import INTAKE_STAGES
+from hub.infra.metrics import INTAKE_STAGES
 
 _US = 1e6
 # Processes that are not the system under test: the reference pipeline and the load generator.

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from handlers import intake
-from handlers.decide import Incoming
 from handlers.registry import DERIVATIONS
-from hub import store
 from hub.app import make_runtime
-from hub.embedded import EmbeddedPostgres, free_port
-from hub.parties import load_parties
-from hub.runtime import freeze_startup_heap
+from hub.domain.decide import Incoming
+from hub.domain.parties import load_parties
+from hub.infra import store
+from hub.infra.embedded import EmbeddedPostgres, free_port
+from hub.infra.runtime import freeze_startup_heap
 from hub.settings import Settings
 
 from .loadgen import Mix, Outgoing

@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from hub import xmlcodec
-from hub.headers import H
+from hub.domain import xmlcodec
+from hub.domain.headers import H
 
 FIXTURES: Final = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 _IDENT: Final = b"@@IDENT@@"

@@ -34,11 +34,11 @@ from benchmarks.loadgen import Mix
 from benchmarks.procstats import Group, Sampler
 from benchmarks.stack import HOST, Stack, get_text
 from benchmarks.tracker import Level, Tracker
-from hub import topics
-from hub.messages import Node
-from hub.parties import load_parties
+from hub.domain import topics
+from hub.domain.messages import Node
+from hub.domain.parties import load_parties
+from hub.ops.supervisor import prepare
 from hub.settings import Settings
-from hub.supervisor import prepare
 
 
 @dataclass(frozen=True)

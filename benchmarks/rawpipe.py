@@ -26,8 +26,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from lxml import etree
 
-from hub.headers import H
-from hub.packs import load_default_packs
+from hub.domain.headers import H
+from hub.domain.packs import load_default_packs
 
 TABLE = "bench_raw"
 COLUMNS = ["id", "received_at", "afzender", "ontvanger", "bericht_code", "identificatie", "valid"]

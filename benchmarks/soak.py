@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from hub import store
+from hub.infra import store
 from tests.e2e.stack import (
     GEMEENTE,
     GGK,

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
-from hub.embedded import EmbeddedBroker, EmbeddedPostgres, die_with_parent, free_port
+from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, die_with_parent, free_port
 from hub.settings import Settings
 
 HOST = "127.0.0.1"

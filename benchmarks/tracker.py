@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks.loadgen import Mix, Outgoing, trace_id
 from benchmarks.procstats import Usage
-from hub.headers import H
+from hub.domain.headers import H
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:

@@ -23,11 +23,11 @@ from typing import Final
 
 from lxml import etree
 
-from hub import rules, xmlcodec
-from hub.packs import load_default_packs
-from hub.rules.identity import passes_elfproef
-from hub.validation import _VERSIONS_CHECKED as VERSIONS_CHECKED
-from hub.validation import Outcome, Validator
+from hub.domain import rules, xmlcodec
+from hub.domain.packs import load_default_packs
+from hub.domain.rules.identity import passes_elfproef
+from hub.domain.validation import _VERSIONS_CHECKED as VERSIONS_CHECKED
+from hub.domain.validation import Outcome, Validator
 
 FIXTURES: Final = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "iwmo-3.2"
 TARGET_RULE_SHARE: Final = 0.60  # rules add at most 60% to parse + XSD (the WMO305)

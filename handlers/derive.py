@@ -10,12 +10,12 @@ from typing import Protocol
 
 from lxml import etree
 
-from handlers.decide import EventSpec
-from hub.history_facts import HistoryFacts
-from hub.messages import MessageType
-from hub.outbox import OutboxMessage
-from hub.store.base import DbConnection
-from hub.store.ledger import MessageRow
+from hub.domain.decide import EventSpec
+from hub.domain.history.facts import HistoryFacts
+from hub.domain.messages import MessageType
+from hub.infra.outbox import OutboxMessage
+from hub.infra.store.base import DbConnection
+from hub.infra.store.ledger import MessageRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ sent on the gemeente's behalf, and the CAK's 406/408 answers are recorded on the
 Runs inside the intake batch's transaction (handlers.derive), in arrival order: per source
 message and route, the person's counting lines are updated, the periods the CAK should know
 are recomputed, and whatever differs from what it was told becomes one notice
-(hub.eigenbijdrage.periods). Nothing is sent for a message that was applied before.
+(hub.domain.eigenbijdrage.periods). Nothing is sent for a message that was applied before.
 """
 
 from __future__ import annotations
@@ -18,27 +18,26 @@ from uuid import UUID, uuid4
 
 from lxml import etree
 
-from handlers import park
-from handlers.decide import EventSpec
 from handlers.derive import Accepted, Derivation, Derived
-from hub import topics, workdays, xmlcodec
-from hub.eigenbijdrage import notices, signals
-from hub.eigenbijdrage.lines import Source, is_line_message, read_source
-from hub.eigenbijdrage.periods import Entry, Route, periods, reconcile
-from hub.eigenbijdrage.policy import PolicyBook, load_policy
-from hub.errors import ConfigError
-from hub.events import EventType
-from hub.freeze import Calendar
-from hub.headers import H
-from hub.history_facts import HistoryInputError, toewijzing_nummer
-from hub.messages import Direction, Node, Standard
-from hub.outbox import OutboxMessage
-from hub.packs import PackMessage, PackRegistry
-from hub.runtime import Runtime
-from hub.store import DbConnection
-from hub.store import eigenbijdrage as eb_store
-from hub.store.eigenbijdrage import FactRow, NoticeAnswer, NoticeRow, PersonState, StateKey
-from hub.store.ledger import MessageRow
+from hub.domain import park, topics, workdays, xmlcodec
+from hub.domain.decide import EventSpec
+from hub.domain.eigenbijdrage import notices, signals
+from hub.domain.eigenbijdrage.lines import Source, is_line_message, read_source
+from hub.domain.eigenbijdrage.periods import Entry, Route, periods, reconcile
+from hub.domain.eigenbijdrage.policy import PolicyBook, load_policy
+from hub.domain.errors import ConfigError
+from hub.domain.events import EventType
+from hub.domain.freeze import Calendar
+from hub.domain.headers import H
+from hub.domain.history.facts import HistoryInputError, toewijzing_nummer
+from hub.domain.messages import Direction, Node, Standard
+from hub.domain.packs import PackMessage, PackRegistry
+from hub.infra.outbox import OutboxMessage
+from hub.infra.runtime import Runtime
+from hub.infra.store import DbConnection
+from hub.infra.store import eigenbijdrage as eb_store
+from hub.infra.store.eigenbijdrage import FactRow, NoticeAnswer, NoticeRow, PersonState, StateKey
+from hub.infra.store.ledger import MessageRow
 
 log = logging.getLogger(__name__)
 

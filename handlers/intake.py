@@ -18,24 +18,25 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from handlers import decide, park
-from handlers.decide import Context, Decision, Incoming
+from handlers import requestclock
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
 from handlers.poison import Attempts, MessageFault, guard
 from handlers.poison import dead_lettered as poison_decision
-from hub import events, history, outbox, requestclock, store, topics, workdays
-from hub.errors import blames_message
-from hub.headers import H
-from hub.history import HistoryFacts, HistoryInputError
-from hub.history_state import HistoryState
-from hub.intake_progress import PROGRESS as progress
-from hub.messages import Direction, Node
-from hub.privacy import client_person_key
-from hub.runtime import Runtime
-from hub.store import DbConnection, ledger, parties
-from hub.store.ledger import HeenRef
-from hub.validation import Verdict, today_in_amsterdam
+from hub.domain import decide, events, history, park, topics, workdays
+from hub.domain.decide import Context, Decision, Incoming
+from hub.domain.errors import blames_message
+from hub.domain.headers import H
+from hub.domain.history import HistoryFacts, HistoryInputError
+from hub.domain.history.state import HistoryState
+from hub.domain.messages import Direction, Node
+from hub.domain.privacy import client_person_key
+from hub.domain.validation import Verdict, today_in_amsterdam
+from hub.infra import outbox, store
+from hub.infra.intake_progress import PROGRESS as progress
+from hub.infra.runtime import Runtime
+from hub.infra.store import DbConnection, ledger, parties
+from hub.infra.store.ledger import HeenRef
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ async def process(
 ) -> list[Decision]:
     """Decide and record one batch; returns the decisions (for tests and metrics).
 
-    A message whose decision raises an error of its own (hub.errors.blames_message) fails
+    A message whose decision raises an error of its own (hub.domain.errors.blames_message) fails
     the batch, which is redelivered, until it has had `attempts.limit` tries; then the batch
     is decided again with that message alone dead-lettered, and the others go through.
     Without `attempts` (callers outside the consumer), every such failure is raised."""
@@ -143,7 +144,7 @@ async def _process(
             guard(item.id, "person key", person_of, v, secret)
             for item, v in zip(fresh, verdicts, strict=True)
         ]
-        # --- release freeze (handlers/park.py): parked messages skip every later step ---
+        # --- release freeze (hub/domain/park.py): parked messages skip every later step ---
         parked = {
             item.id: held
             for item, verdict, person in zip(fresh, verdicts, persons, strict=True)

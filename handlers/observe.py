@@ -16,9 +16,9 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.util.types import AttributeValue
 
-from handlers.decide import Decision, Incoming
-from hub import metrics, telemetry
-from hub.headers import H
+from hub.domain.decide import Decision, Incoming
+from hub.domain.headers import H
+from hub.infra import metrics, telemetry
 
 T = TypeVar("T")
 

@@ -9,9 +9,9 @@ from collections.abc import Callable, Collection
 from typing import Final, TypeVar
 from uuid import UUID
 
-from handlers.decide import Context, Decision, Incoming, base_row, dead_letter
-from hub.errors import blames_message
-from hub.validation import Outcome, Validator, Verdict
+from hub.domain.decide import Context, Decision, Incoming, base_row, dead_letter
+from hub.domain.errors import blames_message
+from hub.domain.validation import Outcome, Validator, Verdict
 
 log = logging.getLogger(__name__)
 

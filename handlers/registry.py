@@ -8,7 +8,7 @@ from faststream.kafka import KafkaRouter
 
 from handlers import eigenbijdrage, intake
 from handlers.derive import Derivation
-from hub.runtime import Runtime
+from hub.infra.runtime import Runtime
 
 RouterFactory = Callable[[Runtime], KafkaRouter]
 DerivationFactory = Callable[[Runtime], Derivation]

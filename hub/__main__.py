@@ -1,5 +1,5 @@
 """`python -m hub` is the `hub` command."""
 
-from hub.cli import main
+from hub.ops.cli.main import main
 
 raise SystemExit(main())

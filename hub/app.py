@@ -17,23 +17,23 @@ from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
+from handlers.cutover import CutoverWatch
+from handlers.deadlines import DeadlineWatch
+from handlers.purge import PurgeWatch
 from handlers.registry import CORE_ROUTERS
-from hub import background, freeze_gauges, metrics, store, telemetry
-from hub.broker import build_broker
-from hub.brokerwatch import BrokerWatch
-from hub.deadlines import DeadlineWatch
-from hub.errors import StartupError
-from hub.freeze import load_calendar
-from hub.health import probe_routes
-from hub.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
-from hub.packs import PackRegistry, load_complete_packs
-from hub.parking import CutoverWatch
-from hub.retention import PurgeWatch
-from hub.runtime import Runtime, freeze_startup_heap
+from handlers.signals import SignalWatch
+from hub.domain.errors import StartupError
+from hub.domain.freeze import load_calendar
+from hub.domain.packs import PackRegistry, load_complete_packs
+from hub.domain.validation import Validator
+from hub.infra import background, freeze_gauges, metrics, store, telemetry
+from hub.infra.health import probe_routes
+from hub.infra.kafka.broker import build_broker
+from hub.infra.kafka.brokerwatch import BrokerWatch
+from hub.infra.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
+from hub.infra.runtime import Runtime, freeze_startup_heap
+from hub.infra.store.gauges import ledger_gauges
 from hub.settings import Settings
-from hub.signals import SignalWatch
-from hub.store.gauges import ledger_gauges
-from hub.validation import Validator
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ def core_app(
 
     `clock` replaces the wall clock of its freeze decisions and watches (tests replay a
     freeze calendar with it)."""
-    from hub.health import health_routes
-    from hub.intake_progress import intake_check
+    from hub.infra.health import health_routes
+    from hub.infra.intake_progress import intake_check
 
     telemetry.configure("isd-hub-core")
     runtime = make_runtime(settings, bootstrap, database_url, "isd-hub-core")

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hub.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
-from hub.errors import ConfigError
-from hub.parties import DEFAULT_CAK_CODE, DEMO_FILE
+from hub.domain.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
+from hub.domain.errors import ConfigError
+from hub.domain.parties import DEFAULT_CAK_CODE, DEMO_FILE
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 _SECRET_FIELDS = frozenset({"database_url", "person_key_secret"})

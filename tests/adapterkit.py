@@ -17,11 +17,12 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.registry import build_adapter_app
-from hub import store, topics
 from hub.app import make_runtime
-from hub.embedded import free_port
-from hub.headers import H
-from hub.runtime import Runtime
+from hub.domain import topics
+from hub.domain.headers import H
+from hub.infra import store
+from hub.infra.embedded import free_port
+from hub.infra.runtime import Runtime
 from hub.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"

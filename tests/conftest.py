@@ -12,10 +12,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from hub import store
 from hub.app import make_runtime
-from hub.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from hub.runtime import Runtime
+from hub.infra import store
+from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from hub.infra.runtime import Runtime
 from hub.settings import Settings
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from hub import xmlcodec
+from hub.domain import xmlcodec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OUT = Path(__file__).parent / "invalid-fixtures"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from hub import store
+from hub.infra import store
 
 
 def ingress_row(

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from hub import asyncapi, events, topics
-from hub.cli import main
-from hub.headers import H
+from hub.domain import events, topics
+from hub.domain.headers import H
+from hub.domain.topics import TopicSpec
+from hub.ops import asyncapi
+from hub.ops.cli.main import main
 from hub.settings import Settings
-from hub.topics import TopicSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED_IN = ROOT / "docs" / "asyncapi.json"

@@ -12,10 +12,11 @@ from uuid import uuid4
 
 import pytest
 
-from hub import store, topics
-from hub.errors import ConfigError
-from hub.headers import H
-from hub.parties import DEMO_FILE, Party, load_parties, make_party, new_token
+from hub.domain import topics
+from hub.domain.errors import ConfigError
+from hub.domain.headers import H
+from hub.domain.parties import DEMO_FILE, Party, load_parties, make_party, new_token
+from hub.infra import store
 from hub.settings import Settings
 from tests.adapterkit import Client, adapters, bearer, deliver, ingress_records
 

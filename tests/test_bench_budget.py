@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from benchmarks import budget
-from hub.metrics import INTAKE_STAGES
+from hub.infra.metrics import INTAKE_STAGES
 
 
 def _level(label: str, done: int, through: float, cpu_s: dict[str, float]) -> dict[str, Any]:

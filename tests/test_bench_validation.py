@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 
 from benchmarks import validation as bench
-from hub import xmlcodec
-from hub.packs import load_default_packs
-from hub.rules.identity import passes_elfproef
-from hub.validation import Outcome, Validator
+from hub.domain import xmlcodec
+from hub.domain.packs import load_default_packs
+from hub.domain.rules.identity import passes_elfproef
+from hub.domain.validation import Outcome, Validator
 
 VALIDATOR = Validator(load_default_packs(), clock=lambda: bench.CLOCK)
 

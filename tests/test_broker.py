@@ -8,8 +8,8 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from hub import topics
-from hub.broker import build_broker
+from hub.domain import topics
+from hub.infra.kafka.broker import build_broker
 from hub.settings import Settings
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from hub.cli import build_parser, main
+from hub.ops.cli.main import build_parser, main
 
 
 def _hub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

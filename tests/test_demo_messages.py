@@ -7,10 +7,10 @@ import itertools
 
 import pytest
 
-from hub import xmlcodec
-from hub.demo_messages import demo_persons, personalise, template
-from hub.messages import Standard
-from hub.rules.identity import passes_elfproef
+from hub.domain import xmlcodec
+from hub.domain.messages import Standard
+from hub.domain.rules.identity import passes_elfproef
+from hub.ops.demo_messages import demo_persons, personalise, template
 
 
 def _texts(message: bytes, name: str) -> list[str]:

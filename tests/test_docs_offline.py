@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
 from hub.app import make_runtime
-from hub.embedded import free_port
+from hub.infra.embedded import free_port
 from hub.settings import Settings
 from tests.adapterkit import served
 

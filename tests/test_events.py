@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from hub import events, history, rules, validation, xmlcodec
-from hub.events import (
+from hub.domain import events, history, rules, validation, xmlcodec
+from hub.domain.events import (
     AcceptedData,
     DeliveredData,
     DownloadedData,
@@ -34,8 +34,8 @@ from hub.events import (
     RetourReceivedData,
     ReturnedData,
 )
-from hub.messages import Node, Standard, by_name
-from hub.privacy import person_key
+from hub.domain.messages import Node, Standard, by_name
+from hub.domain.privacy import person_key
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("*/*.xml"))

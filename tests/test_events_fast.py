@@ -16,11 +16,12 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 
-from hub import eventjson, events
-from hub.events import EventType
-from hub.freeze import Phase
-from hub.messages import Node, Standard
-from hub.privacy import person_key
+from hub.domain import events
+from hub.domain.events import EventType
+from hub.domain.events import wire as eventjson
+from hub.domain.freeze import Phase
+from hub.domain.messages import Node, Standard
+from hub.domain.privacy import person_key
 
 TOPIC = "isd.events"
 MESSAGE_ID = UUID("0b8f3a52-6f0e-4c4e-9d0a-6a3c1f2b7e11")

@@ -1,4 +1,4 @@
-"""One way to reach a running hub (hub/locate.py), and `hub up`'s port check before it starts."""
+"""One way to reach a running hub (hub/ops/locate.py), and `hub up`'s port check before start."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hub import locate, store
-from hub.cli import main
-from hub.embedded import free_port
-from hub.errors import StartupError
-from hub.parties import DEMO_FILE, load_parties
+from hub.domain.errors import StartupError
+from hub.domain.parties import DEMO_FILE, load_parties
+from hub.infra import store
+from hub.infra.embedded import free_port
+from hub.ops import locate
+from hub.ops.cli.main import main
+from hub.ops.supervisor import Supervisor
 from hub.settings import Settings
-from hub.supervisor import Supervisor
 
 # Every command that talks to a hub, as an operator types it.
 COMMANDS = [
@@ -179,7 +180,7 @@ def test_up_names_every_taken_port_before_starting_anything(
     def started(*_: object) -> None:
         raise AssertionError("hub up started infrastructure despite taken ports")
 
-    monkeypatch.setattr("hub.supervisor.start_infrastructure", started)
+    monkeypatch.setattr("hub.ops.supervisor.start_infrastructure", started)
     with _listening() as a, _listening() as b:
         core, kafka = a.getsockname()[1], b.getsockname()[1]
         settings = Settings(

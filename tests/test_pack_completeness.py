@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import ConfigError
-from hub.packs import (
+from hub.domain.errors import ConfigError
+from hub.domain.packs import (
     PackError,
     PackRegistry,
     load_complete_packs,

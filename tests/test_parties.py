@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import ConfigError
-from hub.messages import Node, Role
-from hub.packgen.sampledata import CAK_PARTY_CODE, CASTS
-from hub.parties import (
+from hub.domain.errors import ConfigError
+from hub.domain.messages import Node, Role
+from hub.domain.parties import (
     DEMO_FILE,
     TOKEN_PREFIX,
     Party,
@@ -21,6 +20,7 @@ from hub.parties import (
     new_token,
     token_digest,
 )
+from hub.ops.packgen.sampledata import CAK_PARTY_CODE, CASTS
 from hub.settings import Settings
 
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from hub import store
-from hub.messages import Node, Role
-from hub.parties import DEMO_FILE, load_parties, make_party
+from hub.domain.messages import Node, Role
+from hub.domain.parties import DEMO_FILE, load_parties, make_party
+from hub.infra import store
 
 
 def _hub(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -119,7 +119,7 @@ async def test_party_command_errors_are_one_line(pool: store.Pool, database_url:
     for args, expected in cases:
         result = _hub(database_url, *args)
         assert result.returncode == 2, (args, result.stderr)
-        # The line naming the database it talks to (hub.locate), then the one error line.
+        # The line naming the database it talks to (hub.ops.locate), then the one error line.
         said, error = result.stderr.strip().splitlines()
         assert said.startswith("hub: database "), result.stderr
         assert error.startswith("hub: error: "), result.stderr

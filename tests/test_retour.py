@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from hub.findings import Finding, Level
-from hub.messages import Direction
-from hub.packgen.output import FIXTURES_DIR
-from hub.packgen.packspec import PACKS, message_schema
-from hub.packs import PackMessage, load_default_packs
-from hub.retour import NoRetour, RetourContext, build_retour
-from hub.xmlcodec import child, child_text, local_name, parse_message, read_envelope
+from hub.domain.findings import Finding, Level
+from hub.domain.messages import Direction
+from hub.domain.packs import PackMessage, load_default_packs
+from hub.domain.retour import NoRetour, RetourContext, build_retour
+from hub.domain.xmlcodec import child, child_text, local_name, parse_message, read_envelope
+from hub.ops.packgen.output import FIXTURES_DIR
+from hub.ops.packgen.packspec import PACKS, message_schema
 
 REGISTRY = load_default_packs()
 HEEN = [pm for pm in REGISTRY if pm.message_type.is_heen]

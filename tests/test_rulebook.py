@@ -9,17 +9,16 @@ from uuid import uuid4
 
 import pytest
 
-from handlers import decide
-from hub import history, rulebook, rules
-from hub.cli import main
-from hub.findings import Level
-from hub.messages import CATALOGUE, Standard
-from hub.packgen import sampledata
-from hub.packs import load_default_packs
-from hub.rulebook import BY_ID, ENTRIES, RuleLevel, Status
-from hub.rulebook_doc import COMMAND, render
-from hub.validation import Validator
-from hub.xmlcodec import child_text, parse_message
+from hub.domain import decide, history, rulebook, rules
+from hub.domain.findings import Level
+from hub.domain.messages import CATALOGUE, Standard
+from hub.domain.packs import load_default_packs
+from hub.domain.rulebook import BY_ID, ENTRIES, RuleLevel, Status
+from hub.domain.validation import Validator
+from hub.domain.xmlcodec import child_text, parse_message
+from hub.ops.cli.main import main
+from hub.ops.packgen import sampledata
+from hub.ops.rulebook_doc import COMMAND, render
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -73,14 +72,14 @@ def test_status_is_computed_from_the_registries() -> None:
 def test_every_registered_rule_is_in_the_rulebook_with_its_level_and_code() -> None:
     for r in rules.RULES:
         entry = BY_ID.get(r.id)
-        assert entry is not None, f"{r.id} is registered but not in hub/rulebook.py"
+        assert entry is not None, f"{r.id} is registered but not in hub/domain/rulebook.py"
         assert r.level is entry.level.finding_level, r.id
         # An XSD-enforced rule has no retourcode; a rule object for it answers like its peers.
         assert r.retourcode == (entry.retourcode or "0001"), r.id
     messages: dict[str, set[str]] = {}
     for h in history.RULES:
         entry = BY_ID.get(h.id)
-        assert entry is not None, f"{h.id} is registered but not in hub/rulebook.py"
+        assert entry is not None, f"{h.id} is registered but not in hub/domain/rulebook.py"
         assert entry.level is RuleLevel.HISTORY, h.id
         assert (h.retourcode or None) == entry.retourcode, h.id  # "" = none, as in findings
         # One id may be split over rule objects per flow (TR304 on 317 and on 323/325).
@@ -132,7 +131,7 @@ def test_explain_of_an_xsd_rule_and_a_rule_without_code(capsys: pytest.CaptureFi
     assert "controleniveau 1" in out
     assert "run by" not in out
     assert main(["validate", "--explain", "TR018"]) == 0
-    assert "run by      hub.rules." in capsys.readouterr().out
+    assert "run by      hub.domain.rules." in capsys.readouterr().out
     assert main(["validate", "--explain", "TR376"]) == 0
     assert "none (the rule has no retourcode" in capsys.readouterr().out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.errors import ConfigError
+from hub.domain.errors import ConfigError
 from hub.settings import load_settings
 
 

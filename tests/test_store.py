@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub import store
+from hub.infra import store
 from tests.ledgerkit import ingress_row
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hub.settings import Settings
-from hub.supervisor import (
+from hub.ops.supervisor import (
     CRASH_LOOP_EXITS,
     CRASH_LOOP_WINDOW_S,
     RESTART_BACKOFF_MAX_S,
@@ -18,6 +17,7 @@ from hub.supervisor import (
     Child,
     Supervisor,
 )
+from hub.settings import Settings
 
 ENV = {"HUB_KAFKA_BOOTSTRAP": "127.0.0.1:1", "HUB_DATABASE_URL": "postgresql://x@127.0.0.1:2/y"}
 
@@ -133,7 +133,7 @@ def test_five_exits_within_a_minute_stop_the_stack(caplog: pytest.LogCaptureFixt
     spawned = len(sup.spawned)
     _proc(sup, "core").returncode = 3
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="hub.supervisor"):
+    with caplog.at_level(logging.WARNING, logger="hub.ops.supervisor"):
         assert sup.check_children() == 1  # the fifth, 15 s after the first
     clock.now += 60
     assert len(sup.spawned) == spawned  # not restarted any more
@@ -156,7 +156,7 @@ def test_the_exit_is_logged_with_child_signal_and_delay(caplog: pytest.LogCaptur
     sup, _ = _supervisor("core", "adapter-vecozo")
     _proc(sup, "core").returncode = -signal.SIGKILL
     _proc(sup, "adapter-vecozo").returncode = 2
-    with caplog.at_level(logging.WARNING, logger="hub.supervisor"):
+    with caplog.at_level(logging.WARNING, logger="hub.ops.supervisor"):
         assert sup.check_children() is None
     messages = [(r.levelno, r.getMessage()) for r in caplog.records]
     assert messages == [

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.findings import Level
-from hub.packs import load_default_packs
-from hub.validation import Outcome, Validator
+from hub.domain.findings import Level
+from hub.domain.packs import load_default_packs
+from hub.domain.validation import Outcome, Validator
 from tests import invalid_fixtures
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.eigenbijdrage.signals import workdays_after
-from hub.messages import CATALOGUE, Direction, by_name
-from hub.workdays import (
+from hub.domain.eigenbijdrage.signals import workdays_after
+from hub.domain.messages import CATALOGUE, Direction, by_name
+from hub.domain.workdays import (
     AMSTERDAM,
     add_workdays,
     answer_workdays,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hub.messages import Standard
-from hub.xmlcodec import (
+from hub.domain.messages import Standard
+from hub.domain.xmlcodec import (
     MAX_BYTES,
     E,
     XmlRejected,

@@ -10,10 +10,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from handlers import intake
-from handlers.decide import Context, Incoming
-from hub import metrics, store, xmlcodec
-from hub.runtime import Runtime
-from hub.validation import Outcome
+from hub.domain import xmlcodec
+from hub.domain.decide import Context, Incoming
+from hub.domain.validation import Outcome
+from hub.infra import metrics, store
+from hub.infra.runtime import Runtime
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 BSN = "174285917"
@@ -270,7 +271,7 @@ async def _explode(conn: object, accepted: object) -> object:
 
 
 async def _demo_parties(pool: store.Pool) -> None:
-    from hub.parties import DEMO_FILE, load_parties
+    from hub.domain.parties import DEMO_FILE, load_parties
 
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
 
@@ -337,8 +338,8 @@ async def test_the_event_of_a_dead_lettered_message_says_so(runtime: Runtime, ct
 
 def _poison_on(monkeypatch: pytest.MonkeyPatch, poison_id: UUID, error: Exception) -> None:
     """The heenbericht `poison_id` makes the core's decision raise `error` (as a pack without
-    the retour schemas made hub/retour.py raise KeyError)."""
-    from handlers import decide
+    the retour schemas made hub/domain/retour.py raise KeyError)."""
+    from hub.domain import decide
 
     real = decide.heen
 
@@ -399,7 +400,7 @@ async def test_a_retryable_error_is_never_blamed_on_the_message(
     runtime: Runtime, ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from handlers.poison import Attempts
-    from hub.errors import TransientError
+    from hub.domain.errors import TransientError
 
     item = _item(_fixture("WMO305"), "65656055", "vecozo")
     _poison_on(monkeypatch, item.id, TransientError("database hiccup"))

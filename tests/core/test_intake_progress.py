@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from hub import metrics
 from hub.app import core_app
-from hub.health import probe_routes
-from hub.intake_progress import Progress, ingress_lag, intake_check
+from hub.infra import metrics
+from hub.infra.health import probe_routes
+from hub.infra.intake_progress import Progress, ingress_lag, intake_check
 from hub.settings import Settings
 
 TOPIC = "progress-test.ingress"

@@ -12,12 +12,13 @@ from uuid import uuid4
 
 import pytest
 
-from hub import outbox, store, topics
-from hub.headers import H
-from hub.outbox import OutboxMessage, Relay, make_producer
+from hub.domain import topics
+from hub.domain.headers import H
+from hub.infra import outbox, store
+from hub.infra.outbox import OutboxMessage, Relay, make_producer
+from hub.infra.store import outbox as table
+from hub.infra.store import retention
 from hub.settings import Settings
-from hub.store import outbox as table
-from hub.store import retention
 from tests.adapterkit import read_topic
 from tests.ledgerkit import ingress_row
 
@@ -189,7 +190,7 @@ async def test_a_failed_direct_publish_falls_back_to_the_claim_in_order(
 def test_records_go_where_the_default_partitioner_puts_them() -> None:
     from aiokafka.partitioner import DefaultPartitioner
 
-    from hub.recordbatch import partition_for
+    from hub.infra.kafka.recordbatch import partition_for
 
     partitions = [0, 1, 2, 3, 4, 5]
     for key in [b"0363", b"65656055", str(uuid4()).encode(), b"", b"x" * 101]:

@@ -11,15 +11,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
-from handlers import intake
-from handlers.decide import Context
+from handlers import intake, requestclock
+from handlers.deadlines import DeadlineWatch
 from handlers.derive import Accepted
-from hub import metrics, requestclock, workdays, xmlcodec
-from hub.deadlines import DeadlineWatch
-from hub.messages import by_name
-from hub.runtime import Runtime
-from hub.store import Pool, ledger
-from hub.store import requests as table
+from hub.domain import workdays, xmlcodec
+from hub.domain.decide import Context
+from hub.domain.messages import by_name
+from hub.infra import metrics
+from hub.infra.runtime import Runtime
+from hub.infra.store import Pool, ledger
+from hub.infra.store import requests as table
 from tests.core.test_intake import _fixture, _item
 
 BSN = "174285917"
@@ -299,7 +300,7 @@ async def test_watch_raises_request_overdue_once(runtime: Runtime) -> None:
 
 
 def test_a_reference_shaped_like_a_bsn_is_not_published() -> None:
-    from hub import events
+    from hub.domain import events
 
     overdue = table.OverdueRequest(
         uuid4(), f"VOT{BSN}", "iwmo", "WMO315", "444", "3.2", "65656055", "0363", None,

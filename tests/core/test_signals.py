@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from handlers import intake
-from handlers.decide import Context
-from hub import signals, store
-from hub.runtime import Runtime
+from handlers import intake, signals
+from hub.domain.decide import Context
+from hub.infra import store
+from hub.infra.runtime import Runtime
 from tests.core.test_intake import _fixture, _item
 
 BSN = "174285917"

@@ -8,8 +8,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from hub.cli import build_parser
-from hub.health import health_routes
+from hub.infra.health import health_routes
+from hub.ops.cli.main import build_parser
 from hub.settings import Settings
 
 from .yamlish import load_all
@@ -81,7 +81,7 @@ def setting_names() -> set[str]:
 
 
 def health_paths() -> set[str]:
-    """The paths every hub process serves for probes (read from hub/health.py's routes)."""
+    """The paths every hub process serves for probes (read from hub/infra/health.py's routes)."""
     routes = health_routes(None, "probe")  # type: ignore[arg-type]  # routes only, never called
     return {getattr(route, "path", "") for route in routes}
 
@@ -102,7 +102,7 @@ def hub_command(argv: list[str]) -> list[list[str]]:
 
 
 def served_port_setting(command: list[str]) -> str | None:
-    """Which HUB_*_PORT a `hub` command serves HTTP on (hub/cli.py), None if it serves none."""
+    """Which HUB_*_PORT a `hub` command serves HTTP on (hub/ops/cli/main.py), or None."""
     if command[:1] == ["core"]:
         return "HUB_CORE_PORT"
     if command[:1] == ["adapter"]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.eigenbijdrage.policy import load_policy
-from hub.parties import load_parties
+from hub.domain.eigenbijdrage.policy import load_policy
+from hub.domain.parties import load_parties
 
 from .manifests import (
     DEPLOY,

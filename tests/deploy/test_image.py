@@ -76,12 +76,12 @@ def test_hub_processes_start_without_the_embedded_extra() -> None:
                 return None
 
         sys.meta_path.insert(0, NoEmbedded())
-        import adapters.registry, handlers.registry, hub.app, hub.cli, hub.supervisor
-        from hub.cli import build_parser
+        import adapters.registry, handlers.registry, hub.app, hub.ops.cli.main, hub.ops.supervisor
+        from hub.ops.cli.main import build_parser
         for argv in (["core"], ["adapter", "ggk"], ["adapter", "vecozo"], ["db", "upgrade"],
                      ["topics", "ensure"], ["party", "import"]):
             build_parser().parse_args(argv)
-        raise SystemExit(hub.cli.main(["config"]))
+        raise SystemExit(hub.ops.cli.main.main(["config"]))
         """
     )
     env = {"PATH": "/usr/bin:/bin", "HUB_HOST": "0.0.0.0"}  # noqa: S104

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import store
+from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import hub_env as environment
 from tests.e2e.stack import prepare

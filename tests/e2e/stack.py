@@ -26,9 +26,10 @@ from typing import Final
 import asyncpg
 import httpx
 
-from hub import store, topics
-from hub.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from hub.parties import load_parties, new_token
+from hub.domain import topics
+from hub.domain.parties import load_parties, new_token
+from hub.infra import store
+from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from hub.settings import Settings
 
 READY_S: Final = 90.0  # start-up of one process (schemas compile) on a loaded machine

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from confluent_kafka import Consumer
 
-from hub import store, topics, xmlcodec
+from hub.domain import topics, xmlcodec
+from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import GEMEENTE, PROVIDER, Stack, running
 

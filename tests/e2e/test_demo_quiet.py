@@ -17,10 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub import dashboards, store
-from hub.alert_rules import ALERTS
-from hub.demo import demo_party_codes
-from hub.embedded import free_port
+from hub.infra import store
+from hub.infra.embedded import free_port
+from hub.ops import dashboards
+from hub.ops.dashboards.alerts import ALERTS
+from hub.ops.demo import demo_party_codes
 from hub.settings import Settings
 from tests.e2e.stack import hub_env, prepare, running, terminate
 

@@ -12,11 +12,12 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from hub import store, xmlcodec
-from hub.packs import load_default_packs
-from hub.parties import new_token
+from hub.domain import xmlcodec
+from hub.domain.packs import load_default_packs
+from hub.domain.parties import new_token
+from hub.domain.validation import Validator
+from hub.infra import store
 from hub.settings import Settings
-from hub.validation import Validator
 from tests.e2e.stack import GEMEENTE, PROVIDER, Stack, running
 from tests.eigenbijdrage._messages import FIXTURES, T, bsn, build, start, stop
 

@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub import dashboards, store, topics, xmlcodec
-from hub.embedded import free_port
-from hub.parties import load_parties, new_token
+from hub.domain import topics, xmlcodec
+from hub.domain.parties import load_parties, new_token
+from hub.infra import store
+from hub.infra.embedded import free_port
+from hub.ops import dashboards
 from hub.settings import Settings
 from tests.e2e.stack import terminate
 

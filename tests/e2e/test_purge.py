@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from hub import retention, store
+from handlers import purge as retention
+from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import CORE, hub_env, prepare, running
 

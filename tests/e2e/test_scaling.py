@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub import store, xmlcodec
-from hub.rules.identity import passes_elfproef
+from hub.domain import xmlcodec
+from hub.domain.rules.identity import passes_elfproef
+from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import CAK, CORE, GEMEENTE, GGK, PROVIDER, VECOZO, Stack, hub_env, prepare
 from tests.e2e.stack import running as stack_running

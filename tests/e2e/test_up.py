@@ -20,8 +20,8 @@ import asyncpg
 import httpx
 import pytest
 
-from hub import store
-from hub.embedded import free_port
+from hub.infra import store
+from hub.infra.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 

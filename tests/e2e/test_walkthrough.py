@@ -33,7 +33,7 @@ def test_the_walkthrough_is_a_block_of_commands_a_user_can_paste() -> None:
     assert block.startswith(". .venv/bin/activate")  # `hub` is on PATH the way it says
     for party in ("0518", "12340001"):  # parties the demo never acts as
         assert party in block
-    from hub.demo import demo_party_codes
+    from hub.ops.demo import demo_party_codes
 
     assert not {"0518", "12340001"} & set(demo_party_codes())
     assert block.index("WMO301") < block.index("WMO305")

@@ -26,8 +26,8 @@ from typing import Final
 
 import httpx
 
-from hub import store
-from hub.rules.identity import passes_elfproef
+from hub.domain.rules.identity import passes_elfproef
+from hub.infra import store
 from tests.e2e.stack import CAK, GEMEENTE, PROVIDER, Stack
 
 _FIXTURES: Final = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"

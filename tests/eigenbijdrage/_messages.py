@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from hub import xmlcodec
+from hub.domain import xmlcodec
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAGTEKENING = "2025-07-21"

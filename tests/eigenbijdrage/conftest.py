@@ -16,13 +16,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from handlers import intake
-from handlers.decide import Context, Incoming
 from handlers.eigenbijdrage import EigenBijdrage
-from hub import topics, xmlcodec
-from hub.eigenbijdrage.policy import load_policy
-from hub.headers import H
-from hub.messages import Node
-from hub.runtime import Runtime
+from hub.domain import topics, xmlcodec
+from hub.domain.decide import Context, Incoming
+from hub.domain.eigenbijdrage.policy import load_policy
+from hub.domain.headers import H
+from hub.domain.messages import Node
+from hub.infra.runtime import Runtime
 
 NOW = datetime(2025, 7, 21, 10, 0, tzinfo=UTC)
 POLICY = """

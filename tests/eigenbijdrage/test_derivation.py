@@ -13,18 +13,19 @@ import pytest
 
 from handlers import registry
 from handlers.eigenbijdrage import build as build_derivation
-from hub import cli_eb, xmlcodec
-from hub.errors import ConfigError
-from hub.events import parse_event
-from hub.runtime import Runtime
+from hub.domain import xmlcodec
+from hub.domain.errors import ConfigError
+from hub.domain.events import parse_event
+from hub.domain.workdays import AMSTERDAM
+from hub.infra.runtime import Runtime
+from hub.ops.cli import eb as cli_eb
 from hub.settings import Settings
-from hub.workdays import AMSTERDAM
 from tests.eigenbijdrage._messages import AANBIEDER, BSN, FIXTURES, T, build, start, stop
 from tests.eigenbijdrage.conftest import Hub, melding
 
 
 async def _events(hub: Hub) -> list[dict[str, object]]:
-    rows = await hub.runtime.pool.fetch(
+    rows = await hub.infra.runtime.pool.fetch(
         "SELECT payload FROM outbox WHERE topic LIKE '%.events' ORDER BY id"
     )
     return [json.loads(bytes(r["payload"])) for r in rows]
@@ -40,11 +41,11 @@ async def _start_notice(hub: Hub, cat: str = "02") -> tuple[str, str]:
 
 async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> None:
     identificatie, source_id = await _start_notice(hub)
-    row = await hub.runtime.pool.fetchrow(
+    row = await hub.infra.runtime.pool.fetchrow(
         "SELECT * FROM message WHERE identificatie = $1", identificatie
     )
     assert row is not None
-    cak = hub.runtime.settings.cak_party_code
+    cak = hub.infra.runtime.settings.cak_party_code
     assert (row["message_type"], row["standard"], row["release"]) == ("WMO405", "ieb", "4.0")
     assert (row["sender"], row["receiver"], row["afzender"], row["ontvanger"]) == (
         "0363", cak, "0363", cak,
@@ -57,7 +58,7 @@ async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> N
     assert row["retour_due"].astimezone(AMSTERDAM).date().isoformat() == "2025-07-24"
     assert row["person_key"] is not None
     assert BSN.encode() in bytes(row["payload"])  # the notice carries the BSN, as it must
-    outbox = await hub.runtime.pool.fetch(
+    outbox = await hub.infra.runtime.pool.fetch(
         "SELECT key, headers FROM outbox WHERE topic LIKE '%.egress.ggk' AND key = $1",
         cak.encode(),
     )
@@ -82,7 +83,7 @@ async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> N
     for e in events:  # no BSN and no birth date in any event
         assert BSN not in json.dumps(e)
         assert "1950-05-17" not in json.dumps(e)
-    stored = await hub.runtime.pool.fetch("SELECT * FROM eb_start")
+    stored = await hub.infra.runtime.pool.fetch("SELECT * FROM eb_start")
     assert BSN not in repr([dict(r) for r in stored])
 
 
@@ -101,18 +102,18 @@ def _answer(name: str, identificatie: str, gemeente: str = "0363") -> bytes:
 
 async def test_the_cak_answer_is_linked_and_a_rejection_raises_an_event(hub: Hub) -> None:
     identificatie, _ = await _start_notice(hub)
-    cak = hub.runtime.settings.cak_party_code
+    cak = hub.infra.runtime.settings.cak_party_code
     ok = hub.item(_answer("WMO406", identificatie), cak, "ggk")
-    assert await hub.send(ok) == ["accepted"], await hub.runtime.pool.fetch(
+    assert await hub.send(ok) == ["accepted"], await hub.infra.runtime.pool.fetch(
         "SELECT stage, error, reason FROM dead_letter"
     )
-    row = await hub.runtime.pool.fetchrow(
+    row = await hub.infra.runtime.pool.fetchrow(
         "SELECT outcome, retour_id FROM eb_notice WHERE identificatie = $1", identificatie
     )
     assert row is not None
     assert (row["outcome"], row["retour_id"]) == ("accepted", ok.id)
     # The 406 goes on to the gemeente the notice was sent for.
-    routed = await hub.runtime.pool.fetchrow(
+    routed = await hub.infra.runtime.pool.fetchrow(
         "SELECT receiver, receiver_node FROM message WHERE id = $1", ok.id
     )
     assert routed is not None
@@ -126,7 +127,7 @@ async def test_the_cak_answer_is_linked_and_a_rejection_raises_an_event(hub: Hub
     assert bw.route == "407"
     refused = hub.item(_answer("WMO408", bw.identificatie), cak, "ggk")
     assert await hub.send(refused) == ["accepted"]
-    outcome = await hub.runtime.pool.fetchrow(
+    outcome = await hub.infra.runtime.pool.fetchrow(
         "SELECT outcome, retourcodes FROM eb_notice WHERE identificatie = $1", bw.identificatie
     )
     assert outcome is not None

@@ -11,7 +11,7 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.eigenbijdrage.periods import (
+from hub.domain.eigenbijdrage.periods import (
     CHANGE,
     DELETE,
     NEW,
@@ -23,7 +23,7 @@ from hub.eigenbijdrage.periods import (
     periods,
     reconcile,
 )
-from hub.history_facts import StartKey, StopKey
+from hub.domain.history.facts import StartKey, StopKey
 
 D0 = date(2025, 1, 1)
 

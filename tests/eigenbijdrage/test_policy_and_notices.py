@@ -9,15 +9,16 @@ from uuid import UUID
 
 import pytest
 
-from hub import history_facts, xmlcodec
-from hub.eigenbijdrage import lines, notices
-from hub.eigenbijdrage.lines import BirthDate, adult_on, route_of
-from hub.eigenbijdrage.periods import CHANGE, NEW, Entry, Period, Route
-from hub.eigenbijdrage.policy import DEMO_FILE, Policy, load_policy
-from hub.eigenbijdrage.signals import late_start
-from hub.errors import ConfigError
-from hub.packs import load_default_packs
-from hub.validation import Validator
+from hub.domain import xmlcodec
+from hub.domain.eigenbijdrage import lines, notices
+from hub.domain.eigenbijdrage.lines import BirthDate, adult_on, route_of
+from hub.domain.eigenbijdrage.periods import CHANGE, NEW, Entry, Period, Route
+from hub.domain.eigenbijdrage.policy import DEMO_FILE, Policy, load_policy
+from hub.domain.eigenbijdrage.signals import late_start
+from hub.domain.errors import ConfigError
+from hub.domain.history import facts as history_facts
+from hub.domain.packs import load_default_packs
+from hub.domain.validation import Validator
 
 from . import _messages
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from hub import store
+from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import (
     GEMEENTE,

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from hub.store import recovery
+from hub.infra.store import recovery
 from tests.e2e.traffic import Traffic, journal_left, settle
 from tests.faults._logs import LogMark
 from tests.faults.conftest import Hub

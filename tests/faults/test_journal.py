@@ -13,12 +13,12 @@ from uuid import UUID, uuid4
 import httpx
 
 from adapters.registry import build_adapter_app
-from hub import store
 from hub.app import make_runtime
-from hub.runtime import Runtime
+from hub.infra import store
+from hub.infra.runtime import Runtime
+from hub.infra.store import journal, recovery
+from hub.infra.store import outbox as table
 from hub.settings import Settings
-from hub.store import journal, recovery
-from hub.store import outbox as table
 from tests.e2e.stack import GEMEENTE, prepare
 from tests.e2e.traffic import message
 

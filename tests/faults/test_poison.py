@@ -1,5 +1,5 @@
 """A poison message cannot stop the hub: on the real broker and PostgreSQL, one message of a
-busy stream whose decision raises (as a pack without the retour schemas made hub/retour.py
+busy stream whose decision raises (as a pack without the retour schemas made hub/domain/retour.py
 raise KeyError) is tried HUB_INTAKE_MAX_ATTEMPTS times and then dead-lettered alone, and every
 other message of the stream reaches its receiver's egress topic exactly once."""
 
@@ -16,12 +16,13 @@ from uuid import UUID, uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from handlers import decide, intake
-from hub import background, topics
-from hub.headers import H
-from hub.messages import Node
-from hub.outbox import Relay, make_producer
-from hub.runtime import Runtime
+from handlers import intake
+from hub.domain import decide, topics
+from hub.domain.headers import H
+from hub.domain.messages import Node
+from hub.infra import background
+from hub.infra.outbox import Relay, make_producer
+from hub.infra.runtime import Runtime
 from tests.e2e.traffic import bsns, message
 
 pytestmark = pytest.mark.e2e

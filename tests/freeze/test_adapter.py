@@ -13,12 +13,13 @@ from types import MappingProxyType
 import httpx
 
 from adapters.registry import build_adapter_app
-from hub import freeze, store, topics
 from hub.app import make_runtime
-from hub.freeze import ZONE, Calendar
-from hub.messages import Standard
-from hub.parties import DEMO_FILE, load_parties, new_token
-from hub.runtime import Runtime
+from hub.domain import freeze, topics
+from hub.domain.freeze import ZONE, Calendar
+from hub.domain.messages import Standard
+from hub.domain.parties import DEMO_FILE, load_parties, new_token
+from hub.infra import store
+from hub.infra.runtime import Runtime
 from hub.settings import Settings
 
 WMO305 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO305.xml").read_bytes()

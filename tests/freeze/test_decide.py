@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 import pytest
 
-from hub import freeze
-from hub.errors import ConfigError
-from hub.freeze import ZONE, Allow, Calendar, Park, Phase, Refuse
-from hub.messages import Standard
+from hub.domain import freeze
+from hub.domain.errors import ConfigError
+from hub.domain.freeze import ZONE, Allow, Calendar, Park, Phase, Refuse
+from hub.domain.messages import Standard
 
 
 def _ams(text: str) -> datetime:

@@ -19,17 +19,18 @@ from uuid import UUID, uuid4
 import pytest
 
 from handlers import eigenbijdrage, intake
-from handlers.decide import Context, Incoming
+from handlers.cutover import RELEASE_OF, CutoverWatch
 from handlers.derive import Derivation
-from hub import events, freeze, store, topics, xmlcodec
 from hub.app import make_runtime
-from hub.errors import ConfigError
-from hub.freeze import ZONE, Calendar, Freeze
-from hub.headers import H
-from hub.messages import Node, Standard, by_name
-from hub.packgen.samples import samples
-from hub.parking import RELEASE_OF, CutoverWatch
-from hub.runtime import Runtime
+from hub.domain import events, freeze, topics, xmlcodec
+from hub.domain.decide import Context, Incoming
+from hub.domain.errors import ConfigError
+from hub.domain.freeze import ZONE, Calendar, Freeze
+from hub.domain.headers import H
+from hub.domain.messages import Node, Standard, by_name
+from hub.infra import store
+from hub.infra.runtime import Runtime
+from hub.ops.packgen.samples import samples
 from hub.settings import Settings
 from tests.eigenbijdrage._messages import T, build, start
 from tests.freeze._replay import spec, write_packs

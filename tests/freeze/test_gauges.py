@@ -13,11 +13,12 @@ import pytest
 from prometheus_client import REGISTRY
 
 from handlers import intake
-from handlers.decide import Incoming
-from hub import freeze, freeze_gauges, metrics, store
-from hub.freeze import ZONE, Calendar, Phase
-from hub.messages import Standard
-from hub.runtime import Runtime
+from hub.domain import freeze
+from hub.domain.decide import Incoming
+from hub.domain.freeze import ZONE, Calendar, Phase
+from hub.domain.messages import Standard
+from hub.infra import freeze_gauges, metrics, store
+from hub.infra.runtime import Runtime
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 GO_LIVE = datetime(2027, 4, 5, 13, 0, tzinfo=ZONE)

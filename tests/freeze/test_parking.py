@@ -13,16 +13,17 @@ from uuid import UUID, uuid4
 import pytest
 
 from handlers import intake
-from handlers.decide import Context, Incoming
-from hub import events, freeze, store
-from hub.errors import ConfigError
-from hub.freeze import ZONE, Calendar
-from hub.headers import H
-from hub.messages import Node, Standard
-from hub.parking import RELEASE_OF, CutoverWatch, release_parked, return_parked
-from hub.runtime import Runtime
+from handlers.cutover import RELEASE_OF, CutoverWatch, release_parked, return_parked
+from hub.domain import events, freeze
+from hub.domain.decide import Context, Incoming
+from hub.domain.errors import ConfigError
+from hub.domain.freeze import ZONE, Calendar
+from hub.domain.headers import H
+from hub.domain.messages import Node, Standard
+from hub.infra import store
+from hub.infra.runtime import Runtime
+from hub.infra.store import freeze as table
 from hub.settings import Settings
-from hub.store import freeze as table
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 GO_LIVE = datetime(2027, 4, 5, 13, 0, tzinfo=ZONE)

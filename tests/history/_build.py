@@ -11,9 +11,9 @@ from typing import Final
 
 from lxml import etree
 
-from hub.findings import Finding
-from hub.history import HistoryEffects, HistoryFacts, HistoryState, evaluate, extract
-from hub.xmlcodec import child, parse_message, read_envelope, serialize
+from hub.domain.findings import Finding
+from hub.domain.history import HistoryEffects, HistoryFacts, HistoryState, evaluate, extract
+from hub.domain.xmlcodec import child, parse_message, read_envelope, serialize
 
 FIXTURES: Final = Path(__file__).parents[1] / "fixtures"
 SECRET: Final = b"history-test-secret"

@@ -11,10 +11,10 @@ from uuid import uuid4
 
 from lxml import etree
 
-from hub import store
-from hub.findings import Finding
-from hub.history import HistoryEffects, HistoryFacts, HistoryState, evaluate, extract
-from hub.xmlcodec import child, local_name, parse_message, read_envelope, serialize
+from hub.domain.findings import Finding
+from hub.domain.history import HistoryEffects, HistoryFacts, HistoryState, evaluate, extract
+from hub.domain.xmlcodec import child, local_name, parse_message, read_envelope, serialize
+from hub.infra import store
 
 from ._build import BSN, SECRET, fixture
 
@@ -340,7 +340,7 @@ def facts_of(root: etree._Element) -> HistoryFacts:
 
 
 def kept(facts: HistoryFacts, findings: tuple[Finding, ...], effects: HistoryEffects) -> bool:
-    """Whether the hub keeps the effects, as handlers/decide.py does: a clean message, or a
+    """Whether the hub keeps the effects, as hub/domain/decide.py does: a clean message, or a
     323 whose declaratie stands while some Prestaties are rejected."""
     return not findings or (facts.declaratie is not None and effects.declaratie is not None)
 

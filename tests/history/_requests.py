@@ -10,7 +10,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.xmlcodec import child, parse_message, serialize
+from hub.domain.xmlcodec import child, parse_message, serialize
 
 from ._build import BSN, fixture
 

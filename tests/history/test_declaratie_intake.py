@@ -12,10 +12,11 @@ import pytest
 from lxml import etree
 
 from handlers import intake
-from handlers.decide import Context, Incoming
-from hub import store, xmlcodec
-from hub.runtime import Runtime
-from hub.validation import Outcome
+from hub.domain import xmlcodec
+from hub.domain.decide import Context, Incoming
+from hub.domain.validation import Outcome
+from hub.infra import store
+from hub.infra.runtime import Runtime
 
 from ._declaratie import P, T, antwoord, declaratie, toewijzing
 

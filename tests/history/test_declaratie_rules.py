@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from hub.declaratie_volume import period_allowance, term_maximum
-from hub.history import RULES
-from hub.history_request_facts import Omvang
+from hub.domain.history import RULES
+from hub.domain.history.declaratie_volume import period_allowance, term_maximum
+from hub.domain.history.request_facts import Omvang
 
 from ._build import OTHER_BSN
 from ._declaratie import Memory, P, T, antwoord, declaratie, toewijzing

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub import store
-from hub.history import evaluate
+from hub.domain.history import evaluate
+from hub.infra import store
 
 from ._build import BSN, OTHER_BSN
 from ._declaratie import P, T, antwoord, declaratie, facts_of, on_db, toewijzing

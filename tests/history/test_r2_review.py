@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from hub import store
-from hub.declaratie_volume import period_allowance, term_maximum
-from hub.history_request_facts import Omvang
+from hub.domain.history.declaratie_volume import period_allowance, term_maximum
+from hub.domain.history.request_facts import Omvang
+from hub.infra import store
 
 from ._build import BSN, OTHER_BSN
 from ._declaratie import Memory, P, T, antwoord, declaratie, on_db, toewijzing

@@ -10,10 +10,11 @@ import pytest
 from lxml import etree
 
 from handlers import intake
-from handlers.decide import Context, Incoming
-from hub import store, xmlcodec
-from hub.runtime import Runtime
-from hub.validation import Outcome
+from hub.domain import xmlcodec
+from hub.domain.decide import Context, Incoming
+from hub.domain.validation import Outcome
+from hub.infra import store
+from hub.infra.runtime import Runtime
 
 from ._build import BSN, OTHER_BSN
 from ._requests import N, T, W, aanvraag, antwoord, toewijzing, verzoek

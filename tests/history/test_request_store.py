@@ -3,8 +3,8 @@ each rule failing and passing against what earlier batches stored."""
 
 from __future__ import annotations
 
-from hub import store
-from hub.privacy import person_key
+from hub.domain.privacy import person_key
+from hub.infra import store
 
 from ._build import BSN, OTHER_BSN, SECRET, Replay
 from ._requests import N, Omvang, T, W, aanvraag, antwoord, toewijzing, verzoek

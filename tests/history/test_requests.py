@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.findings import Finding, Level
-from hub.xmlcodec import child
+from hub.domain.findings import Finding, Level
+from hub.domain.xmlcodec import child
 
 from ._build import BSN, OTHER_BSN, Replay, codes
 from ._requests import N, Omvang, T, W, aanvraag, antwoord, toewijzing, verzoek

@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
-from hub.findings import Level
-from hub.history import RULES, HistoryInputError, evaluate, extract
-from hub.history_facts import IDENTIFICATIE_LOCATION
-from hub.privacy import person_key
-from hub.rules.base import path_of
+from hub.domain.findings import Level
+from hub.domain.history import RULES, HistoryInputError, evaluate, extract
+from hub.domain.history.facts import IDENTIFICATIE_LOCATION
+from hub.domain.privacy import person_key
+from hub.domain.rules.base import path_of
 
 from ._build import (
     BSN,

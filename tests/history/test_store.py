@@ -8,11 +8,11 @@ from uuid import uuid4
 
 from lxml import etree
 
-from hub import store
-from hub.findings import Finding
-from hub.history import HistoryEffects, HistoryFacts, evaluate, extract
-from hub.privacy import person_key
-from hub.xmlcodec import child, read_envelope
+from hub.domain.findings import Finding
+from hub.domain.history import HistoryEffects, HistoryFacts, evaluate, extract
+from hub.domain.privacy import person_key
+from hub.domain.xmlcodec import child, read_envelope
+from hub.infra import store
 
 from ._build import BSN, SECRET, Replay, codes, message, start, stop
 

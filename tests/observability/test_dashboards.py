@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from hub import dashboards, metrics
+from hub.infra import metrics
+from hub.ops import dashboards
 
 PROMTOOL = shutil.which("promtool")
 NEEDS_PROMTOOL = pytest.mark.skipif(
@@ -28,7 +29,7 @@ KNOWN_LABELS = {
 
 
 def test_checked_in_files_match_the_generator() -> None:
-    assert dashboards.main(["--check"]) == 0, "run `python -m hub.dashboards`"
+    assert dashboards.main(["--check"]) == 0, "run `python -m hub.ops.dashboards`"
 
 
 def test_dashboards_are_grafana_models_with_a_query_per_panel() -> None:

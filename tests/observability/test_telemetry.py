@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
 
-from hub import metrics, telemetry
+from hub.infra import metrics, telemetry
 
 
 class _Hanging(SpanExporter):
@@ -82,7 +82,7 @@ def test_metric_labels_stay_bounded() -> None:
 
 
 def test_event_counters_stay_bounded_and_count_notice_kinds() -> None:
-    from hub import metrics
+    from hub.infra import metrics
 
     before = metrics.EB_NOTICE_ENTRIES.labels("405", "start")._value.get()
     metrics.count_event(
@@ -178,7 +178,7 @@ def test_exception_texts_never_leave_the_process() -> None:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from opentelemetry.trace import Status, StatusCode
 
-    from hub.spanprivacy import ScrubbingExporter
+    from hub.infra.spanprivacy import ScrubbingExporter
 
     memory = InMemorySpanExporter()
     provider = TracerProvider()

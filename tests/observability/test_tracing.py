@@ -23,12 +23,13 @@ from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 
 from adapters import runner
-from handlers.decide import Incoming
 from handlers.observe import BatchObservation
-from hub import outbox, store, telemetry, topics
 from hub.app import adapter_app, core_app
-from hub.headers import H
-from hub.parties import load_parties, new_token
+from hub.domain import topics
+from hub.domain.decide import Incoming
+from hub.domain.headers import H
+from hub.domain.parties import load_parties, new_token
+from hub.infra import outbox, store, telemetry
 from hub.settings import Settings
 
 GEMEENTE, PROVIDER = "0363", "65656055"

@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from hub.findings import Finding, Level
+from hub.domain.findings import Finding, Level
 
 from ._xml import VALID_BSN, message, of, run
 

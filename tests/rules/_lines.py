@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.findings import Finding, Level
+from hub.domain.findings import Finding, Level
 
 from ._xml import VALID_BSN, message
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from lxml import etree
 
-from hub.findings import Finding
-from hub.rules import check_message
-from hub.xmlcodec import parse_message, read_envelope
+from hub.domain.findings import Finding
+from hub.domain.rules import check_message
+from hub.domain.xmlcodec import parse_message, read_envelope
 
 TODAY = date(2025, 5, 1)
 VALID_BSN = "174285917"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from hub.rules import antwoord as family
-from hub.rules.base import names
+from hub.domain.rules import antwoord as family
+from hub.domain.rules.base import names
 
 from ._lines import assert_finding
 from ._xml import message, of, run

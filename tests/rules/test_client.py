@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from hub.findings import Level
-from hub.rules.client import years_before
+from hub.domain.findings import Level
+from hub.domain.rules.client import years_before
 
 from ._m301 import bericht301, geboortedatum, relatie
 from ._xml import client, message, of, run, start

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.findings import Finding, Level
-from hub.rules.contact import is_dutch_postcode
+from hub.domain.findings import Finding, Level
+from hub.domain.rules.contact import is_dutch_postcode
 
 from ._m301 import adres, bericht301, contact, kind, relatie
 from ._xml import of, run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.findings import Level
+from hub.domain.findings import Level
 
 from ._m301 import bericht301, geboortedatum, relatie
 from ._xml import client, message, of, run, start, stop

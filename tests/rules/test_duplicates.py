@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.findings import Finding, Level
+from hub.domain.findings import Finding, Level
 
 from ._m301 import bericht301, contact, kind, relatie, toegewezen
 from ._xml import OTHER_VALID_BSN, VALID_BSN, message, of, run

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.messages import by_name
-from hub.rules.base import RuleContext, parent_is
+from hub.domain.messages import by_name
+from hub.domain.rules.base import RuleContext, parent_is
 
 from ._xml import TODAY, client, message, of, run, start
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hub.findings import Level
+from hub.domain.findings import Level
 
 from ._xml import client, message, of, run, start
 

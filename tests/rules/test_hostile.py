@@ -1,6 +1,7 @@
 """No rule raises on hostile input: maximal, minimal and mutated instances of every message
-(from hub.packgen.instances) go through hub.validation and hub.rules.check_message; findings
-are fine, an exception is not (rules never raise on odd input, design.md)."""
+(from hub.ops.packgen.instances) go through hub.domain.validation and
+hub.domain.rules.check_message; findings are fine, an exception is not (rules never raise on
+odd input, design.md)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hub import xmlcodec
-from hub.messages import MessageType
-from hub.packgen.instances import Kind, Leaf, Model, build, mutations
-from hub.packgen.packspec import PACKS, PackSpec
-from hub.packs import load_default_packs
-from hub.rules import check_message
-from hub.validation import Validator
+from hub.domain import xmlcodec
+from hub.domain.messages import MessageType
+from hub.domain.packs import load_default_packs
+from hub.domain.rules import check_message
+from hub.domain.validation import Validator
+from hub.ops.packgen.instances import Kind, Leaf, Model, build, mutations
+from hub.ops.packgen.packspec import PACKS, PackSpec
 
 MESSAGES: list[tuple[PackSpec, MessageType]] = [(s, mt) for s in PACKS for mt in s.messages()]
 TODAY = date(2026, 1, 15)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.findings import Level
-from hub.rules.identity import passes_elfproef
+from hub.domain.findings import Level
+from hub.domain.rules.identity import passes_elfproef
 
 from ._xml import OTHER_VALID_BSN, VALID_BSN, client, message, of, run, start
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.findings import Level
+from hub.domain.findings import Level
 
 from ._m301 import bericht301, kind, naam, relatie
 from ._xml import of, run

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.rules import omvang as family
-from hub.rules.base import names
+from hub.domain.rules import omvang as family
+from hub.domain.rules.base import names
 
 from ._lines import (
     aangevraagd,

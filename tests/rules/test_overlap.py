@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from hub.messages import Standard
-from hub.rules.overlap import (
+from hub.domain.messages import Standard
+from hub.domain.rules.overlap import (
     Line,
     clashes,
     is_deleted,

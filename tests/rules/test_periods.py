@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.rules import periods as family
-from hub.rules.base import names
+from hub.domain.rules import periods as family
+from hub.domain.rules.base import names
 
 from ._lines import (
     aangevraagd,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.messages import by_name
-from hub.rules.base import RuleContext
-from hub.rules.prestatielines import lines
+from hub.domain.messages import by_name
+from hub.domain.rules.base import RuleContext
+from hub.domain.rules.prestatielines import lines
 
 from ._declaratie_xml import (
     ANTWOORD,

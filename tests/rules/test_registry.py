@@ -12,11 +12,11 @@ from typing import Final
 import pytest
 from lxml import etree
 
-from hub.findings import Finding, Level
-from hub.messages import CATALOGUE, Direction, Standard
-from hub.rulebook import BY_ID, RuleLevel, catalogue_names
-from hub.rules import RULES, check_message, header, rules_for
-from hub.xmlcodec import parse_message, read_envelope
+from hub.domain.findings import Finding, Level
+from hub.domain.messages import CATALOGUE, Direction, Standard
+from hub.domain.rulebook import BY_ID, RuleLevel, catalogue_names
+from hub.domain.rules import RULES, check_message, header, rules_for
+from hub.domain.xmlcodec import parse_message, read_envelope
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 FAR_FUTURE = date(2100, 1, 1)
@@ -40,7 +40,7 @@ def _kind(root: etree._Element) -> str:
 def test_registry_holds_each_rule_once_and_every_rule_is_in_the_rulebook() -> None:
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
-    assert set(ids) <= BY_ID.keys(), "registered rules missing from hub/rulebook.py"
+    assert set(ids) <= BY_ID.keys(), "registered rules missing from hub/domain/rulebook.py"
     assert all(BY_ID[i].level is not RuleLevel.HISTORY for i in ids)
 
 
@@ -72,7 +72,7 @@ def test_rules_are_chosen_per_message_as_the_rulebook_lists() -> None:
             wrong[r.id] = (sorted(got - expected), sorted(expected - got))
         for name in expected:
             assert r in rules_for(name), (r.id, name)
-    assert wrong == {}, "registered messages differ from hub/rulebook.py: {id: (extra, missing)}"
+    assert wrong == {}, "registered messages differ from the rulebook: {id: (extra, missing)}"
 
 
 def test_header_rules_come_first() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.packs import load_default_packs
-from hub.validation import Outcome, Validator
+from hub.domain.packs import load_default_packs
+from hub.domain.validation import Outcome, Validator
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

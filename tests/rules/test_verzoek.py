@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.rules import verzoek as family
-from hub.rules.base import names
+from hub.domain.rules import verzoek as family
+from hub.domain.rules.base import names
 
 from ._lines import (
     aangevraagd,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from hub.messages import CATALOGUE
-from hub.packgen.output import SCHEMAS_DIR
+from hub.domain.messages import CATALOGUE
+from hub.ops.packgen.output import SCHEMAS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FACTS_DIR = REPO_ROOT.parent / "shared" / "docs" / "xsd-facts"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from hub.messages import CATALOGUE, Standard, of_standard
-from hub.packgen.output import FIXTURES_DIR
-from hub.packs import PackRegistry, load_default_packs
+from hub.domain.messages import CATALOGUE, Standard, of_standard
+from hub.domain.packs import PackRegistry, load_default_packs
+from hub.ops.packgen.output import FIXTURES_DIR
 
 FIXTURES = sorted(FIXTURES_DIR.glob("*/*.xml"))
 FOLDERS = {"iwmo-3.2": Standard.IWMO, "ijw-3.2": Standard.IJW, "ieb-4.0": Standard.IEB}

@@ -11,11 +11,11 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from hub.messages import MessageType
-from hub.packgen.instances import Kind, Model, build, python_pattern, serialize
-from hub.packgen.output import SCHEMAS_DIR
-from hub.packgen.packspec import PACKS, PackSpec
-from hub.packs import PackRegistry, load_default_packs
+from hub.domain.messages import MessageType
+from hub.domain.packs import PackRegistry, load_default_packs
+from hub.ops.packgen.instances import Kind, Model, build, python_pattern, serialize
+from hub.ops.packgen.output import SCHEMAS_DIR
+from hub.ops.packgen.packspec import PACKS, PackSpec
 
 SPECS = [spec for spec in PACKS if not spec.hub_model]
 CASES = [(spec, mt) for spec in SPECS for mt in spec.messages()]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from hub.errors import ConfigError
-from hub.packgen.output import FIXTURES_DIR, SCHEMAS_DIR
-from hub.packs import PackError, PackRegistry, load_default_packs, load_pack, load_packs
+from hub.domain.errors import ConfigError
+from hub.domain.packs import PackError, PackRegistry, load_default_packs, load_pack, load_packs
+from hub.ops.packgen.output import FIXTURES_DIR, SCHEMAS_DIR
 
 IWMO = SCHEMAS_DIR / "iwmo-3.2"
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from hub.messages import MessageType
-from hub.packgen.instances import Kind, Leaf, Model, build, mutations
-from hub.packgen.packspec import PACKS, PackSpec
-from hub.packs import PackRegistry, load_default_packs
+from hub.domain.messages import MessageType
+from hub.domain.packs import PackRegistry, load_default_packs
+from hub.ops.packgen.instances import Kind, Leaf, Model, build, mutations
+from hub.ops.packgen.packspec import PACKS, PackSpec
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from hub.messages import CATALOGUE, Standard
-from hub.packgen.output import FIXTURES_DIR, SCHEMAS_DIR
-from hub.packs import PackMessage, PackRegistry, load_default_packs
+from hub.domain.messages import CATALOGUE, Standard
+from hub.domain.packs import PackMessage, PackRegistry, load_default_packs
+from hub.ops.packgen.output import FIXTURES_DIR, SCHEMAS_DIR
 
 XS = "http://www.w3.org/2001/XMLSchema"
 RELEASE = {Standard.IWMO: "3.2", Standard.IJW: "3.2", Standard.IEB: "4.0"}

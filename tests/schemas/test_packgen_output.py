@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.messages import Standard, of_standard
-from hub.packgen.__main__ import main
-from hub.packgen.output import FIXTURES_DIR, SCHEMAS_DIR, check, fixture_files, schema_files
+from hub.domain.messages import Standard, of_standard
+from hub.ops.packgen.__main__ import main
+from hub.ops.packgen.output import FIXTURES_DIR, SCHEMAS_DIR, check, fixture_files, schema_files
 
 
 def test_checked_in_schemas_match_the_generator() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hub import store
-from hub.parties import DEMO_FILE, load_parties, new_token
+from hub.domain.parties import DEMO_FILE, load_parties, new_token
+from hub.infra import store
 from hub.settings import Settings
 from tests.adapterkit import Client, adapters, bearer
 

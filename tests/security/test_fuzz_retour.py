@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hub.findings import Level
-from hub.packgen.output import FIXTURES_DIR
-from hub.packs import load_default_packs
-from hub.retour import NoRetour, RetourContext, build_retour
-from hub.validation import Outcome, Validator
-from hub.xmlcodec import parse_message, serialize
+from hub.domain.findings import Level
+from hub.domain.packs import load_default_packs
+from hub.domain.retour import NoRetour, RetourContext, build_retour
+from hub.domain.validation import Outcome, Validator
+from hub.domain.xmlcodec import parse_message, serialize
+from hub.ops.packgen.output import FIXTURES_DIR
 
 PACKS = load_default_packs()
 VALIDATOR = Validator(PACKS, clock=lambda: date(2025, 7, 1))

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from hub.embedded import free_port
+from hub.infra.embedded import free_port
 from tests.security.test_hostile_uploads import _hostile
 
 ALL_WITHIN_S = 120.0  # every file in one run, schemas compiled once, on a loaded machine

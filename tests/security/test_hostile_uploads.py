@@ -19,11 +19,12 @@ from uuid import UUID
 import httpx
 
 from handlers import intake
-from handlers.decide import Incoming
-from hub import store, topics, xmlcodec
 from hub.app import make_runtime
-from hub.embedded import free_port
-from hub.headers import H
+from hub.domain import topics, xmlcodec
+from hub.domain.decide import Incoming
+from hub.domain.headers import H
+from hub.infra import store
+from hub.infra.embedded import free_port
 from hub.settings import Settings
 from tests.adapterkit import deliver, ingress_record
 from tests.security.conftest import FIXTURES, Client, Issue, bearer

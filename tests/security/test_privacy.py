@@ -15,11 +15,12 @@ from uuid import UUID
 import pytest
 
 from handlers import intake
-from handlers.decide import Incoming
-from hub import store, topics, xmlcodec
 from hub.app import make_runtime
-from hub.headers import H
-from hub.logs import QUIET_LOGGERS, quiet_libraries
+from hub.domain import topics, xmlcodec
+from hub.domain.decide import Incoming
+from hub.domain.headers import H
+from hub.infra import store
+from hub.infra.logs import QUIET_LOGGERS, quiet_libraries
 from hub.settings import Settings
 from tests.adapterkit import ingress_records
 from tests.security.conftest import FIXTURES, Client, Issue, bearer
@@ -72,7 +73,7 @@ async def test_no_bsn_or_name_in_logs_keys_or_metric_labels(
     adapter: Client,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # Every logger at DEBUG, as a hub process with HUB_LOG_LEVEL=DEBUG runs them (hub.logs
+    # Every logger at DEBUG, as a hub process with HUB_LOG_LEVEL=DEBUG runs them (hub.infra.logs
     # keeps the libraries that log payloads at WARNING even then).
     caplog.set_level(logging.DEBUG)
     saved = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}

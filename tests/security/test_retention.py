@@ -13,9 +13,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from hub import store
-from hub.cli import main
-from hub.store import gauges, retention
+from hub.infra import store
+from hub.infra.store import gauges, retention
+from hub.ops.cli.main import main
 
 PAYLOAD = b"<Bericht><Bsn>174285917</Bsn></Bericht>"
 OLD = datetime.now(UTC) - timedelta(days=40)

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from adapters.registry import build_adapter_app
-from hub import store
 from hub.app import make_runtime
+from hub.infra import store
 from hub.settings import Settings
 from tests.adapterkit import WMO305, served
 from tests.security.conftest import Client, Issue, bearer

@@ -1,0 +1,77 @@
+"""Payload retention in the core: the scheduled purge of what `hub purge` empties (see
+hub.infra.store.retention for what is never purged)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from hub.infra import metrics
+from hub.infra.store import Pool, retention
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_BATCH: Final = 5000  # messages per transaction of the scheduled purge
+_BACKOFF_S: Final = 5.0
+
+
+@dataclass
+class PurgeWatch:
+    """The core's scheduled purge: every HUB_PURGE_INTERVAL_S, from start-up on, in bounded
+    transactions (several cores skip each other's rows)."""
+
+    pool: Callable[[], Pool]
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    purged: int = 0  # message payloads purged by this watch
+    runs: int = 0
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        interval = self.settings.purge_interval_s
+        if interval <= 0:  # operators purge with `hub purge`
+            return
+        while not self._stop.is_set():
+            try:
+                await self.purge_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                metrics.FAILURES.labels("purge").inc()
+                log.exception("scheduled purge failed; trying again later")
+                await asyncio.sleep(_BACKOFF_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), interval)
+
+    async def purge_once(self) -> retention.PurgeResult:
+        cutoff = self.clock() - timedelta(hours=self.settings.payload_retention_hours)
+        total = retention.PurgeResult(0, 0, 0, 0)
+        while not self._stop.is_set():
+            done = await retention.purge(self.pool(), cutoff, limit=_BATCH)
+            total = retention.PurgeResult(
+                total.messages + done.messages,
+                total.payload_bytes + done.payload_bytes,
+                total.dead_letters + done.dead_letters,
+                total.journal + done.journal,
+            )
+            if done.messages < _BATCH and done.dead_letters < _BATCH:
+                break
+        self.runs += 1
+        self.purged += total.messages
+        if total.messages or total.dead_letters or total.journal:
+            log.info(
+                "purged the payloads of %d messages (%d bytes), %d dead letters and %d stale "
+                "journal entries older than %d h",
+                total.messages, total.payload_bytes, total.dead_letters, total.journal,
+                self.settings.payload_retention_hours,
+            )  # fmt: skip
+        return total

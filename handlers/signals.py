@@ -1,0 +1,94 @@
+"""The chain's known pain points, as events: a toewijzing whose start (305) did not come
+within 5 werkdagen of its Ingangsdatum, and one whose Einddatum passed without a stop (307)
+within the 5 werkdagen a provider has to send it (OP272).
+Scanned periodically from the history tables; each toewijzing is signalled once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Final
+
+from hub.domain import events, topics, workdays
+from hub.infra import metrics, outbox
+from hub.infra.runtime import Runtime
+from hub.infra.store import signals as table
+from hub.infra.store.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+START_WORKDAYS: Final = 5  # WMO305 within 5 werkdagen after the start of delivery (domain §5)
+_BACKOFF_S: Final = 5.0
+
+
+def _event(topic: str, o: table.OverdueToewijzing, now: datetime, due: date) -> OutboxMessage:
+    kind = (
+        events.EventType.SIGNAL_NO_START
+        if o.kind == "no-start"
+        else events.EventType.SIGNAL_NO_STOP
+    )
+    model = events.MODELS[kind]
+    event = model.model_validate(
+        {
+            "occurred_at": now,
+            "message_id": o.message_id,
+            "sender": o.aanbieder,
+            "receiver": o.gemeente,
+            "person": o.person_key,
+            "data": {
+                "toewijzing_nummer": o.toewijzing_nummer,
+                "categorie": o.product_categorie or None,
+                "ingangsdatum": o.ingangsdatum,
+                "einddatum": o.einddatum,
+                "due": due,
+            },
+        }
+    )
+    return events.to_record(topic, event)
+
+
+async def scan_once(runtime: Runtime, now: datetime) -> int:
+    today = workdays.local_date(now)
+    # Due by the end of the 5th werkdag after the date: overdue once that day is over.
+    cutoff = workdays.shift_workdays(today, -START_WORKDAYS)
+    topic = topics.name(runtime.settings, topics.EVENTS)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        late_starts = await table.claim_without_start(conn, cutoff)
+        late_stops = await table.claim_without_stop(conn, cutoff)
+        due = workdays.shift_workdays
+        records = [_event(topic, o, now, due(o.ingangsdatum, START_WORKDAYS)) for o in late_starts]
+        records += [
+            _event(topic, o, now, due(o.einddatum or today, START_WORKDAYS)) for o in late_stops
+        ]
+        await outbox.add(conn, records)
+    metrics.EVENTS.labels("signal.toewijzing-without-start").inc(len(late_starts))
+    metrics.EVENTS.labels("signal.toewijzing-without-stop").inc(len(late_stops))
+    if records:
+        log.info("%d start and %d stop signals raised", len(late_starts), len(late_stops))
+        runtime.wake_relay()
+    return len(records)
+
+
+@dataclass
+class SignalWatch:
+    runtime: Runtime
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        interval = self.runtime.settings.signal_scan_s
+        while not self._stop.is_set():
+            try:
+                await scan_once(self.runtime, self.runtime.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("signal scan failed; trying again later")
+                await asyncio.sleep(_BACKOFF_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), interval)

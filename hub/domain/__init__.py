@@ -1,0 +1,1 @@
+"""Values, rules and decisions: pure, no I/O library reachable (import-linter keeps it so)."""

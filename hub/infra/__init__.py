@@ -1,0 +1,1 @@
+"""Infrastructure: PostgreSQL, Kafka, the outbox relay, telemetry, metrics, the runtime."""

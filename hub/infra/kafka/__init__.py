@@ -1,0 +1,1 @@
+"""Kafka: the broker wiring, record batches, and the watch on a broker that lost its data."""

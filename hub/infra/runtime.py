@@ -1,0 +1,83 @@
+"""What a running hub process holds: settings plus the resources its lifespan opened."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from faststream.kafka import KafkaBroker
+
+from hub.domain.errors import StartupError
+from hub.domain.freeze import Calendar
+from hub.domain.packs import PackRegistry
+from hub.domain.validation import Validator
+from hub.infra.store import Pool
+from hub.infra.store.outbox import OutboxMessage
+from hub.settings import Settings
+
+Offer = Callable[[Sequence[int], Sequence[OutboxMessage]], None]
+
+
+@dataclass
+class Runtime:
+    """Handed to every router factory; filled by the lifespan that owns the resources.
+
+    Routers are registered before the lifespan runs, so they receive this holder rather
+    than the pool itself, and read `pool` only while handling messages.
+    """
+
+    settings: Settings
+    bootstrap: str
+    database_url: str
+    broker: KafkaBroker
+    packs: PackRegistry
+    validator: Validator
+    freeze: Calendar | None = None  # release freezes in force (HUB_FREEZE_FILE)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests inject
+    _pool: Pool | None = field(default=None, repr=False)
+    _wake_relay: Callable[[], None] | None = field(default=None, repr=False)
+    _offer: Offer | None = field(default=None, repr=False)
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            raise StartupError("database pool used before the lifespan opened it")
+        return self._pool
+
+    def attach_pool(self, pool: Pool | None) -> None:
+        self._pool = pool
+
+    def attach_relay(self, wake: Callable[[], None] | None, offer: Offer | None = None) -> None:
+        """The in-process outbox relay: `wake` tells it there are rows to claim, `offer`
+        (when given) hands it committed rows to publish at once (hub.infra.outbox.Relay.offer)."""
+        self._wake_relay = wake
+        self._offer = offer
+
+    def wake_relay(self) -> None:
+        """Tell the outbox relay there is work now, instead of at its next poll."""
+        if self._wake_relay is not None:
+            self._wake_relay()
+
+    @property
+    def publishes_directly(self) -> bool:
+        """Whether rows queued by this process are published by it right after the commit
+        (then they are written with a hold, see hub.infra.store.outbox.add)."""
+        return self._offer is not None
+
+    def offer(self, ids: Sequence[int], messages: Sequence[OutboxMessage]) -> None:
+        """Hand committed outbox rows to the in-process relay; without one, wake nobody: a
+        relay of its own process claims them at its next poll."""
+        if self._offer is not None:
+            self._offer(ids, messages)
+        else:
+            self.wake_relay()
+
+
+def freeze_startup_heap() -> None:
+    """Move what start-up built (schema packs, rules, registries: alive for the whole process)
+    out of the collector's sight. Full collections otherwise re-scan all of it while the hot
+    path allocates: measured at ~10 % of the intake's mean CPU per message."""
+    gc.collect()
+    gc.freeze()

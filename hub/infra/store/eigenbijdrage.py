@@ -1,0 +1,401 @@
+"""State of the eigen bijdrage (tables: 0005_eigenbijdrage.sql): counting lines and told
+periods per person and route, the notices sent, and the operator's view of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from hub.domain.eigenbijdrage.periods import DELETE, NEW, Entry, Facts, Period, Route
+from hub.domain.history.facts import StartKey, StopKey
+from hub.infra.store.base import DbConnection as Conn
+from hub.infra.store.base import Pool
+
+PersonRef = tuple[str, str]  # (gemeente, person_key)
+StateKey = tuple[str, str, Route]  # (gemeente, person_key, route)
+ToewijzingRef = tuple[str, str, str, str]  # (gemeente, aanbieder, person_key, nummer)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonState:
+    """One person's state on one route: the counting lines and what the CAK was told."""
+
+    facts: Facts = field(default_factory=Facts)
+    told: dict[UUID, Period] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """One counting line to write (a start when `stop` is None)."""
+
+    gemeente: str
+    person_key: str
+    route: Route
+    aanbieder: str
+    start: StartKey
+    stop: StopKey | None
+    deleted: bool
+    message_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    """One notice sent, with the entries it carried."""
+
+    message_id: UUID
+    gemeente: str
+    person_key: str
+    route: Route
+    identificatie: str
+    berichtsoort: str  # BerichtCode of the notice, for TR056
+    source_message_id: UUID
+    entries: tuple[Entry, ...]
+
+
+async def lock_persons(conn: Conn, persons: Sequence[PersonRef]) -> None:
+    """Serialise work on these persons until the transaction ends (sorted: no deadlock when
+    two cores touch the same persons; ingress is keyed by person, so this rarely waits)."""
+    if not persons:
+        return
+    ordered = sorted(set(persons))
+    await conn.execute(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(g || '/' || p, 405)))"
+        " FROM (SELECT g, p FROM unnest($1::text[], $2::text[]) AS k(g, p) ORDER BY g, p) s",
+        [g for g, _ in ordered],
+        [p for _, p in ordered],
+    )
+
+
+_PERSONS = "unnest($1::text[], $2::text[]) AS q(g, p)"
+_IN_PERSON = "t.gemeente = q.g AND t.person_key = q.p"
+
+
+async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey, PersonState]:
+    """Every route's state of these persons (absent: nothing known yet)."""
+    if not persons:
+        return {}
+    unique = sorted(set(persons))
+    args = ([g for g, _ in unique], [p for _, p in unique])
+    starts = await conn.fetch(
+        f"SELECT t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,"
+        f" t.product_categorie, t.product_code, t.begindatum, t.deleted"
+        f" FROM eb_start t JOIN {_PERSONS} ON {_IN_PERSON}",
+        *args,
+    )
+    stops = await conn.fetch(
+        f"SELECT t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,"
+        f" t.product_categorie, t.product_code, t.begindatum, t.reden_beeindiging,"
+        f" t.einddatum, t.deleted"
+        f" FROM eb_stop t JOIN {_PERSONS} ON {_IN_PERSON}",
+        *args,
+    )
+    told = await conn.fetch(
+        f"SELECT t.gemeente, t.person_key, t.route, t.melding_id, t.begindatum, t.einddatum"
+        f" FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted",
+        *args,
+    )
+    start_maps: dict[StateKey, dict[tuple[str, StartKey], bool]] = {}
+    stop_maps: dict[StateKey, dict[tuple[str, StopKey], bool]] = {}
+    told_maps: dict[StateKey, dict[UUID, Period]] = {}
+    for r in starts:
+        key = (r[0], r[1], Route(r[2]))
+        start_maps.setdefault(key, {})[(r[3], StartKey(r[4], r[5], r[6], r[7]))] = r[8]
+    for r in stops:
+        key = (r[0], r[1], Route(r[2]))
+        stop = StopKey(StartKey(r[4], r[5], r[6], r[7]), r[8], r[9])
+        stop_maps.setdefault(key, {})[(r[3], stop)] = r[10]
+    for r in told:
+        told_maps.setdefault((r[0], r[1], Route(r[2])), {})[r[3]] = Period(r[4], r[5])
+    keys = set(start_maps) | set(stop_maps) | set(told_maps)
+    return {
+        k: PersonState(
+            Facts(start_maps.get(k, {}), stop_maps.get(k, {})), dict(told_maps.get(k, {}))
+        )
+        for k in keys
+    }
+
+
+async def toewijzing_categories(
+    conn: Conn, refs: Sequence[ToewijzingRef]
+) -> dict[ToewijzingRef, str]:
+    """The product category of these toewijzingen (their newest version), for lines that
+    name a ToewijzingNummer but no Product."""
+    if not refs:
+        return {}
+    unique = sorted(set(refs))
+    rows = await conn.fetch(
+        """
+        SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer, h.product_categorie
+        FROM history_toewijzing h
+        JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS q(g, a, p, n)
+          ON h.gemeente = q.g AND h.aanbieder = q.a AND h.person_key = q.p
+         AND h.toewijzing_nummer = q.n
+        """,
+        *([r[i] for r in unique] for i in range(4)),
+    )
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+
+
+async def notified_sources(conn: Conn, source_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of these source messages already caused a notice (idempotency guard)."""
+    if not source_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT DISTINCT source_message_id FROM eb_notice"
+        " WHERE source_message_id = ANY($1::uuid[])",
+        list(source_ids),
+    )
+    return {r[0] for r in rows}
+
+
+async def next_identificaties(conn: Conn, count: int) -> list[str]:
+    if count == 0:
+        return []
+    rows = await conn.fetch(
+        "SELECT nextval('eb_identificatie_seq') AS n FROM generate_series(1, $1)", count
+    )
+    return [f"EB{r['n']:010d}" for r in rows]
+
+
+async def save(
+    conn: Conn, facts: Sequence[FactRow], notices: Sequence[NoticeRow], now: datetime
+) -> None:
+    """Write a batch's lines, the periods its notices changed and the notices themselves,
+    inside the caller's transaction. Lines are idempotent (insert once, delete one-way)."""
+    starts = [f for f in facts if f.stop is None]
+    stops = [f for f in facts if f.stop is not None]
+    if starts:
+        await conn.executemany(
+            """
+            INSERT INTO eb_start (gemeente, person_key, route, aanbieder, toewijzing_nummer,
+                                  product_categorie, product_code, begindatum, deleted,
+                                  message_id, deleted_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::boolean, $10::uuid,
+                    CASE WHEN $9::boolean THEN $10::uuid END)
+            ON CONFLICT (gemeente, person_key, route, aanbieder, toewijzing_nummer,
+                         product_categorie, product_code, begindatum)
+            DO UPDATE SET deleted = true, deleted_by = coalesce(eb_start.deleted_by, $10)
+            WHERE $9 AND NOT eb_start.deleted
+            """,
+            [
+                (f.gemeente, f.person_key, f.route.value, f.aanbieder, f.start.toewijzing,
+                 f.start.categorie, f.start.code, f.start.begindatum, f.deleted, f.message_id)
+                for f in starts
+            ],
+        )  # fmt: skip
+    if stops:
+        await conn.executemany(
+            """
+            INSERT INTO eb_stop (gemeente, person_key, route, aanbieder, toewijzing_nummer,
+                                 product_categorie, product_code, begindatum,
+                                 reden_beeindiging, einddatum, deleted, message_id, deleted_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12::uuid,
+                    CASE WHEN $11::boolean THEN $12::uuid END)
+            ON CONFLICT (gemeente, person_key, route, aanbieder, toewijzing_nummer,
+                         product_categorie, product_code, begindatum, reden_beeindiging,
+                         einddatum)
+            DO UPDATE SET deleted = true, deleted_by = coalesce(eb_stop.deleted_by, $12)
+            WHERE $11 AND NOT eb_stop.deleted
+            """,
+            [
+                (f.gemeente, f.person_key, f.route.value, f.aanbieder, f.start.toewijzing,
+                 f.start.categorie, f.start.code, f.start.begindatum, f.stop.reden,
+                 f.stop.einddatum, f.deleted, f.message_id)
+                for f in stops
+                if f.stop is not None
+            ],
+        )  # fmt: skip
+    # Every new melding first, then the changes in the order the notices made them (a
+    # melding told earlier in the same batch may be changed by a later notice).
+    entries = [(n, e) for n in notices for e in n.entries]
+    created = [(n, e) for n, e in entries if e.status == NEW]
+    changed = [(n, e) for n, e in entries if e.status != NEW]
+    if created:
+        await conn.executemany(
+            "INSERT INTO eb_melding (melding_id, gemeente, person_key, route,"
+            " begindatum, einddatum, created_by, created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            [
+                (e.melding_id, n.gemeente, n.person_key, n.route.value, e.period.begin,
+                 e.period.end, n.source_message_id, now)
+                for n, e in created
+            ],
+        )  # fmt: skip
+    if changed:
+        await conn.executemany(
+            "UPDATE eb_melding SET begindatum = $2, einddatum = $3, retracted = $4,"
+            " updated_at = $5 WHERE melding_id = $1",
+            [
+                (e.melding_id, e.period.begin, e.period.end, e.status == DELETE, now)
+                for _, e in changed
+            ],
+        )  # fmt: skip
+    if notices:
+        await conn.executemany(
+            "INSERT INTO eb_notice (message_id, gemeente, person_key, route, identificatie,"
+            " source_message_id, entries, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (n.message_id, n.gemeente, n.person_key, n.route.value, n.identificatie,
+                 n.source_message_id, json.dumps([_entry_json(e) for e in n.entries]), now)
+                for n in notices
+            ],
+        )  # fmt: skip
+        # TR056: a gemeente that uploads a 405 itself may not reuse the hub's Identificatie.
+        await conn.executemany(
+            "INSERT INTO history_identificatie (afzender, berichtsoort, identificatie,"
+            " message_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [(n.gemeente, n.berichtsoort, n.identificatie, n.message_id) for n in notices],
+        )
+
+
+def _entry_json(e: Entry) -> dict[str, object]:
+    return {
+        "melding_id": str(e.melding_id),
+        "status": e.status,
+        "begindatum": e.period.begin.isoformat(),
+        "einddatum": e.period.end.isoformat() if e.period.end else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeAnswer:
+    notice_id: UUID
+    retour_id: UUID
+    retourcodes: tuple[str, ...]
+    rejected: bool
+    at: datetime
+
+
+async def record_answers(conn: Conn, answers: Sequence[NoticeAnswer]) -> dict[UUID, list[UUID]]:
+    """Record the CAK's 406/408 on the notices they answer; returns the MeldingIDs of each
+    answered notice (absent: the heen was no hub-built notice)."""
+    if not answers:
+        return {}
+    rows = await conn.fetch(
+        """
+        UPDATE eb_notice n SET outcome = a.outcome, retour_id = a.retour_id,
+               retourcodes = string_to_array(a.codes, ','), answered_at = a.at
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+             AS a(notice_id, retour_id, codes, outcome, at)
+        WHERE n.message_id = a.notice_id
+        RETURNING n.message_id, n.entries
+        """,
+        [a.notice_id for a in answers],
+        [a.retour_id for a in answers],
+        [",".join(a.retourcodes) for a in answers],
+        ["rejected" if a.rejected else "accepted" for a in answers],
+        [a.at for a in answers],
+    )
+    return {r[0]: [UUID(e["melding_id"]) for e in json.loads(r[1])] for r in rows}
+
+
+# --- the operator's view -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeldingView:
+    melding_id: UUID
+    route: str
+    begindatum: date
+    einddatum: date | None
+    retracted: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    message_id: UUID
+    route: str
+    identificatie: str
+    source_message_id: UUID
+    entries: tuple[dict[str, object], ...]
+    created_at: datetime
+    outcome: str
+    retourcodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    route: str
+    aanbieder: str
+    toewijzing: str
+    categorie: str
+    code: str
+    begindatum: date
+    reden: str | None
+    einddatum: date | None
+    deleted: bool
+    message_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    gemeente: str
+    person_key: str
+    lines: tuple[LineView, ...]
+    meldingen: tuple[MeldingView, ...]
+    notices: tuple[NoticeView, ...]
+
+
+async def person_of_message(pool: Pool, message_id: UUID) -> PersonRef | None:
+    """(gemeente, person_key) of a source 305/307 or of a notice."""
+    row = await pool.fetchrow(
+        "SELECT gemeente, person_key FROM eb_notice"
+        " WHERE message_id = $1 OR source_message_id = $1 LIMIT 1",
+        message_id,
+    )
+    if row is None:
+        row = await pool.fetchrow(
+            "SELECT gemeente, person_key FROM eb_start WHERE message_id = $1 OR deleted_by = $1"
+            " UNION ALL SELECT gemeente, person_key FROM eb_stop"
+            " WHERE message_id = $1 OR deleted_by = $1 LIMIT 1",
+            message_id,
+        )
+    return (row[0], row[1]) if row else None
+
+
+async def person_view(pool: Pool, gemeente: str, person_key: str) -> PersonView:
+    starts = await pool.fetch(
+        "SELECT route, aanbieder, toewijzing_nummer, product_categorie, product_code,"
+        " begindatum, NULL::text AS reden, NULL::date AS einddatum, deleted, message_id"
+        " FROM eb_start WHERE gemeente = $1 AND person_key = $2"
+        " UNION ALL SELECT route, aanbieder, toewijzing_nummer, product_categorie, product_code,"
+        " begindatum, reden_beeindiging, einddatum, deleted, message_id"
+        " FROM eb_stop WHERE gemeente = $1 AND person_key = $2"
+        " ORDER BY 1, 6, 8 NULLS FIRST",
+        gemeente,
+        person_key,
+    )
+    meldingen = await pool.fetch(
+        "SELECT melding_id, route, begindatum, einddatum, retracted, created_at, updated_at"
+        " FROM eb_melding WHERE gemeente = $1 AND person_key = $2 ORDER BY route, begindatum",
+        gemeente,
+        person_key,
+    )
+    notices = await pool.fetch(
+        "SELECT message_id, route, identificatie, source_message_id, entries, created_at,"
+        " outcome, retourcodes FROM eb_notice WHERE gemeente = $1 AND person_key = $2"
+        " ORDER BY created_at, identificatie",
+        gemeente,
+        person_key,
+    )
+    return PersonView(
+        gemeente=gemeente,
+        person_key=person_key,
+        lines=tuple(LineView(*r) for r in starts),
+        meldingen=tuple(MeldingView(**dict(r)) for r in meldingen),
+        notices=tuple(
+            NoticeView(
+                **{
+                    **dict(r),
+                    "entries": tuple(json.loads(r["entries"])),
+                    "retourcodes": tuple(r["retourcodes"] or ()),
+                }
+            )
+            for r in notices
+        ),
+    )

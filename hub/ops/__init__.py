@@ -1,0 +1,1 @@
+"""Operator surfaces: the CLI, supervisor, dashboards and alerts, AsyncAPI, demo, packgen."""

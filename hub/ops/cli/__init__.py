@@ -1,0 +1,1 @@
+"""The `hub` command, one module per command group."""
