@@ -25,6 +25,7 @@ from hub.domain.events import EventType
 from hub.domain.freeze import ZONE, Freeze
 from hub.domain.headers import H
 from hub.domain.messages import CATALOGUE, Node
+from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox, store
 from hub.infra.runtime import Runtime
 from hub.infra.store import freeze as table
@@ -82,10 +83,10 @@ async def release_parked(
 
 async def _through_intake(
     conn: store.DbConnection, settings: Settings, p: table.Parked, new_id: UUID, now: datetime
-) -> outbox.OutboxMessage:
+) -> OutboxMessage:
     """A party's parked message, queued to ingress as a new message naming the parked one."""
     await table.settle(conn, p.id, "released", f"released as {new_id}", new_id)
-    return outbox.OutboxMessage(
+    return OutboxMessage(
         topics.name(settings, topics.INGRESS),
         (p.person_key or p.submitted_by).encode(),
         p.payload,
@@ -101,7 +102,7 @@ async def _through_intake(
 
 async def _send_on(
     conn: store.DbConnection, settings: Settings, p: table.Parked, now: datetime
-) -> outbox.OutboxMessage | None:
+) -> OutboxMessage | None:
     """A notice the hub built: to its receiver's egress under its own id, with its retour
     deadline counted from now."""
     if not p.receiver or not p.receiver_node:
@@ -109,7 +110,7 @@ async def _send_on(
         return None
     mt = CATALOGUE.get(p.message_type or "")
     await table.sent_on(conn, p.id, workdays.retour_deadline(now, mt) if mt else None)
-    return outbox.OutboxMessage(
+    return OutboxMessage(
         topics.egress_name(settings, Node(p.receiver_node)),
         p.receiver.encode(),
         p.payload,
@@ -145,7 +146,7 @@ async def return_parked(
                 continue
             node = Node(p.source_node)
             records.append(
-                outbox.OutboxMessage(
+                OutboxMessage(
                     topics.egress_name(settings, node),
                     p.submitted_by.encode(),
                     p.payload,
@@ -169,7 +170,7 @@ async def return_parked(
 
 def _event(
     topic: str, type_: EventType, p: table.Parked, data: Mapping[str, object], now: datetime
-) -> list[outbox.OutboxMessage]:
+) -> list[OutboxMessage]:
     """The event's record; none when it does not fit its schema (a release name in the
     calendar the schema does not know, say): that must never hold up the cutover itself."""
     try:

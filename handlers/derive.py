@@ -13,9 +13,8 @@ from lxml import etree
 from hub.domain.decide import EventSpec
 from hub.domain.history.facts import HistoryFacts
 from hub.domain.messages import MessageType
-from hub.infra.outbox import OutboxMessage
+from hub.domain.records import MessageRow, OutboxMessage
 from hub.infra.store.base import DbConnection
-from hub.infra.store.ledger import MessageRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,12 +32,11 @@ from hub.domain.headers import H
 from hub.domain.history.facts import HistoryInputError, toewijzing_nummer
 from hub.domain.messages import Direction, Node, Standard
 from hub.domain.packs import PackMessage, PackRegistry
-from hub.infra.outbox import OutboxMessage
+from hub.domain.records import MessageRow, OutboxMessage
 from hub.infra.runtime import Runtime
 from hub.infra.store import DbConnection
 from hub.infra.store import eigenbijdrage as eb_store
 from hub.infra.store.eigenbijdrage import FactRow, NoticeAnswer, NoticeRow, PersonState, StateKey
-from hub.infra.store.ledger import MessageRow
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
 from handlers.poison import Attempts, MessageFault, guard
 from handlers.poison import dead_lettered as poison_decision
-from hub.domain import decide, events, history, park, topics, workdays
+from hub.domain import decide, events, history, park, records, topics, workdays
 from hub.domain.decide import Context, Decision, Incoming
 from hub.domain.errors import blames_message
 from hub.domain.headers import H
@@ -31,12 +31,12 @@ from hub.domain.history import HistoryFacts, HistoryInputError
 from hub.domain.history.state import HistoryState
 from hub.domain.messages import Direction, Node
 from hub.domain.privacy import client_person_key
+from hub.domain.records import HeenRef
 from hub.domain.validation import Verdict, today_in_amsterdam
 from hub.infra import outbox, store
 from hub.infra.intake_progress import PROGRESS as progress
 from hub.infra.runtime import Runtime
 from hub.infra.store import DbConnection, ledger, parties
-from hub.infra.store.ledger import HeenRef
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +314,7 @@ def _remember_heen(heens: dict[tuple[str, str, str], HeenRef], decision: Decisio
 
 async def _write(
     conn: DbConnection, runtime: Runtime, decisions: Sequence[Decision]
-) -> tuple[list[int], list[outbox.OutboxMessage]]:
+) -> tuple[list[int], list[records.OutboxMessage]]:
     """Write one batch's decisions; returns the outbox rows queued (ids and messages)."""
     settings = runtime.settings
     events_topic = topics.name(settings, topics.EVENTS)

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Final
 
 from hub.domain import events, topics, workdays
+from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox
 from hub.infra.runtime import Runtime
 from hub.infra.store import signals as table
-from hub.infra.store.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 

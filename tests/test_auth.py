@@ -12,11 +12,11 @@ from uuid import uuid4
 
 import pytest
 
-from hub.domain import topics
 from hub.domain.errors import ConfigError
 from hub.domain.headers import H
 from hub.domain.parties import DEMO_FILE, Party, load_parties, make_party, new_token
 from hub.infra import store
+from hub.infra.kafka import topic_admin
 from hub.settings import Settings
 from tests.adapterkit import Client, adapters, bearer, deliver, ingress_records
 
@@ -184,7 +184,7 @@ async def test_uploads_as_yourself_or_for_a_delegating_party_are_accepted(
     settings: Settings, token: Any, adapter: Client
 ) -> None:
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     provider = await token("65656055")
     indiener = await token(INDIENER)
     gemeente = await token("0363")

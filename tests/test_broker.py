@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from hub.domain import topics
+from hub.infra.kafka import topic_admin
 from hub.infra.kafka.broker import build_broker
 from hub.settings import Settings
 
@@ -16,15 +17,15 @@ from hub.settings import Settings
 async def test_topics_are_created_once_with_explicit_partitions(settings: Settings) -> None:
     bootstrap = settings.kafka_bootstrap
     assert bootstrap is not None
-    created = await topics.ensure_topics(settings, bootstrap)
+    created = await topic_admin.ensure_topics(settings, bootstrap)
     assert sorted(created) == sorted(topics.name(settings, s) for s in topics.ALL)
-    assert await topics.ensure_topics(settings, bootstrap) == []
+    assert await topic_admin.ensure_topics(settings, bootstrap) == []
 
 
 async def test_produce_and_consume_through_hub_wiring(settings: Settings) -> None:
     bootstrap = settings.kafka_bootstrap
     assert bootstrap is not None
-    await topics.ensure_topics(settings, bootstrap)
+    await topic_admin.ensure_topics(settings, bootstrap)
     ingress = topics.name(settings, topics.INGRESS)
     broker: KafkaBroker = build_broker(settings, bootstrap, client_id="test")
     received: list[tuple[bytes, str]] = []

@@ -21,10 +21,9 @@ from hub.domain.headers import H
 from hub.domain.history import HistoryEffects
 from hub.domain.messages import CATALOGUE, Direction, MessageType, node_of
 from hub.domain.packs import PackRegistry
+from hub.domain.records import DeadLetter, HeenRef, MessageRow, OutboxMessage
 from hub.domain.retour import RetourContext, build_retour
 from hub.domain.validation import Verdict
-from hub.infra.outbox import OutboxMessage
-from hub.infra.store.ledger import DeadLetter, HeenRef, MessageRow
 
 # The version of the hub's in-message rule set, written as XsltVersie in retours that reject
 # on those rules (IV028 wants the version of the checks that rejected the message): the

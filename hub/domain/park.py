@@ -16,9 +16,8 @@ from hub.domain.decide import Context, Decision, EventSpec, Incoming, base_row
 from hub.domain.events import EventType
 from hub.domain.headers import H
 from hub.domain.messages import MessageType, Standard
+from hub.domain.records import MessageRow, OutboxMessage
 from hub.domain.validation import Verdict
-from hub.infra.outbox import OutboxMessage
-from hub.infra.store.ledger import MessageRow
 
 PARKED = "parked"
 HUB = "hub"  # submitted_by and key of what the hub itself parks

@@ -19,12 +19,13 @@ from opentelemetry.trace import Span, SpanKind
 from hub.domain import topics
 from hub.domain.headers import H
 from hub.domain.messages import Node
+from hub.domain.records import OutboxMessage
 from hub.infra import metrics, telemetry
 from hub.infra.kafka.recordbatch import send_records
 from hub.infra.store import outbox as table
 from hub.infra.store import recovery
 from hub.infra.store.base import Pool
-from hub.infra.store.outbox import OutboxMessage, add, backlog
+from hub.infra.store.outbox import add, backlog
 from hub.settings import Settings
 
 __all__ = ["OutboxMessage", "Relay", "add", "backlog", "egress_recovery", "make_producer"]

@@ -4,10 +4,10 @@ what to do."""
 
 from __future__ import annotations
 
-from hub.domain import topics
 from hub.domain.errors import StartupError
 from hub.infra import store
 from hub.infra.embedded import port_taken
+from hub.infra.kafka import topic_admin
 from hub.settings import Settings
 
 
@@ -70,7 +70,7 @@ async def check_database(settings: Settings, database_url: str) -> int:
 
 
 async def check_broker(settings: Settings, bootstrap: str) -> None:
-    missing = await topics.missing_topics(settings, bootstrap)
+    missing = await topic_admin.missing_topics(settings, bootstrap)
     if missing:
         raise StartupError(
             f"topics missing on {bootstrap}: {', '.join(missing)}; run `hub topics ensure` first"

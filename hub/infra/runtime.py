@@ -12,9 +12,9 @@ from faststream.kafka import KafkaBroker
 from hub.domain.errors import StartupError
 from hub.domain.freeze import Calendar
 from hub.domain.packs import PackRegistry
+from hub.domain.records import OutboxMessage
 from hub.domain.validation import Validator
 from hub.infra.store import Pool
-from hub.infra.store.outbox import OutboxMessage
 from hub.settings import Settings
 
 Offer = Callable[[Sequence[int], Sequence[OutboxMessage]], None]

@@ -21,11 +21,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
-from hub.domain import topics
 from hub.domain.errors import StartupError
 from hub.domain.parties import PartyRegistry, load_parties, new_token
 from hub.infra import preflight, store
 from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, die_with_parent
+from hub.infra.kafka import topic_admin
 from hub.infra.logs import configure
 from hub.infra.store import recovery
 from hub.ops import locate
@@ -155,12 +155,12 @@ async def prepare(
         version = await store.schema_version(pool)
         imported = await store.upsert_parties(pool, list(registry))
         tokens = await _demo_tokens(pool, demo_parties)
-        async with topics.admin_client(settings, bootstrap) as admin:
-            created = await topics.create_missing(settings, bootstrap, admin)
+        async with topic_admin.admin_client(settings, bootstrap) as admin:
+            created = await topic_admin.create_missing(settings, bootstrap, admin)
             # Topics this database's hub had before, created again: the broker lost its
             # data (the embedded one always has, after a restart). Recorded now, so the
             # processes started next recover what it took (hub.infra.kafka.brokerwatch).
-            await recovery.observe(pool, await topics.cluster_id(admin), bool(created))
+            await recovery.observe(pool, await topic_admin.cluster_id(admin), bool(created))
     finally:
         await pool.close()
     return Prepared(version, created, imported, tokens)

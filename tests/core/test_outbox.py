@@ -14,8 +14,10 @@ import pytest
 
 from hub.domain import topics
 from hub.domain.headers import H
+from hub.domain.records import OutboxMessage
 from hub.infra import outbox, store
-from hub.infra.outbox import OutboxMessage, Relay, make_producer
+from hub.infra.kafka import topic_admin
+from hub.infra.outbox import Relay, make_producer
 from hub.infra.store import outbox as table
 from hub.infra.store import retention
 from hub.settings import Settings
@@ -111,7 +113,7 @@ async def _records(settings: Settings, topic: str, count: int) -> list[Any]:
 @pytest.fixture
 async def relay(settings: Settings, pool: store.Pool) -> AsyncIterator[Relay]:
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     producer = make_producer(settings, settings.kafka_bootstrap)
     await producer.start()
     relay = Relay(pool, producer, idle_poll_s=0.05)

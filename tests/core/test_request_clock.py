@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from handlers import intake, requestclock
 from handlers.deadlines import DeadlineWatch
 from handlers.derive import Accepted
-from hub.domain import workdays, xmlcodec
+from hub.domain import records, workdays, xmlcodec
 from hub.domain.decide import Context
 from hub.domain.messages import by_name
 from hub.infra import metrics
@@ -61,7 +61,7 @@ def _accepted_row(path: str) -> Accepted:
     root = xmlcodec.parse_message(payload)
     env = xmlcodec.read_envelope(root)
     mt = by_name(env.message_name or "")
-    row = ledger.MessageRow(
+    row = records.MessageRow(
         uuid4(), RECEIVED, "vecozo", env.afzender or "", "accepted", payload,
         bericht_code=env.bericht_code, sender=env.afzender, receiver=env.ontvanger,
         release=env.release, message_type=mt.name, standard=mt.standard.value,
@@ -206,7 +206,7 @@ async def _request_row(pool: Pool, referenties: tuple[str, ...] = ("R-1",)) -> U
     message_id = uuid4()
     await ledger.insert_messages(
         pool,  # type: ignore[arg-type]
-        [ledger.MessageRow(message_id, RECEIVED, "vecozo", "65656055", "accepted", b"<B/>")],
+        [records.MessageRow(message_id, RECEIVED, "vecozo", "65656055", "accepted", b"<B/>")],
     )
     await table.record(
         pool,  # type: ignore[arg-type]

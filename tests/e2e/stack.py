@@ -26,10 +26,10 @@ from typing import Final
 import asyncpg
 import httpx
 
-from hub.domain import topics
 from hub.domain.parties import load_parties, new_token
 from hub.infra import store
 from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from hub.infra.kafka import topic_admin
 from hub.settings import Settings
 
 READY_S: Final = 90.0  # start-up of one process (schemas compile) on a loaded machine
@@ -153,7 +153,7 @@ async def prepare(
 ) -> dict[str, str]:
     """Topics, the demo party registry and a token for each of `parties` (migrated pool)."""
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
     tokens: dict[str, str] = {}
     for code in parties:

@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.domain import topics, xmlcodec
+from hub.domain import xmlcodec
 from hub.domain.parties import load_parties, new_token
 from hub.infra import store
 from hub.infra.embedded import free_port
+from hub.infra.kafka import topic_admin
 from hub.ops import dashboards
 from hub.settings import Settings
 from tests.e2e.stack import terminate
@@ -88,7 +89,7 @@ async def test_every_panel_and_rule_query_returns_data_from_a_running_hub(
 ) -> None:
     assert PROMETHEUS is not None
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
     tokens = {code: new_token() for code in (GEMEENTE, PROVIDER)}
     for code, token in tokens.items():

@@ -22,6 +22,7 @@ from hub.domain.decide import Context, Incoming
 from hub.domain.eigenbijdrage.policy import load_policy
 from hub.domain.headers import H
 from hub.domain.messages import Node
+from hub.infra.kafka import topic_admin
 from hub.infra.runtime import Runtime
 
 NOW = datetime(2025, 7, 21, 10, 0, tzinfo=UTC)
@@ -205,7 +206,7 @@ def _derivation(runtime: Runtime, policy_file: Path) -> EigenBijdrage:
 async def broker_hub(runtime: Runtime, policy_file: Path) -> AsyncIterator[BrokerHub]:
     """The core's intake router on the real broker, with its own topics and group."""
     settings = runtime.settings
-    await topics.ensure_topics(settings, runtime.bootstrap)
+    await topic_admin.ensure_topics(settings, runtime.bootstrap)
     derivation = _derivation(runtime, policy_file)
     runtime.broker.include_router(intake.build_router(runtime, [derivation]))
     producer = AIOKafkaProducer(bootstrap_servers=runtime.bootstrap, linger_ms=0)

@@ -14,6 +14,7 @@ import httpx
 
 from adapters.registry import build_adapter_app
 from hub.app import make_runtime
+from hub.domain import records
 from hub.infra import store
 from hub.infra.runtime import Runtime
 from hub.infra.store import journal, recovery
@@ -132,7 +133,7 @@ async def test_relay_recovery_requeues_only_egress_no_inbox_has(pool: store.Pool
     lost = await _ledger_row(pool, delivered=False)
     delivered = await _ledger_row(pool, delivered=True)
     queued = await _ledger_row(pool, delivered=False, receiver_node="ggk")
-    waiting = table.OutboxMessage(
+    waiting = records.OutboxMessage(
         "t.egress.ggk", b"65656055", PAYLOAD, {"hub-message-id": str(queued)}
     )
     async with pool.acquire() as conn:

@@ -21,6 +21,7 @@ from hub.domain import decide, topics
 from hub.domain.headers import H
 from hub.domain.messages import Node
 from hub.infra import background
+from hub.infra.kafka import topic_admin
 from hub.infra.outbox import Relay, make_producer
 from hub.infra.runtime import Runtime
 from tests.e2e.traffic import bsns, message
@@ -108,7 +109,7 @@ async def test_a_poison_message_is_dead_lettered_alone_and_the_stream_flows_on(
 ) -> None:
     settings = runtime.settings
     assert settings.intake_max_attempts == 3
-    await topics.ensure_topics(settings, runtime.bootstrap)
+    await topic_admin.ensure_topics(settings, runtime.bootstrap)
     ids = [uuid4() for _ in range(COUNT)]
     poison = ids[COUNT // 3]
     tries = _poison(monkeypatch, poison)

@@ -26,6 +26,7 @@ from hub.domain.headers import H
 from hub.domain.messages import Standard, by_name
 from hub.domain.parties import load_parties, new_token
 from hub.infra import store
+from hub.infra.kafka import topic_admin
 from hub.ops.packgen.output import pack_files, write
 from hub.ops.packgen.packspec import PackSpec
 from hub.ops.packgen.samples import samples
@@ -333,7 +334,7 @@ async def running_hub(
     """The core and both adapters on `clock`, with tokens for the samples' parties."""
     bootstrap = settings.kafka_bootstrap
     assert bootstrap is not None
-    await topics.ensure_topics(settings, bootstrap)
+    await topic_admin.ensure_topics(settings, bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
     auth = {}
     for party in NODE_OF:

@@ -14,11 +14,12 @@ import httpx
 
 from adapters.registry import build_adapter_app
 from hub.app import make_runtime
-from hub.domain import freeze, topics
+from hub.domain import freeze
 from hub.domain.freeze import ZONE, Calendar
 from hub.domain.messages import Standard
 from hub.domain.parties import DEMO_FILE, load_parties, new_token
 from hub.infra import store
+from hub.infra.kafka import topic_admin
 from hub.infra.runtime import Runtime
 from hub.settings import Settings
 
@@ -96,7 +97,7 @@ async def test_a_new_release_upload_before_cutover_is_accepted_as_parked(
     settings: Settings, pool: store.Pool
 ) -> None:
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     auth = await _token(pool)
     now = datetime(2027, 4, 2, 10, 0, tzinfo=ZONE)  # transition
     async with _vecozo(settings, pool, "3.1", "3.2", now) as vecozo:

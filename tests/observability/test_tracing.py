@@ -25,11 +25,12 @@ from starlette.applications import Starlette
 from adapters import runner
 from handlers.observe import BatchObservation
 from hub.app import adapter_app, core_app
-from hub.domain import topics
+from hub.domain import records, topics
 from hub.domain.decide import Incoming
 from hub.domain.headers import H
 from hub.domain.parties import load_parties, new_token
 from hub.infra import outbox, store, telemetry
+from hub.infra.kafka import topic_admin
 from hub.settings import Settings
 
 GEMEENTE, PROVIDER = "0363", "65656055"
@@ -128,7 +129,7 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
 ) -> None:
     assert settings.kafka_bootstrap is not None
     bootstrap = settings.kafka_bootstrap
-    await topics.ensure_topics(settings, bootstrap)
+    await topic_admin.ensure_topics(settings, bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
     tokens = {code: new_token() for code in (GEMEENTE, PROVIDER)}
     for code, token in tokens.items():
@@ -279,7 +280,7 @@ def test_the_relay_span_is_send_egress_topic(local_spans: InMemorySpanExporter) 
         H.RECEIVER.value: PROVIDER,
     }
     telemetry.inject(upstream, headers)
-    message = outbox.OutboxMessage("isd.egress.vecozo", PROVIDER.encode(), b"<x/>", headers)
+    message = records.OutboxMessage("isd.egress.vecozo", PROVIDER.encode(), b"<x/>", headers)
     spans, _ = outbox._trace([message])
     for s in (*spans, upstream):
         s.end()

@@ -20,11 +20,12 @@ import httpx
 
 from handlers import intake
 from hub.app import make_runtime
-from hub.domain import topics, xmlcodec
+from hub.domain import xmlcodec
 from hub.domain.decide import Incoming
 from hub.domain.headers import H
 from hub.infra import store
 from hub.infra.embedded import free_port
+from hub.infra.kafka import topic_admin
 from hub.settings import Settings
 from tests.adapterkit import deliver, ingress_record
 from tests.security.conftest import FIXTURES, Client, Issue, bearer
@@ -208,7 +209,7 @@ async def test_hostile_uploads_are_refused_while_others_are_served(
     settings: Settings, registry: store.Pool, token: Issue, adapter: Client
 ) -> None:
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     provider = await token("65656055")
     gemeente = await token("0363")
     # Anything that would fetch an external entity or DTD would knock here.
@@ -294,7 +295,7 @@ async def test_a_retour_for_a_heenbericht_that_never_existed_is_dead_lettered(
     no heenbericht to link it to and dead-letters it (stage linking, unknown-heenbericht):
     nothing is delivered to anyone."""
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     gemeente = await token("0363")
     root = xmlcodec.parse_message(WMO306)
     ident = next(e for e in root.iter() if xmlcodec.local_name(e) == "Identificatie")

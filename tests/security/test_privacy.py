@@ -16,10 +16,11 @@ import pytest
 
 from handlers import intake
 from hub.app import make_runtime
-from hub.domain import topics, xmlcodec
+from hub.domain import xmlcodec
 from hub.domain.decide import Incoming
 from hub.domain.headers import H
 from hub.infra import store
+from hub.infra.kafka import topic_admin
 from hub.infra.logs import QUIET_LOGGERS, quiet_libraries
 from hub.settings import Settings
 from tests.adapterkit import ingress_records
@@ -107,7 +108,7 @@ async def _flow(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert settings.kafka_bootstrap is not None
-    await topics.ensure_topics(settings, settings.kafka_bootstrap)
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
     gemeente = await token("0363")
     provider = await token("65656055")
     async with adapter("ggk") as ggk, adapter("vecozo") as vecozo:

@@ -22,10 +22,9 @@ It re-exports the models, so callers need only `hub.domain.events`. The rest liv
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import TypeAdapter
@@ -93,9 +92,7 @@ from hub.domain.events.models import (
 )
 from hub.domain.events.wire import Slow, fast_event
 from hub.domain.messages import CATALOGUE, Node, Standard, node_of
-
-if TYPE_CHECKING:
-    from hub.infra.outbox import OutboxMessage
+from hub.domain.records import OutboxMessage
 
 __all__ = [
     "EVENT_HEADERS",
@@ -306,18 +303,8 @@ def request_overdue_event(overdue: RequestOverdueLike, now: datetime) -> Request
     )
 
 
-@functools.cache
-def _outbox_message() -> type[OutboxMessage]:
-    # Imported on first use (the outbox pulls in Kafka; events stay light), and only once: an
-    # import statement in to_record cost more than building the event itself.
-    from hub.infra.outbox import OutboxMessage
-
-    return OutboxMessage
-
-
 def to_record(topic: str, event: EventBase) -> OutboxMessage:
-    record = _outbox_message()
-    return record(topic, event.kafka_key(), event.to_json(), event.kafka_headers())
+    return OutboxMessage(topic, event.kafka_key(), event.to_json(), event.kafka_headers())
 
 
 def to_outbox(
@@ -342,7 +329,7 @@ def to_outbox(
         key, value, headers = fast_event(kind, row, data, moment, event_id or uuid4())
     except Slow:
         return to_record(topic, from_row(kind, row, data, occurred_at=moment, event_id=event_id))
-    return _outbox_message()(topic, key, value, headers)
+    return OutboxMessage(topic, key, value, headers)
 
 
 def overdue_to_outbox(topic: str, overdue: OverdueLike, now: datetime) -> OutboxMessage:

@@ -295,7 +295,7 @@ def event_json_schema() -> dict[str, Any]:
 
 
 class MessageRowLike(Protocol):
-    """What an event needs from a recorded message (hub.ledger.MessageRow has it)."""
+    """What an event needs from a recorded message (hub.domain.records.MessageRow has it)."""
 
     @property
     def id(self) -> UUID: ...

@@ -33,8 +33,8 @@ from typing import Any, Final
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from hub.domain import topics
 from hub.infra import metrics
+from hub.infra.kafka import topic_admin
 from hub.infra.store import Pool, recovery
 from hub.settings import Settings
 
@@ -104,8 +104,8 @@ class BrokerWatch:
 
     async def check_once(self, admin: AIOKafkaAdminClient) -> int:
         """One check; returns the broker epoch."""
-        cluster = await topics.cluster_id(admin)
-        created = await topics.create_missing(self.settings, self.bootstrap, admin)
+        cluster = await topic_admin.cluster_id(admin)
+        created = await topic_admin.create_missing(self.settings, self.bootstrap, admin)
         if created:
             log.warning("the broker lacked %d hub topic(s): created them again", len(created))
             await self._check_partitions(admin)
@@ -161,7 +161,7 @@ class BrokerWatch:
         broker create it with the broker's default partitions. Consumers read them all (they
         refresh metadata every HUB_METADATA_MAX_AGE_MS); say so, since it bounds parallelism
         and tansu cannot add partitions."""
-        for topic, count in (await topics.partition_counts(self.settings, admin)).items():
+        for topic, count in (await topic_admin.partition_counts(self.settings, admin)).items():
             if count != self.settings.partitions:
                 log.warning("topic %s came back with %d partitions, not %d (HUB_PARTITIONS)",
                             topic, count, self.settings.partitions)  # fmt: skip

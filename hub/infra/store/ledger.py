@@ -11,41 +11,9 @@ from datetime import datetime
 from uuid import UUID
 
 from hub.domain.findings import Finding, Level
+from hub.domain.records import DeadLetter, HeenRef, MessageRow
 from hub.infra.store.base import DbConnection as Conn
 from hub.infra.store.base import Pool
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    """One message as the core records it."""
-
-    id: UUID
-    received_at: datetime
-    source_node: str
-    submitted_by: str
-    status: str
-    payload: bytes
-    namespace: str | None = None
-    bericht_code: str | None = None
-    afzender: str | None = None
-    ontvanger: str | None = None
-    identificatie: str | None = None
-    ingress_partition: int | None = None
-    ingress_offset: int | None = None
-    message_type: str | None = None
-    standard: str | None = None
-    release: str | None = None
-    direction: str | None = None
-    sender: str | None = None
-    receiver: str | None = None
-    receiver_node: str | None = None
-    person_key: str | None = None
-    retourcodes: tuple[str, ...] = ()
-    answers: UUID | None = None
-    built_by_hub: bool = False
-    retour_due: datetime | None = None
-    retour_id: UUID | None = None
-
 
 _COLUMNS = (
     "id", "received_at", "source_node", "submitted_by", "status", "payload", "payload_sha256",
@@ -102,17 +70,6 @@ async def insert_findings(conn: Conn, items: Sequence[tuple[UUID, Sequence[Findi
                 "sentence",
             ],
         )
-
-
-@dataclass(frozen=True, slots=True)
-class HeenRef:
-    id: UUID
-    sender: str | None
-    receiver: str | None
-    receiver_node: str | None
-    source_node: str
-    message_type: str | None
-    retour_id: UUID | None
 
 
 async def find_heen(
@@ -236,17 +193,6 @@ async def overdue(pool: Pool, limit: int = 1000) -> list[Overdue]:
 
 
 # --- dead letters --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    message_id: UUID | None
-    stage: str
-    error: str
-    reason: str
-    origin: str
-    headers: dict[str, str]
-    payload: bytes
 
 
 @dataclass(frozen=True, slots=True)

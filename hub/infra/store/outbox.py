@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Final
 
 from hub.domain.headers import H
+from hub.domain.records import OutboxMessage
 from hub.infra.store.base import DbConnection, Pool
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    topic: str
-    key: bytes | None
-    payload: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
 
 _MESSAGE_ID: Final = H.MESSAGE_ID.value
 

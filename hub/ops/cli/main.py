@@ -14,6 +14,7 @@ from hub import __version__
 from hub.domain import topics
 from hub.domain.errors import ConfigError, HubError
 from hub.infra import preflight, store
+from hub.infra.kafka import topic_admin
 from hub.ops import example, locate
 from hub.ops.cli import eb as cli_eb
 from hub.ops.cli import freeze as cli_freeze
@@ -127,7 +128,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = _need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "topics ensure")
-    created = asyncio.run(topics.ensure_topics(settings, bootstrap))
+    created = asyncio.run(topic_admin.ensure_topics(settings, bootstrap))
     for spec in topics.ALL:
         topic = topics.name(settings, spec)
         print(f"{topic:<24} {'created' if topic in created else 'exists'}")
