@@ -3,27 +3,35 @@
 The core publishes an event or more per message, so `hub.domain.events.to_outbox` first asks
 `fast_event` here, which checks plain values against the same patterns as the models
 (hub.domain.events.data) and writes them byte for byte as the models would
-(tests/test_events_fast.py holds it to that). Owns the converters, the per-type field
-tables (`FAST`) and `fast_event`.
-
-Each converter takes a value as `from_row` would hand it to the models and returns what
-`model_dump(mode="json")` would give for it, or raises `Slow` when the value is not plainly
-one the model takes as is: the models then decide (and refuse what they refuse). Only exact
-types are taken (no subclasses, no strings parsed into dates), so the fast path never
-accepts what the models would turn down or write differently.
+(tests/test_events_fast.py holds it to that). Owns the per-type field tables (`FAST`) and
+`fast_event`; the converters they are made of live in hub.domain.events.convert. `Slow`, what
+`fast_event` raises when unsure, is re-exported here because it is part of this module's
+contract: its callers catch it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Final, TypeAlias, cast
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final, cast
 from uuid import UUID
 
-from pydantic import BaseModel
-
+from hub.domain.events.convert import (
+    Convert,
+    Fields,
+    Slow,
+    boolean,
+    each,
+    int_between,
+    iso_date,
+    matching,
+    member,
+    one_of,
+    optional,
+    sorted_unique,
+    utc_datetime,
+    uuid_text,
+)
 from hub.domain.events.data import (
     BERICHT_CODE_PATTERN,
     BSN_SHAPE,
@@ -61,172 +69,17 @@ from hub.domain.freeze import Phase
 from hub.domain.headers import H
 from hub.domain.messages import Node, Standard
 
-
-class Slow(Exception):
-    """Not a plain value: left to the pydantic models."""
+__all__ = ["FAST", "Slow", "fast_event"]
 
 
-_Convert: TypeAlias = Callable[[object], object]
-
-
-def _matching(pattern: str) -> _Convert:
-    # fullmatch: like the models' (Rust) regex, `$` does not match before a final newline.
-    test = re.compile(pattern).fullmatch
-
-    def convert(value: object) -> object:
-        if type(value) is str and test(value):
-            return value
-        raise Slow
-
-    return convert
-
-
-def _optional(inner: _Convert) -> _Convert:
-    def convert(value: object) -> object:
-        return None if value is None else inner(value)
-
-    return convert
-
-
-def _uuid(value: object) -> object:
-    if type(value) is UUID:
-        return str(value)
-    if type(value) is str and _CANONICAL_UUID(value):
-        return value
-    raise Slow
-
-
-_CANONICAL_UUID: Final = re.compile(
-    "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-).fullmatch
-
-
-def _utc_datetime(value: object) -> object:
-    """UtcDatetime: aware, turned to UTC, written with a Z."""
-    if type(value) is not datetime or value.utcoffset() is None:
-        raise Slow
-    try:
-        text = value.astimezone(UTC).isoformat()
-    except (OverflowError, ValueError):
-        raise Slow from None
-    if not text.endswith("+00:00"):
-        raise Slow
-    return text[:-6] + "Z"
-
-
-def _date(value: object) -> object:
-    if type(value) is date:
-        return value.isoformat()
-    raise Slow
-
-
-def _bool(value: object) -> object:
-    if type(value) is bool:
-        return value
-    raise Slow
-
-
-def _int_between(low: int, high: int | None = None) -> _Convert:
-    def convert(value: object) -> object:
-        if type(value) is int and value >= low and (high is None or value <= high):
-            return value
-        raise Slow
-
-    return convert
-
-
-def _one_of(*values: str) -> _Convert:
-    allowed = frozenset(values)
-
-    def convert(value: object) -> object:
-        if type(value) is str and value in allowed:
-            return value
-        raise Slow
-
-    return convert
-
-
-def _member(enum: type[StrEnum]) -> _Convert:
-    values = frozenset(m.value for m in enum)
-
-    def convert(value: object) -> object:
-        if isinstance(value, enum):
-            return value.value
-        if type(value) is str and value in values:
-            return value
-        raise Slow
-
-    return convert
-
-
-def _each(inner: _Convert) -> _Convert:
-    def convert(value: object) -> object:
-        if type(value) is not list and type(value) is not tuple:
-            raise Slow
-        return [inner(v) for v in value]
-
-    return convert
-
-
-def _sorted_unique(inner: _Convert) -> _Convert:
-    """Retourcodes, RuleIds: each checked, then sorted and unique, as the models do."""
-    each = _each(inner)
-
-    def convert(value: object) -> object:
-        return sorted(set(each(value)))  # type: ignore[call-overload]
-
-    return convert
-
-
-_REQUIRED: Final = object()
-
-
-class _Fields:
-    """A model's fields as converters, with the JSON of their defaults."""
-
-    def __init__(self, model: type[BaseModel], converters: Mapping[str, _Convert]) -> None:
-        declared = model.model_fields
-        if set(converters) != set(declared):
-            raise RuntimeError(
-                f"hub.domain.events.wire: the fast path of {model.__name__} lists "
-                f"{sorted(converters)}, "
-                f"the model declares {sorted(declared)}: keep them the same"
-            )
-        self.converters = dict(converters)
-        self.defaults: dict[str, object] = {
-            name: _REQUIRED
-            if info.is_required()
-            else converters[name](info.get_default(call_default_factory=True))
-            for name, info in declared.items()
-        }
-
-    def dump(self, given: Mapping[str, object]) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for name, convert in self.converters.items():
-            if name in given:
-                out[name] = convert(given[name])
-            else:
-                default = self.defaults[name]
-                if default is _REQUIRED:
-                    raise Slow
-                out[name] = default
-        return out
-
-    def nested(self, value: object) -> object:
-        """A nested model given as a plain dict (extra keys are refused, as the models do)."""
-        if type(value) is not dict or not value.keys() <= self.converters.keys():
-            raise Slow
-        return self.dump(value)
-
-
-_PARTY_JSON: Final = _matching(PARTY_PATTERN)
-_TYPE_NAME_JSON: Final = _matching(TYPE_NAME_PATTERN)
-_RELEASE_JSON: Final = _matching(RELEASE_PATTERN)
-_RETOURCODES_JSON: Final = _sorted_unique(_matching(RETOURCODE_PATTERN))
-_CODE_JSON: Final = _optional(_matching(CODE_PATTERN))
-_CATEGORY_JSON: Final = _optional(_matching(CATEGORY_PATTERN))
-_NODE_JSON: Final = _member(Node)
-_PLAIN_REFERENTIE: Final = _matching(REFERENTIE_PATTERN)
+_PARTY_JSON: Final = matching(PARTY_PATTERN)
+_TYPE_NAME_JSON: Final = matching(TYPE_NAME_PATTERN)
+_RELEASE_JSON: Final = matching(RELEASE_PATTERN)
+_RETOURCODES_JSON: Final = sorted_unique(matching(RETOURCODE_PATTERN))
+_CODE_JSON: Final = optional(matching(CODE_PATTERN))
+_CATEGORY_JSON: Final = optional(matching(CATEGORY_PATTERN))
+_NODE_JSON: Final = member(Node)
+_PLAIN_REFERENTIE: Final = matching(REFERENTIE_PATTERN)
 
 
 def _referentie(value: object) -> object:
@@ -236,124 +89,124 @@ def _referentie(value: object) -> object:
     return value
 
 
-_FINDING: Final = _Fields(
+_FINDING: Final = Fields(
     FindingRef,
     {
-        "rule": _matching(RULE_ID_PATTERN),
-        "retourcode": _optional(_matching(RETOURCODE_PATTERN)),
-        "level": _int_between(1, 4),
-        "location": _matching(LOCATION_PATTERN),
+        "rule": matching(RULE_ID_PATTERN),
+        "retourcode": optional(matching(RETOURCODE_PATTERN)),
+        "level": int_between(1, 4),
+        "location": matching(LOCATION_PATTERN),
     },
 )
-_ENTRY: Final = _Fields(
+_ENTRY: Final = Fields(
     EigenBijdrageEntry,
     {
-        "melding_id": _uuid,
-        "status": _one_of("1", "2", "3"),
-        "begindatum": _date,
-        "einddatum": _optional(_date),
+        "melding_id": uuid_text,
+        "status": one_of("1", "2", "3"),
+        "begindatum": iso_date,
+        "einddatum": optional(iso_date),
     },
 )
 _SIGNAL: Final = {
-    "toewijzing_nummer": _matching(TOEWIJZING_NUMMER_PATTERN),
+    "toewijzing_nummer": matching(TOEWIJZING_NUMMER_PATTERN),
     "categorie": _CATEGORY_JSON,
-    "ingangsdatum": _date,
-    "einddatum": _optional(_date),
-    "due": _date,
+    "ingangsdatum": iso_date,
+    "einddatum": optional(iso_date),
+    "due": iso_date,
 }
-FAST: Final[Mapping[EventType, _Fields]] = {
-    EventType.ACCEPTED: _Fields(
+FAST: Final[Mapping[EventType, Fields]] = {
+    EventType.ACCEPTED: Fields(
         AcceptedData,
-        {"expects": _optional(_TYPE_NAME_JSON), "deadline": _optional(_utc_datetime)},
+        {"expects": optional(_TYPE_NAME_JSON), "deadline": optional(utc_datetime)},
     ),
-    EventType.REJECTED: _Fields(
+    EventType.REJECTED: Fields(
         RejectedData,
         {
             "retourcodes": _RETOURCODES_JSON,
-            "rules": _sorted_unique(_matching(RULE_ID_PATTERN)),
-            "findings": _each(_FINDING.nested),
-            "retour_id": _optional(_uuid),
+            "rules": sorted_unique(matching(RULE_ID_PATTERN)),
+            "findings": each(_FINDING.nested),
+            "retour_id": optional(uuid_text),
             "stage": _CODE_JSON,
             "error": _CODE_JSON,
-            "dead_lettered": _bool,
+            "dead_lettered": boolean,
         },
     ),
-    EventType.DELIVERED: _Fields(DeliveredData, {"node": _NODE_JSON, "inbox": _PARTY_JSON}),
-    EventType.DOWNLOADED: _Fields(DownloadedData, {"node": _NODE_JSON, "by": _PARTY_JSON}),
-    EventType.RETOUR_RECEIVED: _Fields(
+    EventType.DELIVERED: Fields(DeliveredData, {"node": _NODE_JSON, "inbox": _PARTY_JSON}),
+    EventType.DOWNLOADED: Fields(DownloadedData, {"node": _NODE_JSON, "by": _PARTY_JSON}),
+    EventType.RETOUR_RECEIVED: Fields(
         RetourReceivedData,
         {
-            "heen_id": _uuid,
-            "heen_message_type": _optional(_TYPE_NAME_JSON),
+            "heen_id": uuid_text,
+            "heen_message_type": optional(_TYPE_NAME_JSON),
             "retourcodes": _RETOURCODES_JSON,
-            "deadline": _optional(_utc_datetime),
-            "late": _optional(_bool),
+            "deadline": optional(utc_datetime),
+            "late": optional(boolean),
         },
     ),
-    EventType.RETOUR_OVERDUE: _Fields(
+    EventType.RETOUR_OVERDUE: Fields(
         RetourOverdueData,
         {
-            "expects": _optional(_TYPE_NAME_JSON),
-            "deadline": _utc_datetime,
-            "received_at": _optional(_utc_datetime),
+            "expects": optional(_TYPE_NAME_JSON),
+            "deadline": utc_datetime,
+            "received_at": optional(utc_datetime),
         },
     ),
-    EventType.REQUEST_OVERDUE: _Fields(
+    EventType.REQUEST_OVERDUE: Fields(
         RequestOverdueData,
         {
-            "bericht_code": _matching(BERICHT_CODE_PATTERN),
-            "referentie": _optional(_referentie),
-            "clock": _one_of("answer", "final"),
-            "deadline": _utc_datetime,
-            "received_at": _optional(_utc_datetime),
+            "bericht_code": matching(BERICHT_CODE_PATTERN),
+            "referentie": optional(_referentie),
+            "clock": one_of("answer", "final"),
+            "deadline": utc_datetime,
+            "received_at": optional(utc_datetime),
         },
     ),
-    EventType.EB_NOTICE: _Fields(
+    EventType.EB_NOTICE: Fields(
         EbNoticeData,
         {
-            "source_id": _uuid,
-            "identificatie": _matching(IDENTIFICATIE_PATTERN),
-            "entries": _each(_ENTRY.nested),
+            "source_id": uuid_text,
+            "identificatie": matching(IDENTIFICATIE_PATTERN),
+            "entries": each(_ENTRY.nested),
         },
     ),
-    EventType.EB_NOTICE_REJECTED: _Fields(
+    EventType.EB_NOTICE_REJECTED: Fields(
         EbNoticeRejectedData,
-        {"heen_id": _uuid, "retourcodes": _RETOURCODES_JSON, "melding_ids": _each(_uuid)},
+        {"heen_id": uuid_text, "retourcodes": _RETOURCODES_JSON, "melding_ids": each(uuid_text)},
     ),
-    EventType.EB_LATE_START: _Fields(
+    EventType.EB_LATE_START: Fields(
         EbLateStartData,
         {
-            "begindatum": _date,
-            "werkdagen": _int_between(0),
-            "allowed": _int_between(0),
-            "route": _one_of("405", "407"),
+            "begindatum": iso_date,
+            "werkdagen": int_between(0),
+            "allowed": int_between(0),
+            "route": one_of("405", "407"),
             "categorie": _CATEGORY_JSON,
-            "location": _matching(LOCATION_PATTERN),
+            "location": matching(LOCATION_PATTERN),
         },
     ),
-    EventType.SIGNAL_NO_START: _Fields(ToewijzingSignalData, _SIGNAL),
-    EventType.SIGNAL_NO_STOP: _Fields(ToewijzingSignalData, _SIGNAL),
-    EventType.PARKED: _Fields(
+    EventType.SIGNAL_NO_START: Fields(ToewijzingSignalData, _SIGNAL),
+    EventType.SIGNAL_NO_STOP: Fields(ToewijzingSignalData, _SIGNAL),
+    EventType.PARKED: Fields(
         ParkedData,
         {
-            "kind": _one_of("new-release", "old-release"),
-            "phase": _member(Phase),
+            "kind": one_of("new-release", "old-release"),
+            "phase": member(Phase),
             "from_release": _RELEASE_JSON,
             "to_release": _RELEASE_JSON,
-            "until": _utc_datetime,
+            "until": utc_datetime,
         },
     ),
-    EventType.RELEASED: _Fields(
+    EventType.RELEASED: Fields(
         ReleasedData,
-        {"released_as": _optional(_uuid), "to_release": _RELEASE_JSON, "cutover": _utc_datetime},
+        {"released_as": optional(uuid_text), "to_release": _RELEASE_JSON, "cutover": utc_datetime},
     ),
-    EventType.RETURNED: _Fields(
+    EventType.RETURNED: Fields(
         ReturnedData,
         {
             "node": _NODE_JSON,
             "inbox": _PARTY_JSON,
             "to_release": _RELEASE_JSON,
-            "cutover": _utc_datetime,
+            "cutover": utc_datetime,
         },
     ),
 }
@@ -362,7 +215,7 @@ FAST: Final[Mapping[EventType, _Fields]] = {
 _FITS_CACHED: Final = 256  # envelope values repeat (types, releases, parties): remember some
 
 
-def _fitting(convert: _Convert) -> _Convert:
+def _fitting(convert: Convert) -> Convert:
     """`_fits` for the hot path: a string that does not fit is null; another type is Slow."""
     seen: dict[str, object] = {}
 
@@ -385,11 +238,11 @@ def _fitting(convert: _Convert) -> _Convert:
 
 
 _FITS_TYPE_NAME: Final = _fitting(_TYPE_NAME_JSON)
-_FITS_STANDARD: Final = _fitting(_member(Standard))
+_FITS_STANDARD: Final = _fitting(member(Standard))
 _FITS_RELEASE: Final = _fitting(_RELEASE_JSON)
 _FITS_PARTY: Final = _fitting(_PARTY_JSON)
 _FITS_NODE: Final = _fitting(_NODE_JSON)
-_FITS_PERSON: Final = _fitting(_matching(PERSON_PATTERN))
+_FITS_PERSON: Final = _fitting(matching(PERSON_PATTERN))
 
 
 def fast_event(
@@ -400,12 +253,12 @@ def fast_event(
     event_id: UUID,
 ) -> tuple[bytes, bytes, dict[str, str]]:
     """Key, JSON and headers of the event `from_row` would build; Slow when unsure."""
-    message_id = str(_uuid(row.id))
+    message_id = str(uuid_text(row.id))
     message_type = cast("str | None", _FITS_TYPE_NAME(row.message_type))
     body = {
         "schema": SCHEMA,
-        "id": _uuid(event_id),
-        "occurred_at": _utc_datetime(occurred_at),
+        "id": uuid_text(event_id),
+        "occurred_at": utc_datetime(occurred_at),
         "message_id": message_id,
         "message_type": message_type,
         "standard": _FITS_STANDARD(row.standard),
