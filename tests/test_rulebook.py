@@ -13,7 +13,8 @@ from hub.domain import decide, history, rulebook, rules
 from hub.domain.findings import Level
 from hub.domain.messages import CATALOGUE, Standard
 from hub.domain.packs import load_default_packs
-from hub.domain.rulebook import BY_ID, ENTRIES, RuleLevel, Status
+from hub.domain.ruleentry import RuleLevel, Status
+from hub.domain.ruletable import BY_ID, ENTRIES
 from hub.domain.validation import Validator
 from hub.domain.xmlcodec import child_text, parse_message
 from hub.ops.cli.main import main

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from hub.domain import rulebook
-from hub.domain.rulebook import ENTRIES, FAMILIES, RuleLevel, Status
+from hub.domain.ruleentry import RuleLevel, Status
+from hub.domain.ruletable import ENTRIES, FAMILIES
 
 COMMAND = "hub docs rules --out docs/rules.md"
 

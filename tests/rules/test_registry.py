@@ -14,8 +14,10 @@ from lxml import etree
 
 from hub.domain.findings import Finding, Level
 from hub.domain.messages import CATALOGUE, Direction, Standard
-from hub.domain.rulebook import BY_ID, RuleLevel, catalogue_names
+from hub.domain.rulebook import catalogue_names
+from hub.domain.ruleentry import RuleLevel
 from hub.domain.rules import RULES, check_message, header, rules_for
+from hub.domain.ruletable import BY_ID
 from hub.domain.xmlcodec import parse_message, read_envelope
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
