@@ -1,8 +1,9 @@
 """The contract every node adapter fulfils: which node it is and which parties it serves.
 
-An adapter is the only door for a party. The runner (adapters/runner.py) owns everything
-that is the same for every node: the HTTP API, authentication, the Kafka producer and egress
-consumer, and their lifecycle. A node adapter only says what is particular to its node.
+An adapter is the only door for a party. What is the same for every node is owned by
+adapters/app.py (the app and its lifecycle), uploads.py (the producer to ingress), inbox.py
+(the parties' inboxes), delivery.py (the egress consumer) and auth.py (authentication). A
+node adapter only says what is particular to its node.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from starlette.applications import Starlette
 
 from adapters import ggk, vecozo
+from adapters.app import build_app
 from adapters.base import NodeAdapter
-from adapters.runner import build_app
 from hub.domain.errors import ConfigError
 from hub.infra.runtime import Runtime
 

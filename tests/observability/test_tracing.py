@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 
-from adapters import runner
+from adapters import delivery as runner
 from handlers.observe import BatchObservation
 from hub.app import adapter_app, core_app
 from hub.domain import records, topics

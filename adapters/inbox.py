@@ -1,0 +1,100 @@
+"""A party's inbox: listing, downloading and acknowledging the messages delivered to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from fastapi import FastAPI, Response
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
+
+from adapters import docs
+from adapters.context import AdapterContext
+from adapters.refusal import refuse
+from hub.domain.parties import Party
+from hub.infra import metrics, store, telemetry
+from hub.infra.store import gauges
+
+
+class InboxEntry(BaseModel):
+    id: UUID
+    bericht_code: str | None
+    afzender: str | None
+    identificatie: str | None
+    available_at: datetime
+    downloaded: bool
+
+
+def install(app: FastAPI, ctx: AdapterContext) -> None:
+    """Add the inbox routes to the adapter's app; each hands its work to a function below."""
+
+    @app.get("/v1/inbox", response_model=list[InboxEntry], responses=docs.REFUSALS)
+    async def list_inbox(limit: int = 100, caller: Party = ctx.authenticated) -> list[InboxEntry]:
+        """Messages waiting for you, oldest first."""
+        return await listing(ctx, caller, limit)
+
+    @app.get(
+        "/v1/inbox/{message_id}",
+        response_class=Response,
+        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: {"content": {"application/xml": {}}}},
+    )
+    async def download(message_id: UUID, caller: Party = ctx.authenticated) -> Response:
+        """The message itself. A message that is not yours is simply not found."""
+        return await fetch(ctx, caller, message_id)
+
+    @app.post(
+        "/v1/inbox/{message_id}/ack",
+        status_code=204,
+        response_class=Response,
+        responses={**docs.REFUSALS, **docs.NOT_FOUND},
+    )
+    async def acknowledge(message_id: UUID, caller: Party = ctx.authenticated) -> Response:
+        """Mark the message as received; it leaves the inbox listing."""
+        return await ack(ctx, caller, message_id)
+
+    _ = (list_inbox, download, acknowledge)  # registered by the decorators
+
+
+async def listing(ctx: AdapterContext, caller: Party, limit: int) -> list[InboxEntry]:
+    """At most `limit` (1-1000) of the caller's waiting messages, oldest first."""
+    items = await store.inbox(ctx.runtime.pool, ctx.node, caller.code, max(1, min(limit, 1000)))
+    return [
+        InboxEntry(
+            id=i.message_id,
+            bericht_code=i.bericht_code,
+            afzender=i.afzender,
+            identificatie=i.identificatie,
+            available_at=i.available_at,
+            downloaded=i.downloaded_at is not None,
+        )
+        for i in items
+    ]
+
+
+async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Response:
+    """The message as XML, in its trace; its first download is counted and timed."""
+    node = ctx.node
+    with telemetry.span(
+        "download",
+        telemetry.message_root(message_id),
+        kind=SpanKind.SERVER,
+        attributes=telemetry.message_attributes(
+            message_id=message_id, node=node, receiver=caller.code
+        ),
+    ) as span:
+        found = await gauges.download(ctx.runtime.pool, node, caller.code, message_id)
+        if found is None:
+            refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+        span.set_attribute(telemetry.A_MESSAGE_TYPE, found.message_type or "")
+        if found.first:
+            metrics.observe_download(found.received_at, found.message_type)
+            metrics.count("download", "downloaded", message_type_=found.message_type, node=node)
+        return Response(content=found.payload, media_type="application/xml")
+
+
+async def ack(ctx: AdapterContext, caller: Party, message_id: UUID) -> Response:
+    """204 once the message is marked received; 404 when the caller has no such message."""
+    if not await store.acknowledge(ctx.runtime.pool, ctx.node, caller.code, message_id):
+        refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+    return Response(status_code=204)
