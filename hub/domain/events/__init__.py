@@ -17,7 +17,8 @@ outbox records (`from_row`, `overdue_event`, `to_record`, `to_outbox`, `overdue_
 It re-exports the models, so callers need only `hub.domain.events`. The rest lives in:
 - hub.domain.events.data: the field patterns and types, and the `data` model of each event type;
 - hub.domain.events.models: `EventType`, the envelope and event models, `parse_event`, the schema;
-- hub.domain.events.wire: the hot path, an event's record without pydantic (`to_outbox` uses it).
+- hub.domain.events.wire: the hot path, an event's record without pydantic (`to_outbox` uses it);
+- hub.domain.events.convert: the hot path's value converters, and `Slow` when one gives up.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from uuid import UUID, uuid4
 
 from pydantic import TypeAdapter
 
+from hub.domain.events.convert import Slow
 from hub.domain.events.data import (
     AcceptedData,
     CategoryCode,
@@ -90,7 +92,7 @@ from hub.domain.events.models import (
     parse_event,
     row_data,
 )
-from hub.domain.events.wire import Slow, fast_event
+from hub.domain.events.wire import fast_event
 from hub.domain.messages import CATALOGUE, Node, Standard, node_of
 from hub.domain.records import OutboxMessage
 
