@@ -1,8 +1,10 @@
-"""At the cutover of a release freeze: parked new-release messages go through intake again in
-arrival order, and parked old-release messages go back to their senders. The core does this by
-itself once the cutover has passed (CutoverWatch); `hub freeze release|return` does it by hand.
-Both are idempotent: a parked message is released or returned once. Each raises its event
-(message.released / message.returned) in the same transaction.
+"""The cutover of a release freeze: parked new-release messages released, old-release returned.
+
+Parked new-release messages go through intake again in arrival order, and parked old-release
+messages go back to their senders. The core does this by itself once the cutover has passed
+(CutoverWatch); `hub freeze release|return` does it by hand. Both are idempotent: a parked
+message is released or returned once. Each raises its event (message.released /
+message.returned) in the same transaction.
 
 A notice the hub built itself (an eigen-bijdrage 405/407 held by an iEb freeze) is not sent
 through intake again: it goes straight to its receiver under its own id, as it would have
@@ -10,8 +12,6 @@ without the freeze, so the CAK's answer links to the notice the hub recorded."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from hub.domain.headers import H
 from hub.domain.messages import CATALOGUE, Node
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox, store
+from hub.infra.periodic import Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import freeze as table
 from hub.settings import Settings
@@ -34,7 +35,6 @@ from hub.settings import Settings
 log = logging.getLogger(__name__)
 
 RELEASE_OF: Final = "hub-release-of"  # on a released message: the parked message it came from
-_BACKOFF_S: Final = 5.0
 
 
 def _local(moment: datetime) -> str:
@@ -191,10 +191,26 @@ class CutoverWatch:
     """Releases and returns parked messages as soon as a freeze's cutover has passed."""
 
     runtime: Runtime
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Checked as often as the deadlines: a cutover is a deadline of the freeze calendar.
+        self.periodic = Periodic(
+            "cutover",
+            self.step,
+            self.runtime.settings.deadline_scan_s,
+            "cutover check failed; trying again later",
+            log,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
+
+    async def run(self) -> None:
+        await self.periodic.run()
+
+    async def step(self) -> None:
+        await self.run_once(self.runtime.clock())
 
     async def run_once(self, now: datetime) -> int:
         calendar = self.runtime.freeze
@@ -215,15 +231,3 @@ class CutoverWatch:
         if done:
             self.runtime.wake_relay()
         return done
-
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.run_once(self.runtime.clock())
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("cutover check failed; trying again later")
-                await asyncio.sleep(_BACKOFF_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.runtime.settings.deadline_scan_s)

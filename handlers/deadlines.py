@@ -1,53 +1,53 @@
-"""Watches answer deadlines: a routed heenbericht without its retour past the deadline raises
-a `retour.overdue` event once (OP090: the sender must learn a retour is missing), and a
-verzoek (315 / 317) without the gemeente's 301 / 319 in time a `request.overdue` event
-(handlers.requestclock)."""
+"""The deadline watch: retours and verzoek answers that did not come in time, raised as events.
+
+A routed heenbericht without its retour past the deadline raises a `retour.overdue` event
+once (OP090: the sender must learn a retour is missing), and a verzoek (315 / 317) without
+the gemeente's 301 / 319 in time a `request.overdue` event (handlers.requestclock)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
 
 from handlers import requestclock
 from hub.domain import events, topics
 from hub.infra import metrics, outbox
+from hub.infra.periodic import Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import ledger
 
 log = logging.getLogger(__name__)
 
-_BACKOFF_S: Final = 5.0
-
 
 @dataclass
 class DeadlineWatch:
+    """Both deadline scans every HUB_DEADLINE_SCAN_S."""
+
     runtime: Runtime
     raised: int = 0
     raised_requests: int = 0
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.periodic = Periodic(
+            "deadline",
+            self.step,
+            self.runtime.settings.deadline_scan_s,
+            "deadline scan failed; trying again later",
+            log,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
 
     async def run(self) -> None:
-        interval = self.runtime.settings.deadline_scan_s
-        while not self._stop.is_set():
-            try:
-                now = self.runtime.clock()
-                await self.scan_once(now)
-                await self.scan_requests(now)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                metrics.FAILURES.labels("deadline").inc()
-                log.exception("deadline scan failed; trying again later")
-                await asyncio.sleep(_BACKOFF_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), interval)
+        await self.periodic.run()
+
+    async def step(self) -> None:
+        now = self.runtime.clock()
+        await self.scan_once(now)
+        await self.scan_requests(now)
 
     async def scan_once(self, now: datetime) -> int:
         """Report every heenbericht that became overdue; several cores never report twice."""

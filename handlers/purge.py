@@ -3,22 +3,19 @@ hub.infra.store.retention for what is never purged)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from hub.infra import metrics
+from hub.infra.periodic import Periodic
 from hub.infra.store import Pool, retention
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _BATCH: Final = 5000  # messages per transaction of the scheduled purge
-_BACKOFF_S: Final = 5.0
 
 
 @dataclass
@@ -31,31 +28,29 @@ class PurgeWatch:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     purged: int = 0  # message payloads purged by this watch
     runs: int = 0
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.periodic = Periodic(
+            "purge",
+            self.purge_once,
+            self.settings.purge_interval_s,
+            "scheduled purge failed; trying again later",
+            log,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
 
     async def run(self) -> None:
-        interval = self.settings.purge_interval_s
-        if interval <= 0:  # operators purge with `hub purge`
+        if self.settings.purge_interval_s <= 0:  # operators purge with `hub purge`
             return
-        while not self._stop.is_set():
-            try:
-                await self.purge_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                metrics.FAILURES.labels("purge").inc()
-                log.exception("scheduled purge failed; trying again later")
-                await asyncio.sleep(_BACKOFF_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), interval)
+        await self.periodic.run()
 
     async def purge_once(self) -> retention.PurgeResult:
         cutoff = self.clock() - timedelta(hours=self.settings.payload_retention_hours)
         total = retention.PurgeResult(0, 0, 0, 0)
-        while not self._stop.is_set():
+        while not self.periodic.stopped:
             done = await retention.purge(self.pool(), cutoff, limit=_BATCH)
             total = retention.PurgeResult(
                 total.messages + done.messages,

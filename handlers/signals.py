@@ -1,12 +1,11 @@
-"""The chain's known pain points, as events: a toewijzing whose start (305) did not come
-within 5 werkdagen of its Ingangsdatum, and one whose Einddatum passed without a stop (307)
-within the 5 werkdagen a provider has to send it (OP272).
-Scanned periodically from the history tables; each toewijzing is signalled once."""
+"""The signal watch: the chain's known pain points (a missing start or stop), as events.
+
+A toewijzing whose start (305) did not come within 5 werkdagen of its Ingangsdatum, and one
+whose Einddatum passed without a stop (307) within the 5 werkdagen a provider has to send it
+(OP272). Scanned periodically from the history tables; each toewijzing is signalled once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,13 +14,13 @@ from typing import Final
 from hub.domain import events, topics, workdays
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox
+from hub.infra.periodic import Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import signals as table
 
 log = logging.getLogger(__name__)
 
 START_WORKDAYS: Final = 5  # WMO305 within 5 werkdagen after the start of delivery (domain §5)
-_BACKOFF_S: Final = 5.0
 
 
 def _event(topic: str, o: table.OverdueToewijzing, now: datetime, due: date) -> OutboxMessage:
@@ -74,21 +73,25 @@ async def scan_once(runtime: Runtime, now: datetime) -> int:
 
 @dataclass
 class SignalWatch:
+    """The signal scan every HUB_SIGNAL_SCAN_S."""
+
     runtime: Runtime
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.periodic = Periodic(
+            "signal",
+            self.step,
+            self.runtime.settings.signal_scan_s,
+            "signal scan failed; trying again later",
+            log,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
 
     async def run(self) -> None:
-        interval = self.runtime.settings.signal_scan_s
-        while not self._stop.is_set():
-            try:
-                await scan_once(self.runtime, self.runtime.clock())
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("signal scan failed; trying again later")
-                await asyncio.sleep(_BACKOFF_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), interval)
+        await self.periodic.run()
+
+    async def step(self) -> None:
+        await scan_once(self.runtime, self.runtime.clock())

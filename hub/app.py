@@ -17,22 +17,18 @@ from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
-from handlers.cutover import CutoverWatch
-from handlers.deadlines import DeadlineWatch
-from handlers.purge import PurgeWatch
-from handlers.registry import CORE_ROUTERS
-from handlers.signals import SignalWatch
+from handlers.registry import CORE_ROUTERS, CORE_WATCHES
 from hub.domain.errors import StartupError
 from hub.domain.freeze import load_calendar
 from hub.domain.packs import PackRegistry, load_complete_packs
 from hub.domain.validation import Validator
-from hub.infra import background, freeze_gauges, metrics, store, telemetry
+from hub.infra import background, metrics, store, telemetry, tracesdk
 from hub.infra.health import probe_routes
 from hub.infra.kafka.broker import build_broker
 from hub.infra.kafka.brokerwatch import BrokerWatch
 from hub.infra.outbox import RECOVERY_ROLE, Relay, egress_recovery, make_producer
 from hub.infra.runtime import Runtime, freeze_startup_heap
-from hub.infra.store.gauges import ledger_gauges
+from hub.infra.sampler import Sampler
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,7 +37,7 @@ log = logging.getLogger(__name__)
 def make_runtime(settings: Settings, bootstrap: str, database_url: str, client_id: str) -> Runtime:
     middlewares: list[object] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
     if telemetry.enabled():  # traceparent in Kafka headers, produce and consume spans
-        middlewares.append(telemetry.kafka_middleware())
+        middlewares.append(tracesdk.kafka_middleware())
     broker = build_broker(settings, bootstrap, client_id=client_id, middlewares=middlewares)
     # Every schema compiled once per process, here.
     # Refused when a pack lacks a message the hub may have to build (a retour, a notice).
@@ -71,7 +67,7 @@ async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
         await _check_schema(pool)
         runtime.attach_pool(pool)
         await runtime.broker.start()
-        lag = metrics.Sampler(metrics.broker_consumers(runtime.broker))
+        lag = Sampler(metrics.broker_consumers(runtime.broker))
         sampling = asyncio.create_task(lag.run(), name="consumer-lag")
         try:
             yield
@@ -136,18 +132,8 @@ def core_app(
                 loops["outbox-relay"] = relay
                 broker_watch.role = RECOVERY_ROLE
                 broker_watch.recover = egress_recovery(pool, settings, relay.want_claim)
-            loops |= {
-                "broker-watch": broker_watch,
-                "deadline-watch": DeadlineWatch(runtime),
-                "signal-watch": SignalWatch(runtime),
-                "cutover-watch": CutoverWatch(runtime),
-                "purge-watch": PurgeWatch(pool, settings, runtime.clock),
-                "ledger-gauges": metrics.Sampler(
-                    lambda: [],
-                    lambda: ledger_gauges(runtime.pool),
-                    also=(lambda: freeze_gauges.sample(runtime),),
-                ),
-            }
+            loops["broker-watch"] = broker_watch
+            loops |= {name: make(runtime) for name, make in CORE_WATCHES.items()}
             freeze_startup_heap()
             async with background.running(loops):
                 log.info("hub core consuming %s", settings.topic("ingress"))

@@ -1,5 +1,7 @@
-"""The hub's domain metrics, defined in one place (FastStream's Prometheus middleware adds the
-broker series), plus the sampler that refreshes the gauges every process serves at /metrics.
+"""The hub's domain metrics, defined in one place, and the helpers that bound their labels.
+
+FastStream's Prometheus middleware adds the broker series; hub.infra.sampler refreshes the gauges
+that are states.
 
 Every label has a bounded set of values: stages, message types from the catalogue, directions,
 nodes, outcomes, retourcodes (4 digits), dead-letter stages and errors, topics and partitions,
@@ -8,14 +10,10 @@ standards, freeze phases and parked kinds, event types. Never an id, a BSN or a 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
@@ -25,8 +23,6 @@ from prometheus_client import Counter, Gauge, Histogram
 from hub.domain.events import EventType
 from hub.domain.freeze import Phase
 from hub.domain.messages import CATALOGUE, Direction, Node, Standard
-
-log = logging.getLogger(__name__)
 
 _LATENCY_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 _DOWNLOAD_BUCKETS: Final = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400)
@@ -283,78 +279,6 @@ def observe_download(received_at: datetime, message_type_: str | None) -> None:
     UPLOAD_TO_DOWNLOAD.labels(message_type(message_type_)).observe(max(0.0, seconds))
 
 
-# --- sampled gauges ------------------------------------------------------------------------
-
-
-@dataclass
-class Sampler:
-    """Refreshes the gauges that are states, not events: consumer lag of this process's
-    subscribers (from the brokers' end offsets and the group's committed offsets: FastStream
-    has no such series) and, in the core, the ledger's outbox, overdue and dead-letter counts.
-    A failed sample is logged and tried again; it never touches the flow."""
-
-    consumers: Callable[[], Sequence[Any]]  # the started aiokafka consumers
-    database: Callable[[], Awaitable[tuple[int, float, int, int]]] | None = None
-    interval_s: float = 10.0
-    also: Sequence[Callable[[], Awaitable[None]]] = ()  # more samplers (freeze gauges)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            await self.sample_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.interval_s)
-
-    async def sample_once(self) -> None:
-        try:
-            await asyncio.wait_for(self._sample_lag(), 5.0)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.debug("consumer lag sample failed", exc_info=True)
-        if self.database is not None:
-            try:
-                backlog, age, overdue, dead = await asyncio.wait_for(self.database(), 5.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.debug("ledger gauge sample failed", exc_info=True)
-            else:
-                OUTBOX_BACKLOG.set(backlog)
-                OUTBOX_AGE.set(age)
-                RETOURS_OVERDUE.set(overdue)
-                DEAD_LETTERS_OPEN.set(dead)
-        for sample in self.also:
-            try:
-                await asyncio.wait_for(sample(), 5.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.debug("gauge sample failed", exc_info=True)
-
-    async def _sample_lag(self) -> None:
-        seen: set[tuple[str, str]] = set()
-        for consumer in self.consumers():
-            partitions = list(consumer.assignment())
-            if not partitions:
-                continue
-            ends = await consumer.end_offsets(partitions)
-            for tp in partitions:
-                committed = await consumer.committed(tp)
-                if committed is None:  # nothing committed yet: all from the first offset
-                    committed = (await consumer.beginning_offsets([tp]))[tp]
-                labels = (tp.topic, str(tp.partition))
-                CONSUMER_LAG.labels(*labels).set(max(0, ends[tp] - committed))
-                seen.add(labels)
-        # Partitions this process no longer owns (a rebalance) stop being reported.
-        for labels in _label_sets(CONSUMER_LAG) - seen:
-            with contextlib.suppress(KeyError):
-                CONSUMER_LAG.remove(*labels)
-
-
 def set_freeze(
     phases: Mapping[Standard, Phase],
     parked: Mapping[tuple[Standard, str], int],
@@ -370,14 +294,6 @@ def set_freeze(
             PARKED.labels(standard.value, kind).set(parked.get((standard, kind), 0))
         for state, n in zip(UNSENT_STATES, unsent.get(standard, (0, 0)), strict=True):
             FREEZE_UNSENT.labels(standard.value, state).set(n)
-
-
-def _label_sets(gauge: Gauge) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for metric in gauge.collect():
-        for sample in metric.samples:
-            found.add((sample.labels["topic"], sample.labels["partition"]))
-    return found
 
 
 def broker_consumers(broker: Any) -> Callable[[], list[Any]]:

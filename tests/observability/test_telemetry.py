@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
 
-from hub.infra import metrics, telemetry
+from hub.infra import metrics, telemetry, tracesdk
 
 
 class _Hanging(SpanExporter):
@@ -34,7 +34,7 @@ def _dropped(reason: str) -> float:
 
 def test_a_hanging_exporter_costs_spans_not_time() -> None:
     exporter = _Hanging()
-    processor = telemetry.CountingBatchProcessor(exporter, max_queue_size=64)
+    processor = tracesdk.CountingBatchProcessor(exporter, max_queue_size=64)
     provider = TracerProvider(id_generator=telemetry.MessageIdGenerator())
     provider.add_span_processor(processor)
     tracer = provider.get_tracer("test")
@@ -50,14 +50,14 @@ def test_a_hanging_exporter_costs_spans_not_time() -> None:
 
 
 def test_exporter_choice_follows_the_otel_variables(caplog: pytest.LogCaptureFixture) -> None:
-    assert telemetry._exporter_from_env({}) is None
-    assert telemetry._exporter_from_env({"OTEL_TRACES_EXPORTER": "none"}) is None
-    console = telemetry._exporter_from_env({"OTEL_TRACES_EXPORTER": "console"})
+    assert tracesdk._exporter_from_env({}) is None
+    assert tracesdk._exporter_from_env({"OTEL_TRACES_EXPORTER": "none"}) is None
+    console = tracesdk._exporter_from_env({"OTEL_TRACES_EXPORTER": "console"})
     assert isinstance(console, ConsoleSpanExporter)
     try:
         import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
     except ImportError:
-        found = telemetry._exporter_from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://nowhere:1"})
+        found = tracesdk._exporter_from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://nowhere:1"})
         assert found is None
         assert "opentelemetry-exporter-otlp is not installed" in caplog.text
     assert not telemetry.configure("t", env={"OTEL_SDK_DISABLED": "true"})
@@ -110,7 +110,7 @@ def test_kafka_span_attributes_are_text_so_the_console_exporter_can_write_them()
     cmd = KafkaPublishCommand(b"<xml/>", topic="isd.ingress", _publish_type=PublishType.PUBLISH,
                               key=key, correlation_id="c")  # fmt: skip
     for msg in (None, ()):  # one record, a batch
-        attrs = telemetry._attribute_providers(msg).get_publish_attrs_from_cmd(cmd)
+        attrs = tracesdk._attribute_providers(msg).get_publish_attrs_from_cmd(cmd)
         assert attrs["messaging.kafka.message.key"] == key.decode()
         assert all(isinstance(v, str | bool | int | float) for v in attrs.values()), attrs
 
@@ -126,7 +126,7 @@ def test_queries_outside_a_trace_start_none_inside_one_they_are_children() -> No
     from opentelemetry import trace
     from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
 
-    sampler = telemetry.NoRootQueries(ALWAYS_ON)
+    sampler = tracesdk.NoRootQueries(ALWAYS_ON)
     db = {"db.system": "postgresql", "db.statement": "SELECT 1"}
     assert sampler.should_sample(None, 1, "SELECT", attributes=db).decision is Decision.DROP
     assert sampler.should_sample(None, 1, "upload").decision is Decision.RECORD_AND_SAMPLE

@@ -33,15 +33,14 @@ from typing import Any, Final
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from hub.infra import metrics
 from hub.infra.kafka import topic_admin
+from hub.infra.periodic import Periodic
 from hub.infra.store import Pool, recovery
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Recover = Callable[[int], Awaitable[int]]  # epoch → messages sent again
-_BACKOFF_S: Final = 1.0
 RECENT_S: Final = 120.0
 _REWINDS: Final = 2  # checks in a row that rewind the consumers after a reset
 
@@ -61,34 +60,45 @@ class BrokerWatch:
     rewound: int = 0
     _rewinds_due: int = 0
     _rewind_until: float = 0.0
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _admin: AIOKafkaAdminClient | None = None
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        # A broker or database that is away: the next check tries again.
+        self.periodic = Periodic(
+            "broker-watch",
+            self.step,
+            self.settings.broker_check_s,
+            "broker check failed; trying again",
+            log,
+            logging.WARNING,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
 
     async def run(self) -> None:
-        admin: AIOKafkaAdminClient | None = None
         try:
-            while not self._stop.is_set():
-                try:
-                    if admin is None:
-                        admin = await self._open()
-                    await self.check_once(admin)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # A broker or database that is away: the next check tries again.
-                    metrics.FAILURES.labels("broker-watch").inc()
-                    log.warning("broker check failed; trying again", exc_info=True)
-                    if admin is not None:
-                        await _close(admin)
-                        admin = None
-                    await asyncio.sleep(_BACKOFF_S)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.settings.broker_check_s)
+            await self.periodic.run()
         finally:
-            if admin is not None:
-                await _close(admin)
+            await self._drop_admin()
+
+    async def step(self) -> None:
+        """One check with the admin client, opened again after a failed check."""
+        try:
+            if self._admin is None:
+                self._admin = await self._open()
+            await self.check_once(self._admin)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            await self._drop_admin()
+            raise
+
+    async def _drop_admin(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            await _close(admin)
 
     async def _open(self) -> AIOKafkaAdminClient:
         admin = AIOKafkaAdminClient(
