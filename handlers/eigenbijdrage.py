@@ -19,8 +19,8 @@ from uuid import UUID, uuid4
 from lxml import etree
 
 from handlers.derive import Accepted, Derivation, Derived
-from hub.domain import park, topics, workdays, xmlcodec
-from hub.domain.decide import EventSpec
+from hub.domain import topics, workdays, xmlcodec
+from hub.domain.decide import EventSpec, park
 from hub.domain.eigenbijdrage import notices, signals
 from hub.domain.eigenbijdrage.lines import Source, is_line_message, read_source
 from hub.domain.eigenbijdrage.periods import Entry, Route, periods, reconcile

@@ -1,7 +1,9 @@
-"""The core's release-freeze step (authoritative; the adapters only refuse early): a message
-that may not flow now is recorded with status "parked" and queued to the parked topic, never
-validated against history, routed or answered. `hub freeze release|return` takes it from there
-at the cutover. No I/O: the intake batch writes what comes out.
+"""The release-freeze decision: park a message that may not flow now, or hold a hub notice.
+
+The core's step is authoritative (the adapters only refuse early): a parked message is recorded
+with status "parked" and queued to the parked topic, never validated against history, routed or
+answered. `hub freeze release|return` takes it from there at the cutover. No I/O: the intake
+batch writes what comes out.
 
 Notices the hub derives itself (the eigen-bijdrage 405/407) follow the calendar of their own
 standard (iEb), not that of the message they came from: `held_notice` decides those."""
@@ -12,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from hub.domain import freeze
-from hub.domain.decide import Context, Decision, EventSpec, Incoming, base_row
+from hub.domain.decide.decision import Context, Decision, EventSpec, Incoming, base_row
 from hub.domain.events import EventType
 from hub.domain.headers import H
 from hub.domain.messages import MessageType, Standard
