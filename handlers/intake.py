@@ -23,9 +23,9 @@ from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
 from handlers.poison import Attempts, MessageFault, guard
 from handlers.poison import dead_lettered as poison_decision
-from hub.domain import decide, events, history, records, topics, workdays
-from hub.domain.decide import Context, Decision, Incoming, park
-from hub.domain.errors import blames_message
+from hub.domain import decide, events, history, park, records, topics, workdays
+from hub.domain.decide import Context, Decision, Incoming
+from hub.domain.errors import Disposition, disposition
 from hub.domain.headers import H
 from hub.domain.history import HistoryFacts, HistoryInputError
 from hub.domain.history.state import HistoryState
@@ -104,9 +104,10 @@ async def process(
 ) -> list[Decision]:
     """Decide and record one batch; returns the decisions (for tests and metrics).
 
-    A message whose decision raises an error of its own (hub.domain.errors.blames_message) fails
-    the batch, which is redelivered, until it has had `attempts.limit` tries; then the batch
-    is decided again with that message alone dead-lettered, and the others go through.
+    A message whose decision raises an error of its own (hub.domain.errors.disposition says
+    DEAD_LETTER) fails the batch, which is redelivered, until it has had `attempts.limit`
+    tries; then the batch is decided again with that message alone dead-lettered, and the
+    others go through.
     Without `attempts` (callers outside the consumer), every such failure is raised."""
     tries = attempts or Attempts(runtime.settings.intake_max_attempts)
     while True:
@@ -188,8 +189,8 @@ async def _process(
                 decision, state = _decide(
                     ctx, item, verdict, person, parked, facts, state, keys, heens, delegated, obs
                 )
-            except Exception as exc:
-                if not blames_message(exc):
+            except Exception as exc:  # blind: disposition() sorts it, as in poison.guard
+                if disposition(exc) is not Disposition.DEAD_LETTER:
                     raise
                 raise MessageFault(item.id, "decide", exc) from exc
             decisions.append(decision)
@@ -372,6 +373,9 @@ def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> Ka
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
             await process(runtime, ctx, [incoming(r) for r in records], derivations, attempts)
+        # blind: logged and raised again, so the batch is redelivered whatever disposition()
+        # says: RETRY; a message's own fault, counted by `attempts`; STOP (a consumer cannot
+        # stop its process, and nothing of the batch was written)
         except Exception:
             log.exception("intake batch of %d failed; it will be redelivered", len(records))
             await asyncio.sleep(_BACKOFF_S)

@@ -10,7 +10,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 from hub.domain.decide import Context, Decision, Incoming, base_row, dead_letter
-from hub.domain.errors import blames_message
+from hub.domain.errors import Disposition, disposition
 from hub.domain.validation import Outcome, Validator, Verdict
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def guard(message_id: UUID, step: str, fn: Callable[..., T], *args: object) -> T
         return fn(*args)
     except MessageFault:
         raise
-    except Exception as exc:
-        if not blames_message(exc):
+    except Exception as exc:  # blind: disposition() sorts it; only the message's own is kept
+        if disposition(exc) is not Disposition.DEAD_LETTER:
             raise
         raise MessageFault(message_id, step, exc) from exc
 
@@ -99,6 +99,8 @@ def dead_lettered(
     try:
         verdict = validator.validate(item.payload)
         row = base_row(item, verdict, None)
-    except Exception:  # the envelope is a courtesy: a row without it is still the record
+    # blind: the envelope is a courtesy: a row without it is still the record (and this step
+    # may be what failed the first time, with any error)
+    except Exception:
         row = base_row(item, Verdict(Outcome.UNREADABLE, ()), None)
     return dead_letter(ctx, item, row, STAGE, type(fault.error).__name__, fault.reason)
