@@ -23,8 +23,8 @@ from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
 from handlers.poison import Attempts, MessageFault, guard
 from handlers.poison import dead_lettered as poison_decision
-from hub.domain import decide, events, history, park, records, topics, workdays
-from hub.domain.decide import Context, Decision, Incoming
+from hub.domain import decide, events, history, records, topics, workdays
+from hub.domain.decide import Context, Decision, Incoming, park
 from hub.domain.errors import Disposition, disposition
 from hub.domain.headers import H
 from hub.domain.history import HistoryFacts, HistoryInputError
