@@ -29,7 +29,7 @@ from hub.domain.errors import ConfigError
 from hub.domain.events import EventType
 from hub.domain.freeze import Calendar
 from hub.domain.headers import H
-from hub.domain.history.facts import HistoryInputError, toewijzing_nummer
+from hub.domain.history.reading import HistoryInputError, toewijzing_nummer
 from hub.domain.messages import Direction, Node, Standard
 from hub.domain.packs import PackMessage, PackRegistry
 from hub.domain.records import MessageRow, OutboxMessage

@@ -24,15 +24,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from hub.domain.findings import Finding
-from hub.domain.history.declaratie import (
-    DECLARATIE_RULES,
-    check_declaratie,
-    check_toewijzing_deletes,
-)
+from hub.domain.history.declaratie import check_declaratie, check_toewijzing_deletes
+from hub.domain.history.declaratie_rules import DECLARATIE_RULES
 from hub.domain.history.facts import (
     DELETE,
     HistoryFacts,
-    HistoryInputError,
     Scope,
     StartKey,
     StartLine,
@@ -41,6 +37,7 @@ from hub.domain.history.facts import (
     ToewijzingLine,
     extract,
 )
+from hub.domain.history.reading import HistoryInputError
 from hub.domain.history.requests import (
     REQUEST_RULES,
     check_aanvraag,

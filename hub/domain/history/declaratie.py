@@ -1,10 +1,11 @@
-"""History rules of the declaratie (323) and the declaratie-antwoord (325), and TR385 (301).
+"""History checks of the declaratie (323), and the declaratie rules' glue to the history engine.
 
 Pure checks against DeclaratieState (hub.domain.history.declaratie_state) and the current
-version of each
-toewijzing, read through a lookup by (gemeente, aanbieder, domain, ToewijzingNummer). Findings
-sit on the Prestatie, so the 325 lists the rejected Prestatie with its code; TR333, TR318 and
-TR056 sit on the Declaratie or Header and refuse the declaratie as a whole.
+version of each toewijzing, read through a lookup by (gemeente, aanbieder, domain,
+ToewijzingNummer). Findings sit on the Prestatie, so the 325 lists the rejected Prestatie with
+its code; TR333, TR318 and TR056 sit on the Declaratie or Header and refuse the declaratie as a
+whole. The rules are in hub.domain.history.declaratie_rules, the 325 and TR385 in
+hub.domain.history.declaratie_antwoord.
 """
 
 from __future__ import annotations
@@ -16,10 +17,31 @@ from datetime import date
 from typing import Final, Protocol
 
 from hub.domain.findings import Finding
-from hub.domain.history.declaratie_facts import (
-    DeclaratieAntwoordFacts,
-    DeclaratieFacts,
-    PrestatieLine,
+from hub.domain.history.declaratie_antwoord import check_toewijzing_delete, evaluate_antwoord
+from hub.domain.history.declaratie_facts import DeclaratieFacts, PrestatieLine
+from hub.domain.history.declaratie_rules import (
+    DELETED,
+    EURO,
+    TR304,
+    TR307,
+    TR308,
+    TR314,
+    TR318,
+    TR319,
+    TR321,
+    TR322,
+    TR323,
+    TR333,
+    TR338,
+    TR339,
+    TR340,
+    TR341,
+    TR369,
+    TR384,
+    TR387,
+    TR388,
+    TR389,
+    TR390,
 )
 from hub.domain.history.declaratie_state import (
     APPROVED,
@@ -39,72 +61,17 @@ from hub.domain.history.declaratie_volume import (
 )
 from hub.domain.history.facts import HistoryFacts
 from hub.domain.history.request_facts import Omvang
-from hub.domain.history.rule import HistoryRule
 from hub.domain.history.state import HistoryState, OwnedToewijzing
-from hub.domain.rules.base import names
 
 __all__ = [
-    "DECLARATIE_RULES",
     "ToewijzingLookup",
     "ToewijzingView",
     "check_declaratie",
     "check_toewijzing_deletes",
-    "evaluate_antwoord",
     "evaluate_declaratie",
-    "open_prestaties",
 ]
 
-_323: Final = names(323)
-_325: Final = names(325)
-EURO: Final = "83"
-DELETED: Final = "13"  # RedenWijziging: verwijderd
-
-
-def _rule(rule_id: str, code: str, text: str, messages: frozenset[str] = _323) -> HistoryRule:
-    return HistoryRule(rule_id, code, text, messages)
-
-
-TR333: Final = _rule("TR333", "9333", "DeclaratieNummer moet uniek zijn per aanbieder")
-TR318: Final = _rule("TR318", "8214", "DeclaratiePeriode moet na de vorige declaratie liggen")
-TR314: Final = _rule("TR314", "8021", "ReferentieNummer moet uniek zijn per aanbieder")
-TR338: Final = _rule("TR338", "9338", "ToewijzingNummer moet een toewijzing aan de aanbieder zijn")
-TR304: Final = _rule(
-    "TR304", "8187", "De toewijzing hoort bij de client van de prestatie", names(323, 325)
-)
-TR384: Final = _rule("TR384", "9384", "Geen prestatie op een verwijderde toewijzing")
-TR307: Final = _rule("TR307", "9307", "ProductPeriode begint niet voor de toewijzing")
-TR308: Final = _rule("TR308", "9308", "ProductPeriode eindigt niet na de toewijzing")
-TR339: Final = _rule("TR339", "9339", "ProductCategorie gelijk aan die van de toewijzing")
-TR340: Final = _rule("TR340", "9340", "ProductCode gelijk aan die van de toewijzing")
-TR341: Final = _rule("TR341", "9341", "Eenheid gelijk aan die van de toewijzing")
-TR387: Final = _rule("TR387", "9387", "ProductPeriode begint op de eerste dag van de maand")
-TR388: Final = _rule("TR388", "9388", "ProductPeriode eindigt op de laatste dag van de maand")
-TR319: Final = _rule("TR319", "9319", "ProductPeriode ligt niet na de DeclaratiePeriode")
-TR389: Final = _rule("TR389", "9389", "Eerdere debet voor dezelfde periode moet gecrediteerd zijn")
-TR323: Final = _rule("TR323", "8017", "Een credit verwijst naar een eerdere geaccepteerde debet")
-TR390: Final = _rule("TR390", "9390", "Een debet mag maar een keer gecrediteerd worden")
-TR321: Final = _rule("TR321", "9321", "GeleverdVolume past in de omvang voor de ProductPeriode")
-TR322: Final = _rule("TR322", "9322", "Totaal GeleverdVolume past in de toegewezen omvang")
-_CENTS_PER_EURO: Final = 100
-TR369: Final = _rule("TR369", "9369", "Totaal gedeclareerd bedrag past in het budget")
-# A 325 gets no retour: TR337, TR371 and TR376 have no retourcode ("" below); the hub refuses
-# such a 325 (dead letter), see hub/domain/decide.py.
-TR337: Final = _rule("TR337", "", "DeclaratieIdentificatie is die van een ontvangen 323", _325)
-TR371: Final = _rule("TR371", "", "XsdVersieDeclaratie is die van de 323", _325)
-TR376: Final = _rule("TR376", "", "DeclaratieNummer is dat van de 323", _325)
-TR366: Final = _rule("TR366", "9366", "Een teruggemelde prestatie komt voor in de 323", _325)
-TR367: Final = _rule(
-    "TR367", "9367", "Een teruggemelde prestatie is gelijk aan die in de 323", _325
-)
-TR385: Final = _rule(
-    "TR385", "9385", "Geen verwijdering bij goedgekeurde, niet gecrediteerde prestaties", names(301)
-)
-
-# In the order a Prestatie's findings are reported.
-DECLARATIE_RULES: Final[tuple[HistoryRule, ...]] = (
-    TR333, TR318, TR314, TR338, TR304, TR384, TR307, TR308, TR339, TR340, TR341, TR387, TR388,
-    TR319, TR389, TR323, TR390, TR321, TR322, TR369, TR337, TR371, TR376, TR366, TR367, TR385,
-)  # fmt: skip
+_CENTS_PER_EURO: Final = 100  # GeleverdVolume in Eenheid 83 (euro) is in cents (TR369)
 
 
 class ToewijzingView(Protocol):
@@ -333,89 +300,6 @@ def _check_volume(
             line.location,
             "the uncredited Prestaties on this toewijzing exceed its Omvang over the whole term",
         )
-
-
-def evaluate_antwoord(
-    facts: DeclaratieAntwoordFacts, state: DeclaratieState
-) -> tuple[list[Finding], DeclaratieEffects]:
-    """The findings on a gemeente's 325 and what it changes: the Prestaties it returns are
-    rejected, the others of its 323 approved. Nothing is said when the 323 is not in the
-    history (it predates it; the ledger link already refuses a 325 for an unknown 323)."""
-    key = (facts.domain, facts.aanbieder, facts.declaratie_identificatie)
-    effects = DeclaratieEffects(
-        answered=key,
-        rejected=tuple(p.referentie for p in facts.prestaties),
-        refused=facts.refused,
-    )
-    declaratie = state.declaraties.get(key)
-    if declaratie is None:
-        return [], effects
-    findings: list[Finding] = []
-    header = "/Bericht/Header"
-    if facts.declaratie_dagtekening != declaratie.dagtekening:
-        findings.append(
-            TR337.finding(
-                f"{header}/DeclaratieIdentificatie",
-                "Dagtekening differs from the 323's BerichtIdentificatie",
-            )
-        )
-    if facts.xsd_versie_declaratie != declaratie.xsd_versie:
-        findings.append(
-            TR371.finding(f"{header}/XsdVersieDeclaratie", "differs from the XsdVersie of the 323")
-        )
-    if facts.nummer is not None and facts.nummer != declaratie.nummer:
-        findings.append(
-            TR376.finding(facts.nummer_location, "differs from the DeclaratieNummer of the 323")
-        )
-    for line in facts.prestaties:
-        ours = state.prestaties.get((facts.domain, facts.aanbieder, line.referentie))
-        if ours is None or ours.declaratie != declaratie.identificatie:
-            findings.append(
-                TR366.finding(line.location, "this ProductReferentie is not in the 323")
-            )
-            continue
-        if ours.person != line.person:
-            findings.append(
-                TR304.finding(
-                    line.location, "the Prestatie sits under another Client than in the 323"
-                )
-            )
-        if ours.fingerprint != line.fingerprint:
-            findings.append(
-                TR367.finding(line.location, "the Prestatie's values differ from the 323")
-            )
-    return findings, effects
-
-
-def open_prestaties(
-    state: DeclaratieState, domain: str, gemeente: str, aanbieder: str, nummer: str, person: str
-) -> list[StoredPrestatie]:
-    """TR385: approved (the 325 came, or the hub answered), uncredited debets on a toewijzing.
-    A Prestatie whose 323 is still unanswered is not known to be approved (rules.md §6.9).
-    Only the client's own: another client's debet on the number was declared on an earlier,
-    deleted toewijzing whose number TR332 gave anew."""
-    return [
-        p
-        for p in state.open_debets((domain, gemeente, aanbieder, nummer))
-        if p.status == APPROVED and p.person == person
-    ]
-
-
-def check_toewijzing_delete(
-    location: str,
-    domain: str,
-    gemeente: str,
-    aanbieder: str,
-    nummer: str,
-    person: str,
-    state: DeclaratieState,
-) -> Finding | None:
-    """TR385 on one ToegewezenProduct with RedenWijziging 13."""
-    if open_prestaties(state, domain, gemeente, aanbieder, nummer, person):
-        return TR385.finding(
-            location, "the toewijzing has approved Prestaties that were not credited"
-        )
-    return None
 
 
 # --- glue to the history engine (hub.domain.history) -----------------------------------------

@@ -13,7 +13,7 @@ from typing import Final
 
 from lxml import etree
 
-from hub.domain.history.facts import HistoryInputError, toewijzing_nummer
+from hub.domain.history.reading import HistoryInputError, required_date, toewijzing_nummer
 from hub.domain.messages import MessageType
 from hub.domain.privacy import person_key
 from hub.domain.rules.base import fields, parse_date, parse_int
@@ -128,13 +128,6 @@ def _fingerprint(prestatie: etree._Element) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def _date(el: etree._Element | None, location: str) -> date:
-    value = parse_date(text_of(el))
-    if value is None:
-        raise HistoryInputError(f"{location} is missing or not a date")
-    return value
-
-
 def _step(name: str, index: int, count: int) -> str:
     """A path step as path_of writes it: a position only where there are several."""
     return f"{name}[{index}]" if count > 1 else name
@@ -182,8 +175,8 @@ def _prestatie(el: etree._Element, person: str, where: str) -> PrestatieLine:
         toewijzing=toewijzing_nummer(text_of(f.get("ToewijzingNummer"))),
         categorie=text_of(f.get("ProductCategorie")) or "",
         code=text_of(f.get("ProductCode")) or "",
-        begin=_date(periode.get("Begindatum"), f"{where}/ProductPeriode/Begindatum"),
-        eind=_date(periode.get("Einddatum"), f"{where}/ProductPeriode/Einddatum"),
+        begin=required_date(periode.get("Begindatum"), f"{where}/ProductPeriode/Begindatum"),
+        eind=required_date(periode.get("Einddatum"), f"{where}/ProductPeriode/Einddatum"),
         volume=volume,
         eenheid=text_of(f.get("Eenheid")) or "",
         fingerprint=_fingerprint(el),
@@ -207,12 +200,14 @@ def extract_declaratie(root: etree._Element, mt: MessageType, secret: bytes) -> 
         gemeente=text_of(header.get("Ontvanger")) or "",
         aanbieder=text_of(header.get("Afzender")) or "",
         identificatie=identificatie,
-        dagtekening=_date(ident.get("Dagtekening"), "/Bericht/Header/BerichtIdentificatie"),
+        dagtekening=required_date(ident.get("Dagtekening"), "/Bericht/Header/BerichtIdentificatie"),
         xsd_versie=_xsd_versie(header.get("XsdVersie")),
         nummer=nummer,
         nummer_location=f"{base}/DeclaratieNummer",
-        periode_begin=_date(periode.get("Begindatum"), f"{base}/DeclaratiePeriode/Begindatum"),
-        periode_eind=_date(periode.get("Einddatum"), f"{base}/DeclaratiePeriode/Einddatum"),
+        periode_begin=required_date(
+            periode.get("Begindatum"), f"{base}/DeclaratiePeriode/Begindatum"
+        ),
+        periode_eind=required_date(periode.get("Einddatum"), f"{base}/DeclaratiePeriode/Einddatum"),
         periode_location=f"{base}/DeclaratiePeriode",
         prestaties=tuple(_prestaties(d.get("Clienten"), secret, base)),
     )

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from uuid import UUID
 
 from lxml import etree
 
+from hub.domain.history.declaratie_facts import (
+    DeclaratieAntwoordFacts,
+    DeclaratieFacts,
+    extract_antwoord,
+    extract_declaratie,
+)
+from hub.domain.history.reading import (
+    HistoryInputError,
+    line_elements,
+    required,
+    required_date,
+    toewijzing_nummer,
+)
 from hub.domain.history.request_facts import (
     AanvraagLine,
     AntwoordFacts,
@@ -27,11 +40,8 @@ from hub.domain.history.request_facts import (
 )
 from hub.domain.messages import Direction, MessageType, Role, Standard, by_name
 from hub.domain.privacy import person_key
-from hub.domain.rules.base import fields, parse_date, parse_int, path_of
+from hub.domain.rules.base import fields, parse_date, path_of
 from hub.domain.xmlcodec import child, local_name, text_of
-
-if TYPE_CHECKING:  # hub.domain.history.declaratie_facts imports this module
-    from hub.domain.history.declaratie_facts import DeclaratieAntwoordFacts, DeclaratieFacts
 
 __all__ = [
     "DELETE",
@@ -40,7 +50,6 @@ __all__ = [
     "NEW",
     "TEMPORARY_STOP",
     "HistoryFacts",
-    "HistoryInputError",
     "Parties",
     "Scope",
     "StartKey",
@@ -49,7 +58,6 @@ __all__ = [
     "StopLine",
     "ToewijzingLine",
     "extract",
-    "toewijzing_nummer",
 ]
 
 IDENTIFICATIE_LOCATION: Final = "/Bericht/Header/BerichtIdentificatie/Identificatie"
@@ -62,13 +70,6 @@ DELETED_REASONS: Final = frozenset({"13", "01"})
 
 _LINE_NUMBERS: Final = frozenset({301, 305, 307, 315, 317, 319})
 _LINE_STANDARDS: Final = frozenset({Standard.IWMO, Standard.IJW})
-
-
-class HistoryInputError(ValueError):
-    """The message lacks something every valid message has; run history after levels 1-2.
-
-    The text names the element and its location, never its value.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +215,6 @@ class HistoryFacts:
         return frozenset(refs)
 
 
-def toewijzing_nummer(text: str | None) -> str:
-    """ToewijzingNummer as stored and compared: an xs:integer, so "012" and "12" are one
-    number; "" when absent."""
-    if not text:
-        return ""
-    value = parse_int(text)
-    return str(value) if value is not None else text
-
-
 def extract(
     root: etree._Element,
     message_name: str,
@@ -246,9 +238,9 @@ def extract(
     header = fields(header_el)
     ident_parent = header.get("BerichtIdentificatie")
     ident_el = child(ident_parent, "Identificatie")
-    sender = _required(text_of(header.get("Afzender")), "/Bericht/Header/Afzender")
-    receiver = _required(text_of(header.get("Ontvanger")), "/Bericht/Header/Ontvanger")
-    ident = _required(text_of(ident_el), IDENTIFICATIE_LOCATION)
+    sender = required(text_of(header.get("Afzender")), "/Bericht/Header/Afzender")
+    receiver = required(text_of(header.get("Ontvanger")), "/Bericht/Header/Ontvanger")
+    ident = required(text_of(ident_el), IDENTIFICATIE_LOCATION)
     location = _identificatie_location(root, (header_el, ident_parent, ident_el))
 
     if mt.number in (323, 325) and mt.standard in _LINE_STANDARDS:
@@ -282,19 +274,19 @@ def extract(
     if mt.number == 319:  # no Client: the Antwoord names its request by ReferentieAanbieder
         return facts(None, request_answer=antwoord_of(root))
     client = child(root, "Client")
-    bsn = _required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
+    bsn = required(text_of(child(client, "Bsn")), "/Bericht/Client/Bsn")
     scope = _scope(mt, sender, receiver, person_key(bsn, person_secret))
     if mt.number == 301:
-        found = _lines(client, "ToegewezenProducten", "ToegewezenProduct")
+        found = line_elements(client, "ToegewezenProducten", "ToegewezenProduct")
         return facts(scope, toewijzingen=tuple(_toewijzing(el, where) for el, where in found))
     if mt.number == 305:
-        found = _lines(client, "StartProducten", "StartProduct")
+        found = line_elements(client, "StartProducten", "StartProduct")
         return facts(scope, starts=tuple(_start(el, w) for el, w in found))
     if mt.number == 315:
         return facts(scope, aanvragen=aanvragen_of(client))
     if mt.number == 317:
         return facts(scope, verzoek=verzoek_of(client))
-    found = _lines(client, "StopProducten", "StopProduct")
+    found = line_elements(client, "StopProducten", "StopProduct")
     return facts(scope, stops=tuple(_stop(el, w) for el, w in found))
 
 
@@ -323,40 +315,11 @@ def _scope(mt: MessageType, sender: str, receiver: str, person: str) -> Scope:
     return Scope(gemeente=receiver, aanbieder=sender, person=person)
 
 
-def _lines(
-    client: etree._Element | None, container: str, line: str
-) -> list[tuple[etree._Element, str]]:
-    """The line elements with their locations, written as the rules write them (a position
-    only where there are several). Client and its container occur once (the schema says so),
-    so the path is known without walking the tree for every line."""
-    parent = child(client, container)
-    if parent is None:
-        return []
-    lines = list(parent.iterchildren("{*}" + line))
-    base = f"/Bericht/Client/{container}/{line}"
-    if len(lines) == 1:
-        return [(lines[0], base)]
-    return [(el, f"{base}[{i}]") for i, el in enumerate(lines, start=1)]
-
-
-def _required(value: str | None, location: str) -> str:
-    if not value:
-        raise HistoryInputError(f"{location} is missing or empty")
-    return value
-
-
 def _status(f: dict[str, etree._Element], where: str) -> str:
     status = text_of(f.get("StatusAanlevering"))
     if status not in (NEW, DELETE):  # CS058 refuses anything else at level 2
         raise HistoryInputError(f"{where}/StatusAanlevering is not 1 or 3")
     return status
-
-
-def _date(el: etree._Element | None, location: str) -> date:
-    value = parse_date(text_of(el))
-    if value is None:
-        raise HistoryInputError(f"{location} is missing or not a date")
-    return value
 
 
 def _start_key(f: dict[str, etree._Element], where: str) -> StartKey:
@@ -365,7 +328,7 @@ def _start_key(f: dict[str, etree._Element], where: str) -> StartKey:
         toewijzing=toewijzing_nummer(text_of(f.get("ToewijzingNummer"))),
         categorie=text_of(product.get("Categorie")) or "",
         code=text_of(product.get("Code")) or "",
-        begindatum=_date(f.get("Begindatum"), f"{where}/Begindatum"),
+        begindatum=required_date(f.get("Begindatum"), f"{where}/Begindatum"),
     )
 
 
@@ -379,8 +342,8 @@ def _stop(line: etree._Element, where: str) -> StopLine:
     f = fields(line)
     key = StopKey(
         start=_start_key(f, where),
-        reden=_required(text_of(f.get("RedenBeeindiging")), f"{where}/RedenBeeindiging"),
-        einddatum=_date(f.get("Einddatum"), f"{where}/Einddatum"),
+        reden=required(text_of(f.get("RedenBeeindiging")), f"{where}/RedenBeeindiging"),
+        einddatum=required_date(f.get("Einddatum"), f"{where}/Einddatum"),
     )
     status = _status(f, where)
     return StopLine(where, key, status)
@@ -395,16 +358,16 @@ def _toewijzing(line: etree._Element, where: str) -> ToewijzingLine:
         clock = time.fromisoformat(tijd or "")
     except ValueError:
         raise HistoryInputError(f"{where}/Toewijzingstijd is missing or not a time") from None
-    datum = _date(f.get("Toewijzingsdatum"), f"{where}/Toewijzingsdatum")
+    datum = required_date(f.get("Toewijzingsdatum"), f"{where}/Toewijzingsdatum")
     return ToewijzingLine(
         location=where,
-        nummer=_required(
+        nummer=required(
             toewijzing_nummer(text_of(f.get("ToewijzingNummer"))), f"{where}/ToewijzingNummer"
         ),
         categorie=text_of(product.get("Categorie")) or "",
         code=text_of(product.get("Code")) or "",
-        ingangsdatum=_date(f.get("Ingangsdatum"), f"{where}/Ingangsdatum"),
-        einddatum=None if einde is None else _date(einde, f"{where}/Einddatum"),
+        ingangsdatum=required_date(f.get("Ingangsdatum"), f"{where}/Ingangsdatum"),
+        einddatum=None if einde is None else required_date(einde, f"{where}/Einddatum"),
         # Naive: LDT_Datum and LDT_Tijd carry no timezone (Dutch local time).
         toegewezen_op=datetime.combine(datum, clock.replace(tzinfo=None)),
         reden_wijziging=text_of(f.get("RedenWijziging")) or "",
@@ -419,17 +382,15 @@ def _declaratie_facts(
     ident: str, location: str, message_id: UUID | None,
 ) -> HistoryFacts:  # fmt: skip
     """A 323 or 325: its declaratie facts (history.declaratie_facts) and its parties."""
-    from hub.domain.history import declaratie_facts
-
     if mt.sender is Role.GEMEENTE:
         parties = Parties(mt.standard.value, sender, receiver)
     else:
         parties = Parties(mt.standard.value, receiver, sender)
     declaratie = antwoord = None
     if mt.number == 323:
-        declaratie = declaratie_facts.extract_declaratie(root, mt, secret)
+        declaratie = extract_declaratie(root, mt, secret)
     else:
-        antwoord = declaratie_facts.extract_antwoord(root, mt, secret)
+        antwoord = extract_antwoord(root, mt, secret)
     return HistoryFacts(
         mt.name, mt.bericht_code, sender, receiver, ident, location, message_id, None,
         parties=parties, declaratie=declaratie, declaratie_antwoord=antwoord,
