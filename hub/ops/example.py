@@ -1,14 +1,11 @@
-"""`hub example`: the README walkthrough's messages, a toewijzing (WMO301) between any two
+"""The README walkthrough's messages (`hub example`): a toewijzing (WMO301) between any two
 parties and the start message (WMO305) that answers it, new each time they are made."""
 
 from __future__ import annotations
 
-import argparse
 import secrets
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from lxml import etree
 
@@ -17,7 +14,6 @@ from hub.domain.errors import ConfigError
 from hub.domain.messages import Standard, by_name
 from hub.ops.packgen.packspec import PACKS
 from hub.ops.packgen.samples import samples
-from hub.settings import Settings
 
 
 def _template(number: str) -> bytes:
@@ -83,36 +79,3 @@ def start(heen: bytes) -> bytes:
     for el, number in zip(_named(root, "ToewijzingNummer"), numbers, strict=False):
         el.text = number
     return xmlcodec.serialize(root)
-
-
-def cmd_example(args: argparse.Namespace, settings: Settings) -> int:
-    if args.message == "WMO301":
-        if not (args.gemeente and args.aanbieder):
-            raise ConfigError("`hub example WMO301` needs --gemeente CODE and --aanbieder CODE")
-        out = toewijzing(args.gemeente, args.aanbieder)
-    else:
-        if not args.toewijzing:
-            raise ConfigError("`hub example WMO305` needs --toewijzing FILE (a WMO301)")
-        try:
-            heen = Path(args.toewijzing).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"--toewijzing {args.toewijzing}: {exc.strerror}") from None
-        out = start(heen)
-    sys.stdout.buffer.write(out)
-    sys.stdout.flush()
-    return 0
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    example = sub.add_parser(
-        "example",
-        help="print a walkthrough message: a WMO301 toewijzing, or the WMO305 that starts it "
-        "(fresh Identificatie, client and ToewijzingNummers each time)",
-    )
-    example.add_argument("message", choices=("WMO301", "WMO305"))
-    example.add_argument("--gemeente", metavar="CODE", help="WMO301: the sending gemeente")
-    example.add_argument("--aanbieder", metavar="CODE", help="WMO301: the receiving provider")
-    example.add_argument(
-        "--toewijzing", metavar="FILE", help="WMO305: the WMO301 whose care it starts"
-    )
-    example.set_defaults(func=cmd_example)

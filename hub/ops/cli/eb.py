@@ -9,7 +9,8 @@ from uuid import UUID
 from hub.domain.eigenbijdrage.policy import describe, load_policy
 from hub.domain.errors import ConfigError
 from hub.infra.store import eigenbijdrage as eb_store
-from hub.ops.cli.ledger import _when, _with_pool
+from hub.ops.cli.connect import with_pool
+from hub.ops.cli.moments import when
 from hub.settings import Settings
 
 _STATUS = {"1": "new", "2": "change", "3": "retract"}
@@ -34,7 +35,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
             message_id = UUID(args.message)
         except ValueError:
             raise ConfigError(f"--message {args.message!r} is not a message id (uuid)") from None
-        found = _with_pool(settings, lambda pool: eb_store.person_of_message(pool, message_id))
+        found = with_pool(settings, lambda pool: eb_store.person_of_message(pool, message_id))
         if found is None:
             print(f"message {message_id} touched no eigen-bijdrage state")
             return 1
@@ -45,7 +46,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         if not re.fullmatch(r"[0-9a-f]{32}", args.bsn_hash):
             raise ConfigError("--bsn-hash is the 32-character person key, never a BSN")
         gemeente, person = args.gemeente, args.bsn_hash
-    view = _with_pool(settings, lambda pool: eb_store.person_view(pool, gemeente, person))
+    view = with_pool(settings, lambda pool: eb_store.person_view(pool, gemeente, person))
     print(f"gemeente {view.gemeente}  person {view.person_key}")
     if not (view.lines or view.meldingen or view.notices):
         print("  nothing known")
@@ -55,7 +56,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         state = "retracted" if m.retracted else "current"
         print(
             f"  WMO{m.route}  {m.melding_id}  {_period(m.begindatum, m.einddatum)}  {state}"
-            f"  (since {_when(m.created_at)}, updated {_when(m.updated_at)})"
+            f"  (since {when(m.created_at)}, updated {when(m.updated_at)})"
         )
     print("counting lines:")
     for ln in view.lines:
@@ -70,7 +71,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     for n in view.notices:
         codes = f" {','.join(n.retourcodes)}" if n.retourcodes else ""
         print(
-            f"  {_when(n.created_at)}  WMO{n.route}  Identificatie {n.identificatie}  "
+            f"  {when(n.created_at)}  WMO{n.route}  Identificatie {n.identificatie}  "
             f"message {n.message_id}  CAK: {n.outcome}{codes}  (from {n.source_message_id})"
         )
         for e in n.entries:

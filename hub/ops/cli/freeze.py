@@ -15,7 +15,8 @@ from hub.domain.messages import Standard
 from hub.domain.packs import PackRegistry
 from hub.infra import store
 from hub.infra.store import freeze as table
-from hub.ops.cli.ledger import _when, _with_pool
+from hub.ops.cli.connect import with_pool
+from hub.ops.cli.moments import when
 from hub.settings import Settings
 
 
@@ -64,7 +65,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     calendar = _calendar(settings)
     counts: dict[tuple[str | None, str | None], int] = {}
     if settings.database_url:
-        for p in _with_pool(settings, lambda pool: table.parked(pool)):
+        for p in with_pool(settings, lambda pool: table.parked(pool)):
             counts[(p.standard, p.release)] = counts.get((p.standard, p.release), 0) + 1
     for f in calendar.freezes.values():
         print(f"{f.standard.value} {f.from_release} -> {f.to_release}: {f.phase(now).value}")
@@ -76,13 +77,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_parked(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _with_pool(settings, lambda pool: table.parked(pool, args.standard))
+    rows = with_pool(settings, lambda pool: table.parked(pool, args.standard))
     if not rows:
         print("no message is parked")
         return 0
     for p in rows:
         print(
-            f"{p.id}  {_when(p.received_at)}  {p.standard} {p.release} {p.message_type or '?'}  "
+            f"{p.id}  {when(p.received_at)}  {p.standard} {p.release} {p.message_type or '?'}  "
             f"Identificatie {p.identificatie or '-'}  from {p.submitted_by} via {p.source_node}"
         )
     return 0
@@ -113,7 +114,7 @@ def _settle(
             print(f"{standard.value}: no freeze in the calendar")
             continue
 
-        settled = _with_pool(settings, partial(_apply, work, settings=settings, f=f, now=now))
+        settled = with_pool(settings, partial(_apply, work, settings=settings, f=f, now=now))
         print(f"{standard.value}: {len(settled)} message(s)")
         for s in settled:
             extra = f" as {s.released_as}" if s.released_as else " to its sender"
@@ -136,7 +137,7 @@ def cmd_broken_pairs(args: argparse.Namespace, settings: Settings) -> int:
         f = calendar.get(standard)
         if f is None:
             continue
-        rows = _with_pool(
+        rows = with_pool(
             settings, partial(table.broken_pairs, standard=f.standard.value, release=f.from_release)
         )
         print(f"{f.standard.value} {f.from_release}: {len(rows)} heenbericht(en) without retour")
@@ -147,7 +148,7 @@ def cmd_broken_pairs(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {sender}")
             print(
                 f"    {r.id}  {r.message_type or '?'}  Identificatie {r.identificatie or '-'}  "
-                f"-> {r.receiver}  received {_when(r.received_at)}"
+                f"-> {r.receiver}  received {when(r.received_at)}"
             )
     return 0
 

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
 from uuid import uuid4
 
 from hub.domain import topics
@@ -17,33 +14,13 @@ from hub.infra import store
 from hub.infra.kafka.broker import build_broker
 from hub.infra.store import ledger
 from hub.infra.store import requests as request_clocks
+from hub.ops.cli.connect import with_pool
+from hub.ops.cli.moments import when
 from hub.settings import Settings
-
-T = TypeVar("T")
-
-
-def _with_pool(settings: Settings, work: Callable[[store.Pool], Awaitable[T]]) -> T:
-    if not settings.database_url:
-        # hub.ops.cli.main resolves the hub (hub.ops.locate) before a command that reaches one runs.
-        raise ConfigError("this command needs HUB_DATABASE_URL or a running `hub up`")
-    url = settings.database_url
-
-    async def run() -> T:
-        pool = await store.create_pool(url, connect_timeout=settings.startup_timeout_s)
-        try:
-            return await work(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if moment else "-"
 
 
 def cmd_trace(args: argparse.Namespace, settings: Settings) -> int:
-    entries = _with_pool(settings, lambda pool: ledger.trace(pool, args.ref))
+    entries = with_pool(settings, lambda pool: ledger.trace(pool, args.ref))
     if not entries:
         print(f"no message with id or Identificatie {args.ref!r}")
         return 1
@@ -55,7 +32,7 @@ def cmd_trace(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"{e.id}  {e.message_type or '?'}  Identificatie {e.identificatie or '-'}  ({role})")
         route = f"{e.sender or '?'} -> {e.receiver or '?'}"
-        print(f"  received {_when(e.received_at)}  {route}  status {e.status}")
+        print(f"  received {when(e.received_at)}  {route}  status {e.status}")
         if e.retourcodes:
             print(f"  retourcodes {', '.join(e.retourcodes)}")
         if e.answers:
@@ -63,30 +40,28 @@ def cmd_trace(args: argparse.Namespace, settings: Settings) -> int:
         if e.retour_id:
             print(f"  answered by {e.retour_id}")
         elif e.retour_due:
-            late = f", overdue since {_when(e.overdue_at)}" if e.overdue_at else ""
-            print(f"  retour due {_when(e.retour_due)}{late}")
+            late = f", overdue since {when(e.overdue_at)}" if e.overdue_at else ""
+            print(f"  retour due {when(e.retour_due)}{late}")
         for f in e.findings:
             code = f.retourcode or "-"
             print(f"  finding {f.rule} {code} L{f.level.value} {f.location}: {f.sentence}")
         for party, available, downloaded, acked in e.deliveries:
             print(
-                f"  inbox of {party}: available {_when(available)}, downloaded "
-                f"{_when(downloaded)}, acknowledged {_when(acked)}"
+                f"  inbox of {party}: available {when(available)}, downloaded "
+                f"{when(downloaded)}, acknowledged {when(acked)}"
             )
     return 0
 
 
 def cmd_dlq_list(args: argparse.Namespace, settings: Settings) -> int:
-    letters = _with_pool(
-        settings, lambda pool: ledger.dead_letters(pool, include_replayed=args.all)
-    )
+    letters = with_pool(settings, lambda pool: ledger.dead_letters(pool, include_replayed=args.all))
     if not letters:
         print("the dead-letter queue is empty")
         return 0
     for d in letters:
-        state = f"replayed {_when(d.replayed_at)}" if d.replayed_at else "waiting"
+        state = f"replayed {when(d.replayed_at)}" if d.replayed_at else "waiting"
         print(
-            f"#{d.id}  {_when(d.created_at)}  {d.stage}/{d.error}  message {d.message_id}  {state}"
+            f"#{d.id}  {when(d.created_at)}  {d.stage}/{d.error}  message {d.message_id}  {state}"
         )
         print(f"    {d.reason}  (from {d.origin})")
     return 0
@@ -127,26 +102,26 @@ def cmd_dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
                     done.append(f"#{letter_id}: replayed as message {new_id}")
         return done
 
-    for line in _with_pool(settings, replay):
+    for line in with_pool(settings, replay):
         print(line)
     return 0
 
 
 def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
-    late = _with_pool(settings, lambda pool: ledger.overdue(pool, args.limit))
+    late = with_pool(settings, lambda pool: ledger.overdue(pool, args.limit))
     if not late:
         print("no retour is overdue")
         return 0
     for o in late:
         print(
             f"{o.id}  {o.message_type or '?'}  Identificatie {o.identificatie or '-'}  "
-            f"{o.sender} -> {o.receiver}  due {_when(o.retour_due)}"
+            f"{o.sender} -> {o.receiver}  due {when(o.retour_due)}"
         )
     return 0
 
 
 def cmd_requests_overdue(args: argparse.Namespace, settings: Settings) -> int:
-    late = _with_pool(settings, lambda pool: request_clocks.overdue(pool, args.limit))
+    late = with_pool(settings, lambda pool: request_clocks.overdue(pool, args.limit))
     if not late:
         print("no verzoek is overdue")
         return 0
@@ -154,7 +129,7 @@ def cmd_requests_overdue(args: argparse.Namespace, settings: Settings) -> int:
         clock = "final answer" if o.clock == "final" else "answer"
         print(
             f"{o.message_id}  {o.message_type}  ReferentieAanbieder {o.referentie}  "
-            f"{o.aanbieder} -> {o.gemeente}  {clock} due {_when(o.due)}"
+            f"{o.aanbieder} -> {o.gemeente}  {clock} due {when(o.due)}"
         )
     return 0
 

@@ -1,8 +1,8 @@
 """The `hub party` commands: the party registry in PostgreSQL and the parties' bearer tokens.
 
 Registered by hub/ops/cli/main.py. Each command works on the hub hub/ops/locate.py finds
-(HUB_DATABASE_URL,
-or the running `hub up` of HUB_DATA_DIR), as every CLI command does. A token is printed once,
+(HUB_DATABASE_URL, or the running `hub up` of HUB_DATA_DIR), as every CLI command does, and
+refuses a database whose schema is behind (`hub db upgrade`). A token is printed once,
 alone on stdout (so that `TOKEN=$(hub party token issue 0363)` works); everything else goes to
 stderr.
 """
@@ -10,12 +10,9 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 
 from hub.domain.errors import ConfigError
 from hub.domain.parties import (
@@ -26,29 +23,9 @@ from hub.domain.parties import (
     make_party,
     new_token,
 )
-from hub.infra import preflight, store
+from hub.infra import store
+from hub.ops.cli.connect import with_pool
 from hub.settings import Settings
-
-T = TypeVar("T")
-Work = Callable[[store.Pool], Coroutine[Any, Any, T]]
-
-
-def _with_pool(settings: Settings, work: Work[T]) -> T:
-    url = settings.database_url
-    if url is None:  # hub.ops.cli.main resolves the hub (hub.ops.locate) before these commands run
-        raise ConfigError("`hub party` needs HUB_DATABASE_URL or a running `hub up`")
-
-    async def run() -> T:
-        await preflight.check_database(settings, url)  # migrated? else: run `hub db upgrade`
-        pool = await store.create_pool(
-            url, min_size=1, max_size=2, connect_timeout=settings.startup_timeout_s
-        )
-        try:
-            return await work(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
 
 
 def _note(text: str) -> None:
@@ -59,7 +36,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work(pool: store.Pool) -> tuple[list[Party], dict[str, int]]:
         return await store.list_parties(pool), await store.active_token_counts(pool)
 
-    parties, tokens = _with_pool(settings, work)
+    parties, tokens = with_pool(settings, work, migrated=True)
     print(f"{'code':<9} {'kind':<10} {'node':<7} {'tokens':>6}  {'name':<40} may submit for")
     for p in parties:
         delegates = " ".join(sorted(p.may_submit_for)) or "-"
@@ -91,7 +68,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError(f"party {party.code}: {exc}") from None
         return await store.upsert_parties(pool, [party])
 
-    result = _with_pool(settings, work)
+    result = with_pool(settings, work, migrated=True)
     what = "added" if result.added else "updated" if result.changed else "unchanged"
     print(f"{what} {party.code} ({party.kind.value} on {party.node.value}): {party.name}")
     return 0
@@ -104,7 +81,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async def work(pool: store.Pool) -> store.PartyImport:
         return await store.upsert_parties(pool, list(registry))
 
-    result = _with_pool(settings, work)
+    result = with_pool(settings, work, migrated=True)
     print(
         f"imported {len(registry)} parties from {path}: {len(result.added)} added, "
         f"{len(result.changed)} changed, {result.unchanged} unchanged"
@@ -143,7 +120,7 @@ def cmd_token_issue(args: argparse.Namespace, settings: Settings) -> int:
             pool, args.code, token, expires_at=_expiry(args.expires_days)
         ), name
 
-    row, name = _with_pool(settings, work)
+    row, name = with_pool(settings, work, migrated=True)
     _show_token(token, row, name)
     return 0
 
@@ -159,7 +136,7 @@ def cmd_token_rotate(args: argparse.Namespace, settings: Settings) -> int:
         )
         return row, revoked, name
 
-    row, revoked, name = _with_pool(settings, work)
+    row, revoked, name = with_pool(settings, work, migrated=True)
     when = "now" if not args.grace_seconds else f"in {args.grace_seconds} s"
     _note(f"{revoked} older token(s) of {args.code} stop working {when}")
     _show_token(token, row, name)
@@ -171,7 +148,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
         await _known(pool, args.code)
         return await store.revoke_tokens(pool, args.code)
 
-    revoked = _with_pool(settings, work)
+    revoked = with_pool(settings, work, migrated=True)
     print(f"revoked {revoked} token(s) of {args.code}")
     return 0
 
@@ -190,7 +167,7 @@ def _not_negative(text: str) -> int:
     return value
 
 
-def add_parser(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `hub party ...` to the `hub` command's subparsers."""
     party = sub.add_parser("party", help="party registry and bearer tokens")
     actions = party.add_subparsers(dest="party_command", metavar="ACTION", required=True)

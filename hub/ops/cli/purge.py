@@ -8,14 +8,14 @@ import argparse
 from datetime import UTC, datetime, timedelta
 
 from hub.infra.store import retention
-from hub.ops.cli.ledger import _with_pool
+from hub.ops.cli.connect import with_pool
 from hub.settings import Settings
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     hours = settings.payload_retention_hours
     cutoff = datetime.now(UTC) - timedelta(hours=hours)
-    result = _with_pool(settings, lambda pool: retention.purge(pool, cutoff, dry_run=args.dry_run))
+    result = with_pool(settings, lambda pool: retention.purge(pool, cutoff, dry_run=args.dry_run))
     verb = "would purge" if args.dry_run else "purged"
     when = cutoff.strftime("%Y-%m-%d %H:%M:%SZ")
     stale = f", and {result.journal} stale journal entries" if result.journal else ""
