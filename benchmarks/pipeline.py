@@ -37,7 +37,7 @@ from benchmarks.tracker import Level, Tracker
 from hub.domain import topics
 from hub.domain.messages import Node
 from hub.domain.parties import load_parties
-from hub.ops.supervisor import prepare
+from hub.ops.startup import prepare
 from hub.settings import Settings
 
 

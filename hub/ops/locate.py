@@ -178,7 +178,7 @@ def reach(settings: Settings, how: Reach = "required") -> Iterator[Settings]:
         return
     if not (settings.cli_embedded or how == "embedded"):
         raise ConfigError(_refusal(settings))
-    from hub.ops.supervisor import start_infrastructure
+    from hub.ops.startup import start_infrastructure
 
     infra = start_infrastructure(settings.model_copy(update={"kafka_bootstrap": "unused:1"}))
     try:

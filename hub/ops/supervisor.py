@@ -5,7 +5,6 @@ reverse order, on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -15,26 +14,22 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
 from hub.domain.errors import StartupError
-from hub.domain.parties import PartyRegistry, load_parties, new_token
-from hub.infra import preflight, store
-from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, die_with_parent
-from hub.infra.kafka import topic_admin
+from hub.domain.parties import load_parties
+from hub.infra import preflight
+from hub.infra.embedded import die_with_parent
 from hub.infra.logs import configure
-from hub.infra.store import recovery
 from hub.ops import locate
-from hub.ops.locate import redact
+from hub.ops.banner import banner
+from hub.ops.startup import prepare, start_infrastructure, write_secret_json
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DEMO_TOKEN_LABEL = "demo"  # noqa: S105 - a label, not a secret
 
 # Restart policy of `hub up` for a child that exits by itself (the defaults of the Supervisor
 # fields of the same names, for tests; operators have no setting for them).
@@ -81,117 +76,6 @@ class Child:
     backoff_s: float | None = None  # wait before the next restart; None: the first one
     restart_at: float | None = None  # when an exited child is spawned again
     exits: deque[float] = field(default_factory=deque)  # when it exited, within the window
-
-
-@dataclass
-class Infrastructure:
-    """Where the broker and database are, and the embedded ones we started (if any)."""
-
-    bootstrap: str
-    database_url: str
-    broker: EmbeddedBroker | None = None
-    postgres: EmbeddedPostgres | None = None
-
-    def stop(self) -> None:
-        if self.broker is not None:
-            self.broker.stop()
-        if self.postgres is not None:
-            self.postgres.stop()
-
-
-def start_infrastructure(settings: Settings) -> Infrastructure:
-    """Use the configured broker/database, or start embedded ones under data_dir."""
-    data = settings.data_dir.resolve()
-    broker: EmbeddedBroker | None = None
-    postgres: EmbeddedPostgres | None = None
-    try:
-        if settings.database_url is None:
-            postgres = EmbeddedPostgres(
-                data_dir=data / "postgres",
-                host=settings.host,
-                port=settings.embedded_postgres_port,
-                log_path=data / "logs" / "postgres.log",
-            )
-            database_url = postgres.start(timeout=max(30.0, settings.startup_timeout_s))
-        else:
-            database_url = settings.database_url
-        if settings.kafka_bootstrap is None:
-            broker = EmbeddedBroker(
-                host=settings.host,
-                port=settings.embedded_kafka_port,
-                log_path=data / "logs" / "broker.log",
-            )
-            bootstrap = broker.start(timeout=settings.startup_timeout_s)
-        else:
-            bootstrap = settings.kafka_bootstrap
-    except BaseException:
-        if broker is not None:
-            broker.stop()
-        if postgres is not None:
-            postgres.stop()
-        raise
-    return Infrastructure(bootstrap, database_url, broker, postgres)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    version: int  # schema version
-    created: list[str]  # topics created
-    parties: store.PartyImport
-    tokens: dict[str, str]  # demo tokens by party code (empty without --demo)
-
-
-async def prepare(
-    settings: Settings,
-    bootstrap: str,
-    database_url: str,
-    registry: PartyRegistry,
-    demo_parties: Sequence[str] = (),
-) -> Prepared:
-    """Apply migrations, import the party registry, issue demo tokens, create topics."""
-    pool = await store.create_pool(database_url, connect_timeout=settings.startup_timeout_s)
-    try:
-        await store.migrate(pool)
-        version = await store.schema_version(pool)
-        imported = await store.upsert_parties(pool, list(registry))
-        tokens = await _demo_tokens(pool, demo_parties)
-        async with topic_admin.admin_client(settings, bootstrap) as admin:
-            created = await topic_admin.create_missing(settings, bootstrap, admin)
-            # Topics this database's hub had before, created again: the broker lost its
-            # data (the embedded one always has, after a restart). Recorded now, so the
-            # processes started next recover what it took (hub.infra.kafka.brokerwatch).
-            await recovery.observe(pool, await topic_admin.cluster_id(admin), bool(created))
-    finally:
-        await pool.close()
-    return Prepared(version, created, imported, tokens)
-
-
-async def _demo_tokens(pool: store.Pool, codes: Sequence[str]) -> dict[str, str]:
-    """Fresh tokens for the demo parties; the previous demo's tokens stop working."""
-    tokens: dict[str, str] = {}
-    for code in codes:
-        if await store.get_party(pool, code) is None:
-            log.warning("demo party %s is not in the party registry; it gets no token", code)
-            continue
-        await store.revoke_tokens(pool, code, label=DEMO_TOKEN_LABEL)
-        token = new_token()
-        await store.add_token(pool, code, token, label=DEMO_TOKEN_LABEL)
-        tokens[code] = token
-    return tokens
-
-
-def write_secret_json(path: Path, data: Mapping[str, str]) -> None:
-    """Write a JSON file only its owner can read; replaced atomically, never world-readable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-            os.fchmod(out.fileno(), 0o600)  # O_CREAT's mode does not apply to a leftover file
-            json.dump(dict(data), out, indent=2, sort_keys=True)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -247,7 +131,7 @@ class Supervisor:
             # From now on every CLI command finds this hub (hub.ops.locate), and only this one.
             locate.record(settings, infra.database_url, infra.bootstrap)
             self._spawn_all(env)
-            self._banner(infra, prepared)
+            print(banner(settings, infra, prepared, demo=self.demo), flush=True)
             return self._watch()
         finally:
             locate.forget(settings)
@@ -315,42 +199,6 @@ class Supervisor:
                 pass
             time.sleep(0.1)
         raise StartupError(f"{child.name} did not become ready at {child.ready_url}")
-
-    def _banner(self, infra: Infrastructure, prepared: Prepared) -> None:
-        s = self.settings
-        version, created, parties = prepared.version, prepared.created, prepared.parties
-        total = len(parties.added) + len(parties.changed) + parties.unchanged
-        kafka = "embedded tansu" if infra.broker else "external"
-        database = (
-            "embedded, data in " + str(s.data_dir / "postgres") if infra.postgres else "external"
-        )
-        demo = "off (make run DEMO=1)"
-        if self.demo:
-            demo = f"feeding traffic as {len(prepared.tokens)} parties (tokens in data_dir)"
-        lines = [
-            "isd-hub is running",
-            f"  kafka       {infra.bootstrap}  ({kafka}; topics prefix '{s.topic_prefix}.',"
-            f" {len(created)} created)",
-            f"  postgresql  {redact(infra.database_url)}  ({database}; schema v{version})",
-            f"  parties     {total} from {s.parties_file}  ({len(parties.added)} added,"
-            f" {len(parties.changed)} changed; tokens: `hub party token issue CODE`)",
-            f"  hub core    http://{s.host}:{s.core_port}  (/readyz /metrics)",
-            *(
-                []
-                if s.core_relay
-                else [f"  relay       http://{s.host}:{s.relay_port}  (its own process; /metrics)"]
-            ),
-            f"  ggk         http://{s.host}:{s.ggk_port}  (gemeenten; API docs at /docs; /metrics)",
-            f"  vecozo      http://{s.host}:{s.vecozo_port}  (zorgaanbieders; /docs; /metrics)",
-            f"  metrics     http://{s.host}:{s.core_port}/metrics"
-            f" http://{s.host}:{s.ggk_port}/metrics http://{s.host}:{s.vecozo_port}/metrics"
-            "  (observability/prometheus/prometheus.yml scrapes these)",
-            f"  demo        {demo}",
-            f"  cli         `hub` commands reach this hub through {locate.hub_file(s)}"
-            " (`. .venv/bin/activate` puts `hub` on PATH)",
-            "Ctrl-C stops everything.",
-        ]
-        print("\n".join(lines), flush=True)
 
     def _watch(self) -> int:
         while not self._stopping:
