@@ -11,18 +11,9 @@ from hub.domain.messages import CATALOGUE, Direction, MessageType, Role
 from hub.ops.packgen.basistypes import basis_types
 from hub.ops.packgen.model import Complex
 from hub.ops.packgen.packspec import PackSpec, message_schema
-from hub.ops.packgen.sampledata import (
-    CASTS,
-    DAGTEKENING,
-    DECLARATIE_NUMMER,
-    HEEN_DATA,
-    XSLT_VERSION,
-    Cast,
-    Node,
-    amount,
-    declaratie_clients,
-    xsd_versions,
-)
+from hub.ops.packgen.samplebodies import HEEN_DATA
+from hub.ops.packgen.sampledata import CASTS, DAGTEKENING, XSLT_VERSION, Cast, Node, xsd_versions
+from hub.ops.packgen.sampledeclaratie import DECLARATIE_NUMMER, amount, declaratie_clients
 
 
 @dataclass(frozen=True, slots=True)
