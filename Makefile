@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
+.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
 	observability-tools xml-tools browser-tools soak
 
 $(STAMP): pyproject.toml
@@ -24,6 +24,11 @@ run: $(STAMP)
 
 ## make test: lint, format check, strict type check and every test
 test: $(STAMP) observability-tools xml-tools browser-tools lint typecheck pytest
+
+## make test-fast: the tests that need no broker, PostgreSQL or hub processes (markers set by
+## tests/conftest.py from the fixtures each test uses), without lint: the loop while editing
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not pg and not kafka and not e2e"
 
 ## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests (and kcat);
 ## installed only when missing and only as root (otherwise those tests skip, saying why)

@@ -10,11 +10,11 @@ from lxml import etree
 
 from benchmarks import validation as bench
 from hub.domain import xmlcodec
-from hub.domain.packs import load_default_packs
 from hub.domain.rules.identity import passes_elfproef
 from hub.domain.validation import Outcome, Validator
+from tests.packkit import default_packs
 
-VALIDATOR = Validator(load_default_packs(), clock=lambda: bench.CLOCK)
+VALIDATOR = Validator(default_packs(), clock=lambda: bench.CLOCK)
 
 
 def _signed(el: etree._Element, amount: str) -> int:

@@ -148,6 +148,7 @@ def test_forget_leaves_another_hubs_file(tmp_path: Path, fake_hub: int) -> None:
     assert path.exists()
 
 
+@pytest.mark.pg  # `hub db upgrade` starts an embedded PostgreSQL of its own
 def test_embedded_only_when_asked(workdir: Path) -> None:
     """`hub db upgrade` prepares the embedded database of HUB_DATA_DIR by itself; another
     command starts it only with HUB_CLI_EMBEDDED=true, and stops it again."""

@@ -10,13 +10,14 @@ from lxml import etree
 
 from hub.domain.findings import Finding, Level
 from hub.domain.messages import Direction
-from hub.domain.packs import PackMessage, load_default_packs
+from hub.domain.packs import PackMessage
 from hub.domain.retour import NoRetour, RetourContext, build_retour
 from hub.domain.xmlcodec import child, child_text, local_name, parse_message, read_envelope
 from hub.ops.packgen.output import FIXTURES_DIR
 from hub.ops.packgen.packspec import PACKS, message_schema
+from tests.packkit import default_packs
 
-REGISTRY = load_default_packs()
+REGISTRY = default_packs()
 HEEN = [pm for pm in REGISTRY if pm.message_type.is_heen]
 DECLARATIES = [pm for pm in HEEN if pm.message_type.number == 323]
 RETOUR_HEEN = [pm for pm in HEEN if pm not in DECLARATIES]

@@ -12,7 +12,6 @@ import pytest
 from hub.domain import decide, history, rulebook, rules
 from hub.domain.findings import Level
 from hub.domain.messages import CATALOGUE, Standard
-from hub.domain.packs import load_default_packs
 from hub.domain.ruleentry import RuleLevel, Status
 from hub.domain.ruletable import BY_ID, ENTRIES
 from hub.domain.validation import Validator
@@ -20,6 +19,7 @@ from hub.domain.xmlcodec import child_text, parse_message
 from hub.ops.cli.main import main
 from hub.ops.packgen import sampledata
 from hub.ops.rulebook_doc import COMMAND, render
+from tests.packkit import default_packs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -159,7 +159,7 @@ def test_explain_takes_no_files_and_files_are_still_needed(
 
 
 def test_a_hub_built_retour_names_the_published_xslt_version() -> None:
-    packs = load_default_packs()
+    packs = default_packs()
     today = date(2025, 6, 2)
     data = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()
     bsn = child_text(parse_message(data), "Client", "Bsn")

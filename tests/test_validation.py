@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain.findings import Level
-from hub.domain.packs import load_default_packs
 from hub.domain.validation import Outcome, Validator
 from tests import invalid_fixtures
+from tests.packkit import default_packs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = sorted(FIXTURES.glob("*-*/*.xml"))
@@ -26,12 +26,12 @@ FIXTURE_BSNS = ("174285917",)
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    return Validator(load_default_packs(), clock=lambda: date(2026, 1, 15))
+    return Validator(default_packs(), clock=lambda: date(2026, 1, 15))
 
 
 def test_every_pack_message_has_a_valid_fixture() -> None:
     names = {(p.parent.name, p.stem) for p in VALID}
-    for pm in load_default_packs():
+    for pm in default_packs():
         assert (pm.pack.dir.name, pm.name) in names
 
 

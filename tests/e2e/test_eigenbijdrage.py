@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from hub.domain import xmlcodec
-from hub.domain.packs import load_default_packs
 from hub.domain.parties import new_token
 from hub.domain.validation import Validator
 from hub.infra import store
 from hub.settings import Settings
 from tests.e2e.stack import GEMEENTE, PROVIDER, Stack, running
 from tests.eigenbijdrage._messages import FIXTURES, T, bsn, build, start, stop
+from tests.packkit import default_packs
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,7 @@ async def test_notices_reach_the_cak_and_its_answer_reaches_the_gemeente(
     tokens[cak] = new_token()
     await store.add_token(pool, cak, tokens[cak])
     minor = bsn(3)
-    validator = Validator(load_default_packs())
+    validator = Validator(default_packs())
     with running(env) as stack:
         async with httpx.AsyncClient(timeout=30) as client:
             gemeente, provider = tokens[GEMEENTE], tokens[PROVIDER]

@@ -25,7 +25,7 @@ from tests.eigenbijdrage.conftest import Hub, melding
 
 
 async def _events(hub: Hub) -> list[dict[str, object]]:
-    rows = await hub.infra.runtime.pool.fetch(
+    rows = await hub.runtime.pool.fetch(
         "SELECT payload FROM outbox WHERE topic LIKE '%.events' ORDER BY id"
     )
     return [json.loads(bytes(r["payload"])) for r in rows]
@@ -41,11 +41,11 @@ async def _start_notice(hub: Hub, cat: str = "02") -> tuple[str, str]:
 
 async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> None:
     identificatie, source_id = await _start_notice(hub)
-    row = await hub.infra.runtime.pool.fetchrow(
+    row = await hub.runtime.pool.fetchrow(
         "SELECT * FROM message WHERE identificatie = $1", identificatie
     )
     assert row is not None
-    cak = hub.infra.runtime.settings.cak_party_code
+    cak = hub.runtime.settings.cak_party_code
     assert (row["message_type"], row["standard"], row["release"]) == ("WMO405", "ieb", "4.0")
     assert (row["sender"], row["receiver"], row["afzender"], row["ontvanger"]) == (
         "0363", cak, "0363", cak,
@@ -58,7 +58,7 @@ async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> N
     assert row["retour_due"].astimezone(AMSTERDAM).date().isoformat() == "2025-07-24"
     assert row["person_key"] is not None
     assert BSN.encode() in bytes(row["payload"])  # the notice carries the BSN, as it must
-    outbox = await hub.infra.runtime.pool.fetch(
+    outbox = await hub.runtime.pool.fetch(
         "SELECT key, headers FROM outbox WHERE topic LIKE '%.egress.ggk' AND key = $1",
         cak.encode(),
     )
@@ -83,7 +83,7 @@ async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> N
     for e in events:  # no BSN and no birth date in any event
         assert BSN not in json.dumps(e)
         assert "1950-05-17" not in json.dumps(e)
-    stored = await hub.infra.runtime.pool.fetch("SELECT * FROM eb_start")
+    stored = await hub.runtime.pool.fetch("SELECT * FROM eb_start")
     assert BSN not in repr([dict(r) for r in stored])
 
 
@@ -102,18 +102,18 @@ def _answer(name: str, identificatie: str, gemeente: str = "0363") -> bytes:
 
 async def test_the_cak_answer_is_linked_and_a_rejection_raises_an_event(hub: Hub) -> None:
     identificatie, _ = await _start_notice(hub)
-    cak = hub.infra.runtime.settings.cak_party_code
+    cak = hub.runtime.settings.cak_party_code
     ok = hub.item(_answer("WMO406", identificatie), cak, "ggk")
-    assert await hub.send(ok) == ["accepted"], await hub.infra.runtime.pool.fetch(
+    assert await hub.send(ok) == ["accepted"], await hub.runtime.pool.fetch(
         "SELECT stage, error, reason FROM dead_letter"
     )
-    row = await hub.infra.runtime.pool.fetchrow(
+    row = await hub.runtime.pool.fetchrow(
         "SELECT outcome, retour_id FROM eb_notice WHERE identificatie = $1", identificatie
     )
     assert row is not None
     assert (row["outcome"], row["retour_id"]) == ("accepted", ok.id)
     # The 406 goes on to the gemeente the notice was sent for.
-    routed = await hub.infra.runtime.pool.fetchrow(
+    routed = await hub.runtime.pool.fetchrow(
         "SELECT receiver, receiver_node FROM message WHERE id = $1", ok.id
     )
     assert routed is not None
@@ -127,7 +127,7 @@ async def test_the_cak_answer_is_linked_and_a_rejection_raises_an_event(hub: Hub
     assert bw.route == "407"
     refused = hub.item(_answer("WMO408", bw.identificatie), cak, "ggk")
     assert await hub.send(refused) == ["accepted"]
-    outcome = await hub.infra.runtime.pool.fetchrow(
+    outcome = await hub.runtime.pool.fetchrow(
         "SELECT outcome, retourcodes FROM eb_notice WHERE identificatie = $1", bw.identificatie
     )
     assert outcome is not None

@@ -17,8 +17,8 @@ from hub.domain.eigenbijdrage.policy import DEMO_FILE, Policy, load_policy
 from hub.domain.eigenbijdrage.signals import late_start
 from hub.domain.errors import ConfigError
 from hub.domain.history import facts as history_facts
-from hub.domain.packs import load_default_packs
 from hub.domain.validation import Validator
+from tests.packkit import default_packs
 
 from . import _messages
 
@@ -91,7 +91,7 @@ def test_routes_and_ages() -> None:
 
 
 def test_the_notice_validates_against_the_pack_and_the_rules() -> None:
-    packs = load_default_packs()
+    packs = default_packs()
     pm = notices.notice_pack_message(packs, Route.ABONNEMENTSTARIEF)
     header = notices.NoticeHeader("0363", "99000001", "EB0000000001", date(2025, 7, 21))
     entries = [
@@ -108,7 +108,7 @@ def test_the_notice_validates_against_the_pack_and_the_rules() -> None:
 
 
 def test_an_invalid_notice_is_refused_without_quoting_its_values() -> None:
-    pm = notices.notice_pack_message(load_default_packs(), Route.BESCHERMD_WONEN)
+    pm = notices.notice_pack_message(default_packs(), Route.BESCHERMD_WONEN)
     header = notices.NoticeHeader("0363", "99000001", "EB0000000001", date(2025, 7, 21))
     with pytest.raises(notices.NoticeError) as caught:
         notices.build_notice(pm, header, "12345", BirthDate(date(1948, 3, 14)),

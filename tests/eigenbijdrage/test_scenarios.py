@@ -255,7 +255,7 @@ async def run_scenario(hub: Hub, steps: list[Step]) -> None:
         assert [n.short() for n in notices] == step.expect, f"step {number} ({step.name})"
         for n in notices:
             assert n.afzender == (step.kw.get("gemeente") or "0363")
-            assert n.ontvanger == hub.infra.runtime.settings.cak_party_code
+            assert n.ontvanger == hub.runtime.settings.cak_party_code
             assert n.dagtekening == "2025-07-21"
             assert n.identificatie not in identificaties
             identificaties.add(n.identificatie)

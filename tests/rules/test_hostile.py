@@ -16,11 +16,11 @@ from lxml import etree
 
 from hub.domain import xmlcodec
 from hub.domain.messages import MessageType
-from hub.domain.packs import load_default_packs
 from hub.domain.rules import check_message
 from hub.domain.validation import Validator
 from hub.ops.packgen.instances import Kind, Leaf, Model, build, mutations
 from hub.ops.packgen.packspec import PACKS, PackSpec
+from tests.packkit import default_packs
 
 MESSAGES: list[tuple[PackSpec, MessageType]] = [(s, mt) for s in PACKS for mt in s.messages()]
 TODAY = date(2026, 1, 15)
@@ -28,7 +28,7 @@ TODAY = date(2026, 1, 15)
 
 @cache
 def _validator() -> Validator:
-    return Validator(load_default_packs(), clock=lambda: TODAY)
+    return Validator(default_packs(), clock=lambda: TODAY)
 
 
 @cache

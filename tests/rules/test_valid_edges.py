@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.packs import load_default_packs
 from hub.domain.validation import Outcome, Validator
+from tests.packkit import default_packs
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 @cache
 def _validator() -> Validator:
-    return Validator(load_default_packs(), clock=lambda: date(2026, 1, 15))
+    return Validator(default_packs(), clock=lambda: date(2026, 1, 15))
 
 
 def _message(fixture: str, body: str) -> bytes:

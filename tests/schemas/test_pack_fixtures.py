@@ -8,8 +8,9 @@ import pytest
 from lxml import etree
 
 from hub.domain.messages import CATALOGUE, Standard, of_standard
-from hub.domain.packs import PackRegistry, load_default_packs
+from hub.domain.packs import PackRegistry
 from hub.ops.packgen.output import FIXTURES_DIR
+from tests.packkit import default_packs
 
 FIXTURES = sorted(FIXTURES_DIR.glob("*/*.xml"))
 FOLDERS = {"iwmo-3.2": Standard.IWMO, "ijw-3.2": Standard.IJW, "ieb-4.0": Standard.IEB}
@@ -17,7 +18,7 @@ FOLDERS = {"iwmo-3.2": Standard.IWMO, "ijw-3.2": Standard.IJW, "ieb-4.0": Standa
 
 @pytest.fixture(scope="module")
 def registry() -> PackRegistry:
-    return load_default_packs()
+    return default_packs()
 
 
 def _strings(doc: etree._ElementTree, path: str) -> list[str]:

@@ -12,10 +12,11 @@ import xmlschema
 from lxml import etree
 
 from hub.domain.messages import MessageType
-from hub.domain.packs import PackRegistry, load_default_packs
+from hub.domain.packs import PackRegistry
 from hub.ops.packgen.instances import Kind, Model, build, python_pattern, serialize
 from hub.ops.packgen.output import SCHEMAS_DIR
 from hub.ops.packgen.packspec import PACKS, PackSpec
+from tests.packkit import default_packs
 
 SPECS = [spec for spec in PACKS if not spec.hub_model]
 CASES = [(spec, mt) for spec in SPECS for mt in spec.messages()]
@@ -25,7 +26,7 @@ XMLLINT = shutil.which("xmllint")
 
 @pytest.fixture(scope="module")
 def registry() -> PackRegistry:
-    return load_default_packs()
+    return default_packs()
 
 
 @pytest.fixture(scope="module")

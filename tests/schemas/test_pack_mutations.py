@@ -12,9 +12,10 @@ import pytest
 from lxml import etree
 
 from hub.domain.messages import MessageType
-from hub.domain.packs import PackRegistry, load_default_packs
+from hub.domain.packs import PackRegistry
 from hub.ops.packgen.instances import Kind, Leaf, Model, build, mutations
 from hub.ops.packgen.packspec import PACKS, PackSpec
+from tests.packkit import default_packs
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ _INSTANCES: dict[str, etree._Element] = {}
 
 @pytest.fixture(scope="module")
 def registry() -> PackRegistry:
-    return load_default_packs()
+    return default_packs()
 
 
 def _instance(spec: PackSpec, mt: MessageType) -> etree._Element:

@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from hub.domain.messages import CATALOGUE, Standard
-from hub.domain.packs import PackMessage, PackRegistry, load_default_packs
+from hub.domain.packs import PackMessage, PackRegistry
 from hub.ops.packgen.output import FIXTURES_DIR, SCHEMAS_DIR
+from tests.packkit import default_packs
 
 XS = "http://www.w3.org/2001/XMLSchema"
 RELEASE = {Standard.IWMO: "3.2", Standard.IJW: "3.2", Standard.IEB: "4.0"}
@@ -31,7 +32,7 @@ def _strings(node: etree._Element, path: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def registry() -> PackRegistry:
-    return load_default_packs()
+    return default_packs()
 
 
 def test_default_dirs_are_the_three_builtin_packs() -> None:

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from hub.domain.findings import Level
-from hub.domain.packs import load_default_packs
 from hub.domain.retour import NoRetour, RetourContext, build_retour
 from hub.domain.validation import Outcome, Validator
 from hub.domain.xmlcodec import parse_message, serialize
 from hub.ops.packgen.output import FIXTURES_DIR
+from tests.packkit import default_packs
 
-PACKS = load_default_packs()
+PACKS = default_packs()
 VALIDATOR = Validator(PACKS, clock=lambda: date(2025, 7, 1))
 CTX = RetourContext("FUZZ1", date(2025, 7, 1), "2.10.5")
 FIXTURES = [
