@@ -57,7 +57,7 @@ def test_what_is_copied_exists_and_is_not_ignored() -> None:
     assert ignored("var")
     assert ignored("bench-results")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    (packages,) = re.findall(r"packages = \[(.*)\]", pyproject)
+    (packages,) = re.findall(r"(?m)^packages = \[(.*)\]", pyproject)
     copied = {c.split()[0].rstrip("/") for c in _instructions("COPY")}
     assert {p.strip(' "') for p in packages.split(",")} <= copied
 
