@@ -1,7 +1,9 @@
-"""The building blocks of the Grafana dashboards and their rendering: `Panel`, `Row` and
-`Dashboard` (a dashboard is rows of panels, each row answering one question), `RATE` (Grafana's
-rate interval, which the panels' PromQL uses), and `grafana`, which turns a `Dashboard` into the
-Grafana dashboard model that hub.ops.dashboards writes to observability/grafana/.
+"""The building blocks of the Grafana dashboards and their rendering into Grafana's model.
+
+`Panel`, `Row` and `Dashboard` (a dashboard is rows of panels, each row answering one question),
+`RATE` (Grafana's rate interval, which the panels' PromQL uses), and `grafana`, which turns a
+`Dashboard` into the Grafana dashboard model that hub.ops.dashboards writes to
+observability/grafana/.
 """
 
 from __future__ import annotations
