@@ -8,7 +8,7 @@ from uuid import UUID
 
 from hub.domain.eigenbijdrage.policy import describe, load_policy
 from hub.domain.errors import ConfigError
-from hub.infra.store import eigenbijdrage as eb_store
+from hub.infra.store import eigenbijdrage_view as eb_store
 from hub.ops.cli.connect import with_pool
 from hub.ops.cli.moments import when
 from hub.settings import Settings
