@@ -340,8 +340,8 @@ def facts_of(root: etree._Element) -> HistoryFacts:
 
 
 def kept(facts: HistoryFacts, findings: tuple[Finding, ...], effects: HistoryEffects) -> bool:
-    """Whether the hub keeps the effects, as hub/domain/decide.py does: a clean message, or a
-    323 whose declaratie stands while some Prestaties are rejected."""
+    """Whether the hub keeps the effects, as hub.domain.decide.heenbericht does: a clean message,
+    or a 323 whose declaratie stands while some Prestaties are rejected."""
     return not findings or (facts.declaratie is not None and effects.declaratie is not None)
 
 

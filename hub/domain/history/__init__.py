@@ -158,7 +158,7 @@ RULES: Final[tuple[HistoryRule, ...]] = (
     TR414,
     TR415,
     *REQUEST_RULES,  # 301 TR332/TR379, 315, 317, 319 (hub/domain/history/requests.py)
-    *DECLARATIE_RULES,  # 323, 325 and TR385 (hub/domain/history/declaratie.py)
+    *DECLARATIE_RULES,  # 323, 325 and TR385 (hub/domain/history/declaratie_rules.py)
 )
 
 
