@@ -17,13 +17,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from handlers import intake
 from handlers.eigenbijdrage import EigenBijdrage
+from hub.app import make_runtime
 from hub.domain import topics, xmlcodec
 from hub.domain.decide import Context, Incoming
 from hub.domain.eigenbijdrage.policy import load_policy
 from hub.domain.headers import H
 from hub.domain.messages import Node
+from hub.infra import store
 from hub.infra.kafka import topic_admin
 from hub.infra.runtime import Runtime
+from tests.e2e.stack import hub_settings
 
 NOW = datetime(2025, 7, 21, 10, 0, tzinfo=UTC)
 POLICY = """
@@ -189,30 +192,59 @@ class BrokerHub(Hub):
         ]
 
 
-def _derivation(runtime: Runtime, policy_file: Path) -> EigenBijdrage:
-    counter = itertools.count(1)
-    return EigenBijdrage(
+class MeldingIds:
+    """New MeldingIDs M1, M2, ...: from M1 again for every scenario on the shared core."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._next = itertools.count(1)
+
+    def __call__(self) -> UUID:
+        return melding(next(self._next))
+
+
+@dataclass
+class BrokerCore:
+    """The core's intake router with the derivation, consuming from the real broker, and
+    the producer and offset reader of the scenarios: shared by a module's scenarios, since
+    a new consumer group costs seconds to join. Each test attaches its own database; the
+    topics and the group are shared, and every scenario waits until the core consumed all
+    it sent, so nothing of one scenario reaches the next one's database."""
+
+    runtime: Runtime
+    derivation: EigenBijdrage
+    ids: MeldingIds
+    producer: Any
+    admin: Any
+
+
+@pytest.fixture(scope="module")
+async def broker_core(
+    kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BrokerCore]:
+    settings = hub_settings(kafka_bootstrap, workdir)  # this module's topics and group
+    policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
+    policy_file.write_text(POLICY, encoding="utf-8")
+    # The runtime's database is the test's (`broker_hub` attaches its pool).
+    runtime = make_runtime(settings, kafka_bootstrap, "postgresql://per-test", "test-core")
+    await topic_admin.ensure_topics(settings, kafka_bootstrap)
+    ids = MeldingIds()
+    derivation = EigenBijdrage(
         policy=load_policy(policy_file),
         packs=runtime.packs,
-        secret=runtime.settings.person_key_secret.get_secret_value().encode(),
-        cak=runtime.settings.cak_party_code,
-        egress_topic=topics.egress_name(runtime.settings, Node.GGK),
+        secret=settings.person_key_secret.get_secret_value().encode(),
+        cak=settings.cak_party_code,
+        egress_topic=topics.egress_name(settings, Node.GGK),
         clock=lambda: NOW,
-        new_id=lambda: melding(next(counter)),
+        new_id=ids,
     )
-
-
-@pytest.fixture
-async def broker_hub(runtime: Runtime, policy_file: Path) -> AsyncIterator[BrokerHub]:
-    """The core's intake router on the real broker, with its own topics and group."""
-    settings = runtime.settings
-    await topic_admin.ensure_topics(settings, runtime.bootstrap)
-    derivation = _derivation(runtime, policy_file)
     runtime.broker.include_router(intake.build_router(runtime, [derivation]))
-    producer = AIOKafkaProducer(bootstrap_servers=runtime.bootstrap, linger_ms=0)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=0)
     # Only reads the core group's committed offsets (OffsetFetch); it never joins the group.
     admin = AIOKafkaConsumer(
-        bootstrap_servers=runtime.bootstrap,
+        bootstrap_servers=kafka_bootstrap,
         group_id=settings.consumer_group,
         enable_auto_commit=False,
     )
@@ -220,13 +252,29 @@ async def broker_hub(runtime: Runtime, policy_file: Path) -> AsyncIterator[Broke
     await producer.start()
     await admin.start()
     try:
-        yield BrokerHub(
-            runtime, intake.build_context(runtime), derivation, producer=producer, admin=admin
-        )
+        yield BrokerCore(runtime, derivation, ids, producer, admin)
     finally:
         await admin.stop()
         await producer.stop()
         await runtime.broker.stop()
+
+
+@pytest.fixture
+async def broker_hub(broker_core: BrokerCore, pool: store.Pool) -> AsyncIterator[BrokerHub]:
+    """The shared core on this test's own (migrated) database, MeldingIDs from M1."""
+    runtime = broker_core.runtime
+    broker_core.ids.reset()
+    runtime.attach_pool(pool)
+    try:
+        yield BrokerHub(
+            runtime,
+            intake.build_context(runtime),
+            broker_core.derivation,
+            producer=broker_core.producer,
+            admin=broker_core.admin,
+        )
+    finally:
+        runtime.attach_pool(None)
 
 
 @pytest.fixture
