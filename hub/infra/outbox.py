@@ -22,6 +22,7 @@ from hub.domain.messages import Node
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, telemetry
 from hub.infra.kafka.recordbatch import send_records
+from hub.infra.periodic import BACKOFF
 from hub.infra.store import outbox as table
 from hub.infra.store import recovery
 from hub.infra.store.base import Pool
@@ -32,7 +33,6 @@ __all__ = ["OutboxMessage", "Relay", "add", "backlog", "egress_recovery", "make_
 
 log = logging.getLogger(__name__)
 
-_BACKOFF_S: Final = 1.0
 RECOVERY_ROLE: Final = "relay"
 
 
@@ -120,7 +120,9 @@ class Relay:
                 metrics.FAILURES.labels("relay").inc()
                 log.exception("outbox relay failed; retrying")
                 self._degraded = True
-                await asyncio.sleep(_BACKOFF_S)
+                # A fixed pause, not a Periodic's backoff: the relay is woken by commits, not
+                # paced by a clock, and a publish that failed is retried as soon as it may.
+                await asyncio.sleep(BACKOFF["relay"].first_s)
                 continue
             if sent == 0 and not self._offered:
                 self.wake.clear()
