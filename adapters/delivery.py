@@ -17,11 +17,10 @@ from adapters.context import AdapterContext
 from hub.domain import events, topics
 from hub.domain.headers import H
 from hub.infra import metrics, outbox, store, telemetry
+from hub.infra.periodic import BACKOFF
 from hub.infra.store import ledger
 
 log = logging.getLogger(__name__)
-
-_BACKOFF_S = 1.0
 
 
 def subscribe(ctx: AdapterContext) -> None:
@@ -95,7 +94,7 @@ async def fill(ctx: AdapterContext, records: Sequence[ConsumerRecord[Any, Any]])
             telemetry.fail(span, exc)
             span.end()
         log.exception("inbox write of %d failed; the batch will be redelivered", len(items))
-        await asyncio.sleep(_BACKOFF_S)
+        await asyncio.sleep(BACKOFF["delivery"].first_s)
         raise
     new = {m for m, _ in fresh}
     for m, _ in items:

@@ -5,7 +5,6 @@ hub.infra.kafka.brokerwatch)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,8 +12,8 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
-from hub.infra import metrics
 from hub.infra.kafka.brokerwatch import Recover
+from hub.infra.periodic import Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import Pool, journal, recovery
 
@@ -22,7 +21,6 @@ log = logging.getLogger(__name__)
 
 _REPLAY_BATCH: Final = 500
 _TRIM_BATCH: Final = 5000
-_BACKOFF_S: Final = 1.0
 
 
 def role(node: str) -> str:
@@ -70,23 +68,23 @@ class JournalTrim:
     node: str
     interval_s: float
     trimmed: int = 0
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.periodic = Periodic(
+            "journal",
+            self.trim_once,
+            self.interval_s,
+            "journal trim failed; trying again later",
+            log,
+            logging.WARNING,
+        )
 
     def stop(self) -> None:
-        self._stop.set()
+        self.periodic.stop()
 
     async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.trim_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                metrics.FAILURES.labels("journal").inc()
-                log.warning("journal trim failed; trying again later", exc_info=True)
-                await asyncio.sleep(_BACKOFF_S)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.interval_s)
+        await self.periodic.run()
 
     async def trim_once(self) -> int:
         done = 0

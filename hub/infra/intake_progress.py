@@ -35,7 +35,7 @@ PROGRESS = Progress()
 
 
 def ingress_lag(topic: str) -> float:
-    """The consumer lag on `topic` as last sampled (hub.infra.metrics.Sampler), over partitions."""
+    """The consumer lag on `topic` as last sampled (hub.infra.sampler.Sampler), over partitions."""
     total = 0.0
     for family in metrics.CONSUMER_LAG.collect():
         for sample in family.samples:
