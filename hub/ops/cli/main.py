@@ -17,6 +17,7 @@ from hub.ops.cli import (
     eb,
     example,
     freeze,
+    history,
     ledger,
     packs,
     party,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     party.register(sub)
     ledger.register(sub)  # trace, dlq, retours, requests
     eb.register(sub)
+    history.register(sub)
     freeze.register(sub)
     purge.register(sub)
     example.register(sub)

@@ -1,0 +1,9 @@
+"""`hub history` actions of history_import (being written for issue #18)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds this module's actions to the `hub history` group."""
