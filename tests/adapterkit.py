@@ -1,6 +1,6 @@
 """What the adapter tests share: an in-process adapter on the test's database and broker, a
-party's bearer header, a message placed straight into an inbox, and the ingress records an
-upload produced (read with a plain consumer, not the core)."""
+party's bearer header, a message placed straight into an inbox, the ingress records an upload
+produced (read with a plain consumer, not the core), and whole apps served in process."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from starlette.applications import Starlette
 
 from adapters.registry import build_adapter_app
 from hub.app import make_runtime
@@ -144,3 +145,56 @@ async def served(app: Any) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as c,
+    ):
+        yield c
+
+
+@contextlib.asynccontextmanager
+async def serving(*apps: Starlette) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Each app started (its lifespan) with an in-process client on it, as nested `async
+    with` blocks would, but the starts side by side: a core or an adapter waits seconds for
+    its consumer group to form, so one start after the other costs the sum.
+
+    Each app runs in a task of its own, which both enters and leaves its lifespan (a lifespan
+    ends in the task that began it). They stop one by one in reverse order, the core last, as
+    nested blocks stop; a failed start or stop is raised here."""
+    loop = asyncio.get_running_loop()
+    stops = [asyncio.Event() for _ in apps]
+    ready: list[asyncio.Future[httpx.AsyncClient]] = [loop.create_future() for _ in apps]
+
+    async def serve(
+        app: Starlette, client: asyncio.Future[httpx.AsyncClient], stop: asyncio.Event
+    ) -> None:
+        async with _lifespan_client(app) as c:
+            client.set_result(c)
+            await stop.wait()
+
+    tasks = [
+        asyncio.create_task(serve(*started)) for started in zip(apps, ready, stops, strict=True)
+    ]
+    try:
+        clients = []
+        for client, task in zip(ready, tasks, strict=True):
+            await asyncio.wait([client, task], return_when=asyncio.FIRST_COMPLETED)
+            if not client.done():
+                task.result()  # raises why it stopped
+                raise AssertionError("an app stopped before its lifespan started")
+            clients.append(client.result())
+        yield clients
+    finally:
+        failures: list[BaseException] = []
+        for stop, task in reversed(list(zip(stops, tasks, strict=True))):
+            stop.set()
+            try:
+                await task
+            except BaseException as exc:  # stop the others first, then raise it
+                failures.append(exc)
+        if failures:
+            raise failures[0]

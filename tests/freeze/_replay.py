@@ -18,7 +18,6 @@ from uuid import UUID, uuid4
 import httpx
 from aiokafka import AIOKafkaProducer
 from lxml import etree
-from starlette.applications import Starlette
 
 from hub.app import adapter_app, core_app
 from hub.domain import topics, xmlcodec
@@ -31,6 +30,7 @@ from hub.ops.packgen.output import pack_files, write
 from hub.ops.packgen.packspec import PackSpec
 from hub.ops.packgen.samples import samples
 from hub.settings import Settings
+from tests.adapterkit import serving
 from tests.eigenbijdrage._messages import bsn
 
 # The parties of the generator's samples: (gemeente, aanbieder) per standard.
@@ -319,15 +319,6 @@ class RunningHub:
 
 
 @contextlib.asynccontextmanager
-async def _serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as c,
-    ):
-        yield c
-
-
-@contextlib.asynccontextmanager
 async def running_hub(
     settings: Settings, pool: store.Pool, database_url: str, clock: Clock
 ) -> AsyncIterator[RunningHub]:
@@ -347,7 +338,7 @@ async def running_hub(
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
     await producer.start()
     try:
-        async with _serving(core), _serving(ggk) as g, _serving(vecozo) as v:
+        async with serving(core, ggk, vecozo) as (_, g, v):
             yield RunningHub(settings, pool, clock, {"ggk": g, "vecozo": v}, auth, producer)
     finally:
         await producer.stop()

@@ -6,21 +6,18 @@ messaging spans are named and attributed as the current messaging conventions ha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from starlette.applications import Starlette
 
 from adapters import delivery as runner
 from handlers.observe import BatchObservation
@@ -32,6 +29,7 @@ from hub.domain.parties import load_parties, new_token
 from hub.infra import outbox, store, telemetry
 from hub.infra.kafka import topic_admin
 from hub.settings import Settings
+from tests.adapterkit import serving
 
 GEMEENTE, PROVIDER = "0363", "65656055"
 WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
@@ -84,15 +82,6 @@ def _conventional(
     return attrs
 
 
-@contextlib.asynccontextmanager
-async def _serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as c,
-    ):
-        yield c
-
-
 async def _wait_for(pool: store.Pool, sql: str, want: int, *args: object) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -138,7 +127,7 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
     core = core_app(settings, bootstrap, database_url)
     ggk = adapter_app("ggk", settings, bootstrap, database_url)
     vecozo = adapter_app("vecozo", settings, bootstrap, database_url)
-    async with _serving(core), _serving(ggk) as g, _serving(vecozo) as v:
+    async with serving(core, ggk, vecozo) as (_, g, v):
         gemeente = {"Authorization": f"Bearer {tokens[GEMEENTE]}"}
         provider = {"Authorization": f"Bearer {tokens[PROVIDER]}"}
         first = await g.post("/v1/messages", content=WMO301, headers=gemeente)
