@@ -13,7 +13,7 @@ from typing import Final
 from uuid import UUID
 
 from hub.infra.kafka.brokerwatch import Recover
-from hub.infra.periodic import Periodic
+from hub.infra.periodic import OnPeriodic, Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import Pool, journal, recovery
 
@@ -60,7 +60,7 @@ def journal_recovery(runtime: Runtime, node: str, ingress: str) -> Recover:
 
 
 @dataclass
-class JournalTrim:
+class JournalTrim(OnPeriodic):
     """Deletes journaled uploads the ledger has, every `interval_s`: never in the upload's
     nor the core's path."""
 
@@ -79,12 +79,6 @@ class JournalTrim:
             log,
             logging.WARNING,
         )
-
-    def stop(self) -> None:
-        self.periodic.stop()
-
-    async def run(self) -> None:
-        await self.periodic.run()
 
     async def trim_once(self) -> int:
         done = 0

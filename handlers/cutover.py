@@ -27,7 +27,7 @@ from hub.domain.headers import H
 from hub.domain.messages import CATALOGUE, Node
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox, store
-from hub.infra.periodic import Periodic
+from hub.infra.periodic import OnPeriodic, Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import freeze as table
 from hub.settings import Settings
@@ -187,7 +187,7 @@ def _count(type_: EventType, n: int) -> None:
 
 
 @dataclass
-class CutoverWatch:
+class CutoverWatch(OnPeriodic):
     """Releases and returns parked messages as soon as a freeze's cutover has passed."""
 
     runtime: Runtime
@@ -202,12 +202,6 @@ class CutoverWatch:
             "cutover check failed; trying again later",
             log,
         )
-
-    def stop(self) -> None:
-        self.periodic.stop()
-
-    async def run(self) -> None:
-        await self.periodic.run()
 
     async def step(self) -> None:
         await self.run_once(self.runtime.clock())

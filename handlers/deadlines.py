@@ -13,7 +13,7 @@ from datetime import datetime
 from handlers import requestclock
 from hub.domain import events, topics
 from hub.infra import metrics, outbox
-from hub.infra.periodic import Periodic
+from hub.infra.periodic import OnPeriodic, Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import ledger
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class DeadlineWatch:
+class DeadlineWatch(OnPeriodic):
     """Both deadline scans every HUB_DEADLINE_SCAN_S."""
 
     runtime: Runtime
@@ -37,12 +37,6 @@ class DeadlineWatch:
             "deadline scan failed; trying again later",
             log,
         )
-
-    def stop(self) -> None:
-        self.periodic.stop()
-
-    async def run(self) -> None:
-        await self.periodic.run()
 
     async def step(self) -> None:
         now = self.runtime.clock()

@@ -14,7 +14,7 @@ from typing import Final
 from hub.domain import events, topics, workdays
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, outbox
-from hub.infra.periodic import Periodic
+from hub.infra.periodic import OnPeriodic, Periodic
 from hub.infra.runtime import Runtime
 from hub.infra.store import signals as table
 
@@ -72,7 +72,7 @@ async def scan_once(runtime: Runtime, now: datetime) -> int:
 
 
 @dataclass
-class SignalWatch:
+class SignalWatch(OnPeriodic):
     """The signal scan every HUB_SIGNAL_SCAN_S."""
 
     runtime: Runtime
@@ -86,12 +86,6 @@ class SignalWatch:
             "signal scan failed; trying again later",
             log,
         )
-
-    def stop(self) -> None:
-        self.periodic.stop()
-
-    async def run(self) -> None:
-        await self.periodic.run()
 
     async def step(self) -> None:
         await scan_once(self.runtime, self.runtime.clock())

@@ -124,3 +124,16 @@ class Periodic:
         if self.streak:
             self.log.info("%s works again after %d failure(s)", self.name, self.streak)
         self.streak = 0
+
+
+class OnPeriodic:
+    """A watch whose loop is its `periodic` (built in its __post_init__): stopping and running
+    the watch are stopping and running that."""
+
+    periodic: Periodic
+
+    def stop(self) -> None:
+        self.periodic.stop()
+
+    async def run(self) -> None:
+        await self.periodic.run()

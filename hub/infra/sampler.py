@@ -19,13 +19,13 @@ from hub.infra.metrics import (
     OUTBOX_BACKLOG,
     RETOURS_OVERDUE,
 )
-from hub.infra.periodic import Periodic
+from hub.infra.periodic import OnPeriodic, Periodic
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Sampler:
+class Sampler(OnPeriodic):
     """Refreshes the gauges that are states, not events: consumer lag of this process's
     subscribers (from the brokers' end offsets and the group's committed offsets: FastStream
     has no such series) and, in the core, the ledger's outbox, overdue and dead-letter counts.
@@ -43,12 +43,6 @@ class Sampler:
         self.periodic = Periodic(
             "gauges", self.sample_once, self.interval_s, "gauge sample failed", log, logging.DEBUG
         )
-
-    def stop(self) -> None:
-        self.periodic.stop()
-
-    async def run(self) -> None:
-        await self.periodic.run()
 
     async def sample_once(self) -> None:
         try:
