@@ -1,0 +1,213 @@
+"""The nearest node error code (GGK's Fo01 list, VECOZO's list) for each kind of adapter refusal.
+
+A node refuses what it will not forward with a code of its own (rules.md §4, domain.md §4.4);
+vendors' software already maps those codes. Every adapter refusal carries, beside the hub's own
+reason, the nearest code of the node that adapter stands in for. The facts are rules.md §4's
+lists and its "nearest node code" line; where that line says nothing for a refusal kind, the
+row says which code we took and why (`basis`), and where no code fits, it has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from hub.domain.messages import Node
+
+# The codes used below with the lists' own meaning (rules.md §4: Fo01 and VECOZO's BRS codes).
+MEANINGS: Final[dict[str, str]] = {
+    "IB001": "The message fails its XSD (at BIDN only the envelope; CAK/VWS the payload)",
+    "IB002": "The sending organisation is not admitted to the GGK",
+    "IB003": "The message is larger than 25 MB (split it)",
+    "IB004": 'The function is not supported, e.g. an unknown message kind such as "WMO399"',
+    "IB005": "The gemeentecode in the StUF envelope is unknown to the GGK",
+    "IB006": "The sending system is not authorised for this combination of berichtcode, "
+    "entity type and function",
+    "IB007": "This function is not allowed for this organisation",
+    "IB008": "The submitter lacks the role or grondslag for this message kind",
+    "IB010": "The addressee is not connected to VECOZO, or its AGB code is wrong",
+    "IB011": "The addressee lacks the role for this message kind",
+    "IB012": "The payload is larger than 25 MB",
+    "IB014": "The payload fails the XSD",
+    "IB016": "The reference number is not unique",
+    "IB023": "The function is not active",
+    "BRS01": "sender (AGB code plus role) unknown",
+    "BRS03": "submitter not mandated by the sender",
+    "BRS04": "addressee not connected (check AGB/UZOVI)",
+    "BRS05": "addressee not connected for this grondslag (Wmo/Jeugdwet…)",
+    "BRS14": "not well-formed XML",
+    "BRS33": "no routing rule for the message",
+}
+
+ANY: Final = "*"  # a row for every reason of its error
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """One refusal kind (`error`/`reason` as the refusal body has them) and its nearest codes."""
+
+    error: str
+    reason: str
+    ggk: str | None  # Fo01 code for the GGK-like adapter; None: no code fits
+    vecozo: str | None  # VECOZO's code for the VECOZO-like adapter; None: no code fits
+    basis: str  # the fact the codes come from, or the reading we took
+
+    @property
+    def kind(self) -> str:
+        return f"{self.error}/{self.reason}"
+
+    def code(self, node: Node) -> str | None:
+        return self.ggk if node is Node.GGK else self.vecozo
+
+
+_R = "rules.md §4 nearest node code: "
+TABLE: Final[tuple[Nearest, ...]] = (
+    # --- the body itself ------------------------------------------------------------------
+    Nearest("unreadable", "too_large", "IB003", "IB012", _R + "too large → IB003 / IB012 (BRS06)"),
+    Nearest("unreadable", ANY, "IB001", "BRS14", _R + "not well-formed → IB001 / BRS14"),
+    Nearest("too_large", "too_large", "IB003", "IB012", _R + "too large → IB003 / IB012 (BRS06)"),
+    Nearest(
+        "unsupported_media_type",
+        ANY,
+        "IB001",
+        "BRS14",
+        "reading: a body sent as another media type (JSON, a form) or compressed is not an "
+        "XML message as the node reads it; nearest is not well-formed → IB001 / BRS14",
+    ),
+    Nearest(
+        "invalid", "schema", "IB001", "IB014", _R + "payload fails XSD → IB001 / IB014 (BRS13)"
+    ),
+    Nearest(
+        "invalid",
+        "unknown_message",
+        "IB004",
+        "IB004",
+        _R + "unknown message kind or release → IB004 / IB004",
+    ),
+    # --- who sends it ---------------------------------------------------------------------
+    Nearest(
+        "unauthenticated",
+        "unauthenticated",
+        "IB002",
+        "BRS01",
+        _R + "sender not registered → IB002 / BRS01",
+    ),
+    Nearest(
+        "forbidden",
+        "wrong_node",
+        "IB002",
+        "BRS01",
+        "reading: a party of the other node is not admitted to this one; nearest is sender "
+        "not registered → IB002 / BRS01",
+    ),
+    Nearest(
+        "forbidden",
+        "sender_mismatch",
+        "IB006",
+        "BRS03",
+        _R + "spoofed Afzender → IB006 / BRS03 (BRS03: submitter not mandated by the sender)",
+    ),
+    Nearest(
+        "forbidden",
+        "standard_not_allowed",
+        "IB007",
+        "IB008",
+        "reading: the sender is not set up for this standard; IB007 (function not allowed "
+        "for this organisation) / IB008 (submitter lacks the role or grondslag)",
+    ),
+    # --- who receives it (known receivers, hub/domain/routing.py) ---------------------------
+    Nearest(
+        "invalid",
+        "unknown_gemeente",
+        "IB005",
+        "BRS04",
+        _R + "unknown gemeente → IB005; it names no VECOZO code, BRS04 (addressee not "
+        "connected) is VECOZO's code for an addressee it cannot reach",
+    ),
+    Nearest(
+        "invalid",
+        "unknown_aanbieder",
+        "IB010",
+        "BRS04",
+        _R + "unknown aanbieder (addressee) → IB010 / BRS04",
+    ),
+    Nearest(
+        "invalid",
+        "wrong_receiver",
+        "IB007",
+        "BRS33",
+        _R + "no route for this message kind between the parties → IB007 / BRS33",
+    ),
+    Nearest(
+        "invalid",
+        "not_the_cak",
+        "IB007",
+        "BRS33",
+        _R + "no route for this message kind between the parties → IB007 / BRS33 (an iEb "
+        "message has one receiver, the CAK)",
+    ),
+    Nearest(
+        "forbidden",
+        "receiver_standard_not_allowed",
+        "IB011",
+        "BRS05",
+        _R + "addressee not set up for the domain → IB011 / BRS05",
+    ),
+    # --- when and how often -----------------------------------------------------------------
+    Nearest(
+        "frozen",
+        ANY,
+        "IB023",
+        "IB004",
+        _R + "unknown release → IB004 (IB023 when the function is switched off) / IB004; "
+        "a frozen release is switched off for now",
+    ),
+    Nearest(
+        "release_retired",
+        ANY,
+        "IB023",
+        "IB004",
+        _R + "unknown release → IB004 (IB023 when the function is switched off) / IB004; "
+        "a retired release is switched off",
+    ),
+    Nearest(
+        "invalid",
+        "idempotency_key_reused",
+        "IB016",
+        "IB016",
+        "reading: an Idempotency-Key is the upload's reference; IB016 (reference number "
+        "not unique) is on the Fo01 list for VECOZO and the CAK",
+    ),
+    # --- no node code fits ----------------------------------------------------------------
+    Nearest(
+        "invalid",
+        "idempotency_key",
+        None,
+        None,
+        "none fits: the header is the hub's own (VECOZO's IB017/IB018 'application data "
+        "missing or wrong' do not say which is which, so neither is named)",
+    ),
+    Nearest("timeout", ANY, None, None, "none fits: a node has no code for a slow upload"),
+    Nearest(
+        "unavailable",
+        ANY,
+        None,
+        None,
+        "none fits: the hub is briefly unavailable; retry (a node has no code for it)",
+    ),
+    Nearest("not_found", ANY, None, None, "none fits: not a message refusal"),
+    Nearest("method_not_allowed", ANY, None, None, "none fits: not a message refusal"),
+)
+
+_BY_KIND: Final = {(n.error, n.reason): n for n in TABLE}
+
+
+def nearest(error: str, reason: str) -> Nearest | None:
+    """The table's row for a refusal, or None for a kind it does not list."""
+    return _BY_KIND.get((error, reason)) or _BY_KIND.get((error, ANY))
+
+
+def node_code(node: Node, error: str, reason: str) -> str | None:
+    """The nearest code of `node`'s list for a refusal, or None where no code fits."""
+    row = nearest(error, reason)
+    return row.code(node) if row else None
