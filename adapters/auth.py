@@ -1,7 +1,10 @@
 """Who is at the door: a party authenticates with its bearer token on every party endpoint.
 
 Missing, unknown, expired and revoked tokens all get the same 401, so an answer never tells
-which tokens exist. Refusals are logged with the party code and reason only.
+which tokens exist. Refusals are logged with the party code and reason only. After the
+message is read, `check_sender` and `check_rights` say whether this caller may upload it: for
+whom (its own code, a toestemmingsverklaring, or an intermediary's parties) and in which
+standard (each party's `exchanges`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.base import NodeAdapter
 from adapters.refusal import refuse
+from hub.domain.messages import Standard
 from hub.domain.parties import Party
+from hub.domain.routing import Route
 from hub.infra import store
 from hub.infra.runtime import Runtime
+from hub.infra.store import parties as party_store
+from hub.infra.store.base import Pool
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +81,61 @@ def check_sender(party: Party, sender: str | None) -> None:
     if party.may_send_as(sender):
         return
     log.warning("refused party %s: sender_mismatch", party.code)
+    if party.is_intermediary:
+        detail = (
+            f"the message's sending party (Header/Afzender; Ontvanger for a retour) "
+            f"{sender or '(none)'} has not authorised intermediary {party.code}; an operator "
+            f"records an authorisation with `hub party authorise {party.code} CODE`"
+        )
+    else:
+        detail = (
+            "the message's sending party (Header/Afzender; Ontvanger for a retour) is neither "
+            "the uploading party nor a party it may submit for"
+        )
+    refuse(403, "forbidden", "sender_mismatch", detail)
+
+
+async def check_rights(pool: Pool, caller: Party, route: Route | None) -> None:
+    """Refuse an upload in a standard the uploader, its sending party or its receiver does not
+    exchange (403 `standard_not_allowed` / `receiver_standard_not_allowed`). A receiver the
+    registry does not know is left to the known-receiver check."""
+    if route is None:
+        return  # unroutable: the core answers it
+    standard = route.message_type.standard
+    _may_exchange(caller, standard, "the uploading party", caller.code)
+    wanted = [c for c in (route.sender, route.receiver) if c != caller.code]
+    known = await party_store.parties_by_code(pool, wanted) if wanted else {}
+    known[caller.code] = caller
+    sender = known.get(route.sender)
+    if sender is not None:
+        _may_exchange(sender, standard, "the sending party", caller.code)
+    receiver = known.get(route.receiver)
+    if receiver is not None and standard not in receiver.exchanges:
+        log.warning("refused party %s: receiver_standard_not_allowed", caller.code)
+        refuse(
+            403,
+            "forbidden",
+            "receiver_standard_not_allowed",
+            f"the receiving party {receiver.code} does not exchange {_NAMES[standard]} through "
+            f"the hub (it exchanges {_listed(receiver)})",
+        )
+
+
+_NAMES = {Standard.IWMO: "iWmo", Standard.IJW: "iJw", Standard.IEB: "iEb"}
+
+
+def _listed(party: Party) -> str:
+    return ", ".join(_NAMES[s] for s in sorted(party.exchanges))
+
+
+def _may_exchange(party: Party, standard: Standard, who: str, caller: str) -> None:
+    if standard in party.exchanges:
+        return
+    log.warning("refused party %s: standard_not_allowed", caller)
     refuse(
         403,
         "forbidden",
-        "sender_mismatch",
-        "the message's sending party (Header/Afzender; Ontvanger for a retour) is neither "
-        "the uploading party nor a party it may submit for",
+        "standard_not_allowed",
+        f"{who} {party.code} may not exchange {_NAMES[standard]} messages (it exchanges "
+        f"{_listed(party)}); an operator sets a party's standards in the party registry",
     )

@@ -1,4 +1,8 @@
-"""A party's inbox: listing, downloading and acknowledging the messages delivered to it."""
+"""A party's inbox: listing, downloading and acknowledging the messages delivered to it.
+
+An intermediary's inbox spans the parties that authorised it (Party.inbox_parties); each
+entry names whose inbox it is in (`ontvanger`).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,15 @@ from adapters import docs
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
 from hub.domain.parties import Party
-from hub.infra import metrics, store, telemetry
-from hub.infra.store import gauges
+from hub.infra import metrics, telemetry
+from hub.infra.store import party_inbox
 
 
 class InboxEntry(BaseModel):
     id: UUID
     bericht_code: str | None
     afzender: str | None
+    ontvanger: str  # whose inbox: the caller, or for an intermediary one of its parties
     identificatie: str | None
     available_at: datetime
     downloaded: bool
@@ -58,12 +63,15 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
 
 async def listing(ctx: AdapterContext, caller: Party, limit: int) -> list[InboxEntry]:
     """At most `limit` (1-1000) of the caller's waiting messages, oldest first."""
-    items = await store.inbox(ctx.runtime.pool, ctx.node, caller.code, max(1, min(limit, 1000)))
+    items = await party_inbox.inbox(
+        ctx.runtime.pool, ctx.node, caller.inbox_parties, max(1, min(limit, 1000))
+    )
     return [
         InboxEntry(
             id=i.message_id,
             bericht_code=i.bericht_code,
             afzender=i.afzender,
+            ontvanger=i.party,
             identificatie=i.identificatie,
             available_at=i.available_at,
             downloaded=i.downloaded_at is not None,
@@ -83,9 +91,11 @@ async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Respons
             message_id=message_id, node=node, receiver=caller.code
         ),
     ) as span:
-        found = await gauges.download(ctx.runtime.pool, node, caller.code, message_id)
-        if found is None:
+        got = await party_inbox.download(ctx.runtime.pool, node, caller.inbox_parties, message_id)
+        if got is None:
             refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
+        found, receiver = got
+        span.set_attribute(telemetry.A_RECEIVER, receiver)  # an intermediary's party
         span.set_attribute(telemetry.A_MESSAGE_TYPE, found.message_type or "")
         if found.first:
             metrics.observe_download(found.received_at, found.message_type)
@@ -95,6 +105,8 @@ async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Respons
 
 async def ack(ctx: AdapterContext, caller: Party, message_id: UUID) -> Response:
     """204 once the message is marked received; 404 when the caller has no such message."""
-    if not await store.acknowledge(ctx.runtime.pool, ctx.node, caller.code, message_id):
+    if not await party_inbox.acknowledge(
+        ctx.runtime.pool, ctx.node, caller.inbox_parties, message_id
+    ):
         refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
     return Response(status_code=204)

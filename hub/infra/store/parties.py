@@ -1,7 +1,8 @@
-"""Parties, their delegations and their bearer tokens (digests only)."""
+"""Parties, their delegations (authorisations), their standards and bearer tokens (digests only)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,12 +10,13 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from hub.domain.errors import ConfigError
-from hub.domain.messages import Node, Role
-from hub.domain.parties import Party, token_digest
+from hub.domain.messages import Node, Role, Standard
+from hub.domain.parties import INTERMEDIARY, Party, PartyKind, token_digest
 from hub.infra.store.base import DbConnection, Pool
 
 # --- parties -------------------------------------------------------------------------------
-# The party registry and bearer tokens (tables: 0003_parties.sql). A token is stored only as
+# The party registry and bearer tokens (tables: 0003_parties.sql; intermediaries and standards:
+# 0018_party_intermediary_standards.sql). A token is stored only as
 # its SHA-256 digest (hub/parties.token_digest); the token itself is shown once and forgotten.
 
 
@@ -46,7 +48,7 @@ class AuthenticatedParty:
 
 
 _PARTY_COLUMNS = (
-    "p.code, p.name, p.node, p.kind,"
+    "p.code, p.name, p.node, p.kind, p.standards,"
     " ARRAY(SELECT d.sender FROM party_delegation d WHERE d.party = p.code) AS senders"
 )
 _STILL_VALID = (  # a token row t that authenticates now
@@ -56,13 +58,18 @@ _STILL_VALID = (  # a token row t that authenticates now
 _MAX_TOKEN_CHARS = 512  # far above a real token; longer is refused without hashing it
 
 
+def _kind(value: str) -> PartyKind:
+    return INTERMEDIARY if value == INTERMEDIARY.value else Role(value)
+
+
 def _party(row: asyncpg.Record) -> Party:
     return Party(
         code=row["code"],
         name=row["name"],
         node=Node(row["node"]),
-        kind=Role(row["kind"]),
+        kind=_kind(row["kind"]),
         may_submit_for=frozenset(row["senders"]),
+        standards=frozenset(Standard(s) for s in row["standards"]),
     )
 
 
@@ -76,19 +83,24 @@ async def upsert_parties(pool: Pool, parties: Sequence[Party]) -> PartyImport:
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
             """
-            INSERT INTO party AS p (code, name, node, kind)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+            INSERT INTO party AS p (code, name, node, kind, standards)
+            SELECT c, n, o, k, ARRAY(SELECT jsonb_array_elements_text(s) ORDER BY 1)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+                AS t(c, n, o, k, s)
             ON CONFLICT (code) DO UPDATE SET
                 name = EXCLUDED.name, node = EXCLUDED.node, kind = EXCLUDED.kind,
-                updated_at = now()
-            WHERE (p.name, p.node, p.kind) IS DISTINCT FROM
-                  (EXCLUDED.name, EXCLUDED.node, EXCLUDED.kind)
+                standards = EXCLUDED.standards, updated_at = now()
+            WHERE (p.name, p.node, p.kind, p.standards) IS DISTINCT FROM
+                  (EXCLUDED.name, EXCLUDED.node, EXCLUDED.kind, EXCLUDED.standards)
             RETURNING p.code, (p.xmax = 0) AS inserted
             """,
             codes,
             [p.name for p in parties],
             [p.node.value for p in parties],
             [p.kind.value for p in parties],
+            # One list per party: a jsonb each, as unnest cannot take an array of arrays of
+            # different lengths.
+            [json.dumps(sorted(s.value for s in p.standards)) for p in parties],
         )
         removed = await conn.fetch(
             """
@@ -238,3 +250,42 @@ async def delegations(conn: DbConnection, pairs: Sequence[tuple[str, str]]) -> s
         [s for _, s in pairs],
     )
     return {(r["party"], r["sender"]) for r in rows}
+
+
+async def parties_by_code(db: DbConnection | Pool, codes: Sequence[str]) -> dict[str, Party]:
+    """The registered parties among `codes` (one query; unknown codes are simply absent)."""
+    rows = await db.fetch(
+        f"SELECT {_PARTY_COLUMNS} FROM party p WHERE p.code = ANY($1::text[])", list(codes)
+    )
+    return {r["code"]: _party(r) for r in rows}
+
+
+async def acting_for(pool: Pool, code: str) -> list[str]:
+    """The parties that may act for `code` (its indieners and intermediaries), by code."""
+    rows = await pool.fetch(
+        "SELECT d.party FROM party_delegation d WHERE d.sender = $1 ORDER BY d.party", code
+    )
+    return [r["party"] for r in rows]
+
+
+async def authorise(pool: Pool, agent: str, parties: Sequence[str]) -> list[str]:
+    """Let `agent` act for `parties` (hub.domain.parties.check_delegates has checked them);
+    returns those that were new."""
+    rows = await pool.fetch(
+        "INSERT INTO party_delegation (party, sender) SELECT $1, s FROM unnest($2::text[]) AS s"
+        " ON CONFLICT DO NOTHING RETURNING sender",
+        agent,
+        list(parties),
+    )
+    return sorted(r["sender"] for r in rows)
+
+
+async def withdraw(pool: Pool, agent: str, parties: Sequence[str]) -> list[str]:
+    """End `agent`'s authorisation by `parties`; returns those it had."""
+    rows = await pool.fetch(
+        "DELETE FROM party_delegation WHERE party = $1 AND sender = ANY($2::text[])"
+        " RETURNING sender",
+        agent,
+        list(parties),
+    )
+    return sorted(r["sender"] for r in rows)

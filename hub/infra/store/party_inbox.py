@@ -1,0 +1,75 @@
+"""The inbox as a caller sees it: one party's, or an intermediary's spanning its parties.
+
+The same queries as hub/infra/store/inbox.py and gauges.download, over a list of receiving
+parties (Party.inbox_parties): a party's own code, or the codes of the parties that authorised
+an intermediary. Each message is delivered to its one Ontvanger, so it is listed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from hub.infra.store.base import Pool
+from hub.infra.store.gauges import Download
+from hub.infra.store.inbox import InboxItem
+
+
+async def inbox(pool: Pool, node: str, parties: Sequence[str], limit: int) -> list[InboxItem]:
+    """At most `limit` waiting messages of these parties, in delivery order (oldest first)."""
+    rows = await pool.fetch(
+        """
+        SELECT d.message_id, d.party, m.bericht_code, m.afzender,
+               m.identificatie, d.available_at, d.downloaded_at
+        FROM delivery d JOIN message m ON m.id = d.message_id
+        WHERE d.node = $1 AND d.party = ANY($2::text[]) AND d.acked_at IS NULL
+          AND m.purged_at IS NULL
+        ORDER BY d.id
+        LIMIT $3
+        """,
+        node,
+        list(parties),
+        limit,
+    )
+    return [InboxItem(**dict(r)) for r in rows]
+
+
+async def download(
+    pool: Pool, node: str, parties: Sequence[str], message_id: UUID
+) -> tuple[Download, str] | None:
+    """The message if it is in one of these parties' inboxes, and whose inbox (the first
+    delivery of it); whether this is that delivery's first download times upload to download."""
+    row = await pool.fetchrow(
+        """
+        WITH prev AS (
+            SELECT id, downloaded_at FROM delivery
+            WHERE node = $1 AND party = ANY($2::text[]) AND message_id = $3
+            ORDER BY id LIMIT 1 FOR UPDATE)
+        UPDATE delivery d SET downloaded_at = coalesce(d.downloaded_at, now())
+        FROM message m, prev
+        WHERE d.id = prev.id AND m.id = d.message_id
+          AND m.purged_at IS NULL  -- a purged payload is gone, as if never delivered
+        RETURNING d.party, m.payload, m.received_at, m.message_type,
+                  prev.downloaded_at IS NULL AS first
+        """,
+        node,
+        list(parties),
+        message_id,
+    )
+    if row is None:
+        return None
+    found = Download(bytes(row["payload"]), row["received_at"], row["message_type"], row["first"])
+    return found, str(row["party"])
+
+
+async def acknowledge(pool: Pool, node: str, parties: Sequence[str], message_id: UUID) -> bool:
+    """Mark the message received in each of these parties' inboxes that has it; False when
+    none has."""
+    result = await pool.execute(
+        "UPDATE delivery SET acked_at = coalesce(acked_at, now())"
+        " WHERE node = $1 AND party = ANY($2::text[]) AND message_id = $3",
+        node,
+        list(parties),
+        message_id,
+    )
+    return result.split()[-1] != "0"
