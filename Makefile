@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?=
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline \
+.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import \
 	observability-tools xml-tools browser-tools soak
 
 $(STAMP): pyproject.toml
@@ -92,6 +92,11 @@ bench-intake: $(STAMP)
 ## make bench-pipeline [BENCH_ARGS=--quick]: hub core vs the raw reference pipeline
 bench-pipeline: $(STAMP)
 	$(BIN)/python -m benchmarks.pipeline $(BENCH_ARGS)
+
+## make bench-import [BENCH_ARGS="--messages 100000"]: the rate of `hub history import` (a ZIP of
+## 301/305/307 histories into an embedded PostgreSQL, then the same again: nothing changes)
+bench-import: $(STAMP)
+	$(BIN)/python -m benchmarks.history_import $(BENCH_ARGS)
 
 ## make soak [SOAK_ARGS="--duration 600 --rate 60"]: sustained uploads with faults injected at
 ## random moments (kill -9 of core, relay, adapters; PostgreSQL and broker restarts), then the
