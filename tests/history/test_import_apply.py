@@ -123,3 +123,15 @@ async def test_a_second_import_changes_nothing(pool: store.Pool, tmp_path: Path)
     assert again.counts.unchanged == 2
     assert again.problems == []
     assert await pool.fetch("SELECT * FROM history_start ORDER BY begindatum") == before
+
+
+async def test_the_same_message_twice_in_one_import_is_one(
+    pool: store.Pool, tmp_path: Path
+) -> None:
+    (path,) = _write(tmp_path / "export", message("WMO301"))
+    copy = tmp_path / "copy.xml"
+    copy.write_bytes(path.read_bytes())
+    result = await _import(pool, path, copy)
+    assert result.problems == []
+    assert result.counts.imported == {"WMO301": 1}
+    assert result.counts.unchanged == 1

@@ -77,8 +77,11 @@ def read_all(
                 ready.append(got)
         progress.show("read", result.files)
     progress.show("read", result.files, final=True)
-    ready.sort(key=lambda p: p.order)
-    return ready
+    # The same content twice (a file also in an archive) is one message: ids come from it.
+    unique = list({p.message_id: p for p in reversed(ready)}.values())
+    result.counts.unchanged += len(ready) - len(unique)
+    unique.sort(key=lambda p: p.order)
+    return unique
 
 
 def _csv(found: sources.Input, secret: bytes, result: Result, seq: int) -> list[Prepared]:
