@@ -207,32 +207,36 @@ async def _notices(runtime: Runtime) -> list[list[tuple[str, str, str | None]]]:
     return found
 
 
-@pytest.mark.parametrize("baseline", [False, True])
+@pytest.mark.parametrize("baseline", ["none", "first", "later"])
 async def test_eigen_bijdrage_lines_are_seeded_and_the_baseline_only_on_request(
     runtime: Runtime,
     pool: store.Pool,
     database_url: str,
     settings: Settings,
     tmp_path: Path,
-    baseline: bool,
+    baseline: str,
 ) -> None:
+    """baseline: not asked for, asked for on the first import, or only on the second one."""
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
     export = _export(tmp_path / "export")
-    args = ["history", "import", "--quiet", *(["--cak-baseline"] if baseline else []), str(export)]
+    args = ["history", "import", "--quiet", str(export)]
+    with_baseline = [*args[:-1], "--cak-baseline", str(export)]
     env = {"HUB_EB_POLICY_FILE": str(policy)}
-    _hub(database_url, settings, *args, env=env)
+    _hub(database_url, settings, *(with_baseline if baseline == "first" else args), env=env)
+    if baseline == "later":
+        _hub(database_url, settings, *with_baseline, env=env)
     snapshot = await _snapshot(pool)
     # The 305's start of 300201 (02 Begeleiding) counts for the 405 of gemeente 0363.
     assert [(r[2], r[4], str(r[7])) for r in snapshot["eb_start"]] == [
         ("405", "300201", "2025-04-01")
     ]
     told = [(str(r[4]), r[5], r[6]) for r in snapshot["eb_melding"]]
-    assert told == ([("2025-04-01", None, False)] if baseline else [])
+    assert told == ([] if baseline == "none" else [("2025-04-01", None, False)])
     # Nothing was sent to the CAK by the import itself.
     assert await pool.fetchval("SELECT count(*) FROM eb_notice") == 0
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
-    _hub(database_url, settings, *args, env=env)
+    _hub(database_url, settings, *(args if baseline == "none" else with_baseline), env=env)
     assert await _snapshot(pool) == snapshot
 
     # The live stop of that start: with the baseline the CAK's known period is changed
@@ -247,5 +251,5 @@ async def test_eigen_bijdrage_lines_are_seeded_and_the_baseline_only_on_request(
     live = message("WMO307", stop("2025-07-18"), identificatie="LIVE-307")
     message_id = await _live(runtime, live, [derivation])
     assert await _outcome(pool, message_id) == ("accepted", [])
-    status = "2" if baseline else "1"
+    status = "1" if baseline == "none" else "2"
     assert await _notices(runtime) == [[(status, "2025-04-01", "2025-07-18")]]

@@ -94,7 +94,14 @@ class Importer:
             await eb_store.save(conn, eb_rows, [], now)
             self.counts.eb_lines += len(eb_rows)
         if self.baseline:
-            await self._baseline(conn, sorted({(r.gemeente, r.person_key) for r in eb_rows}), now)
+            # Every iWmo client of the batch, imported now or before: a baseline asked for on
+            # a later run than the lines were imported on is still recorded.
+            persons = {
+                (f.scope.gemeente, f.scope.person)
+                for item in batch
+                if (f := item.facts).scope is not None and f.domain == "iwmo"
+            }
+            await self._baseline(conn, sorted(persons), now)
 
     def _unchanged(
         self, item: Prepared, state: HistoryState, owners: dict[IdentificatieKey, uuid.UUID | None]
