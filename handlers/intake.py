@@ -19,6 +19,7 @@ from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
 from handlers import requestclock
+from handlers.advisory import base_lookup, batch_context, record_findings
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
 from handlers.poison import Attempts, MessageFault, guard
@@ -92,6 +93,7 @@ def build_context(runtime: Runtime) -> Context:
         deadline=workdays.retour_deadline,
         freeze=runtime.freeze,
         parked_topic=topics.name(settings, topics.PARKED),
+        history_mode=base_lookup(settings),  # the database's modes: per batch (batch_context)
     )
 
 
@@ -167,6 +169,7 @@ async def _process(
                 facts[item.id] = found
         obs.lap("history facts")
         state = await store.load_history(conn, list(facts.values()))
+        ctx = await batch_context(conn, ctx, facts.values())  # advisory or enforce, per gemeente
 
         keys = {
             item.id: guard(item.id, "heen key", decide.heen_key, verdict, runtime.packs)
@@ -266,6 +269,7 @@ def _decide(
             outcome.findings if outcome else (),
             outcome.effects if outcome else None,
             decide.new_retour_identificatie,
+            facts.get(item.id),
         )
         if decision.effects is not None:
             state = state.with_effects(decision.effects)
@@ -276,7 +280,7 @@ def _decide(
         decision = decide.retour(
             ctx, item, verdict, person, heens.get(key) if key else None,
             outcome.findings if outcome else (),
-            outcome.effects if outcome else None, delegated,
+            outcome.effects if outcome else None, delegated, facts.get(item.id),
         )  # fmt: skip
         if decision.effects is not None:
             state = state.with_effects(decision.effects)
@@ -326,6 +330,7 @@ async def _write(
     effects = [d.effects for d in decisions if d.effects is not None]
     if effects:
         await store.apply_history(conn, effects)
+    await record_findings(conn, decisions)
     await ledger.link_retours(conn, [d.link for d in decisions if d.link is not None])
     await ledger.add_dead_letters(
         conn, [d.dead_letter for d in decisions if d.dead_letter is not None]

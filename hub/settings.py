@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.domain.advisory import DEMO_FILE as HISTORY_MODES_DEMO
 from hub.domain.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
 from hub.domain.errors import ConfigError
 from hub.domain.parties import DEFAULT_CAK_CODE, DEMO_FILE
@@ -61,6 +62,19 @@ class Settings(BaseSettings):
         "temporary_stop_ends, minimum_age, late_start_workdays), validated when the core "
         "starts and listed by `hub eb policy`. Default: the built-in demo policy (0363, 0344 "
         "and 0599 enabled).",
+    )
+    history_modes_file: Path = Field(
+        default=HISTORY_MODES_DEMO,
+        description="TOML file with the mode of each gemeente's history rules ([modes] "
+        '"NNNN" = "enforce" or "advisory"), read when the core starts; `hub history mode` '
+        "sets a mode in PostgreSQL, which wins over the file. Default: the built-in file "
+        "(the demo and fixture gemeenten enforce).",
+    )
+    history_default_mode: Literal["enforce", "advisory"] = Field(
+        default="advisory",
+        description="Mode of the history rules of a gemeente in neither the modes file nor "
+        "the database: advisory routes its messages despite history findings and reports "
+        "them (a gemeente new to the hub has its history elsewhere).",
     )
     freeze_file: str = Field(
         default="",

@@ -135,6 +135,12 @@ BASE: dict[EventType, dict[str, object]] = {
     },
     EventType.RELEASED: {"released_as": str(OTHER_ID), "to_release": "3.3", "cutover": AT},
     EventType.RETURNED: {"node": "vecozo", "inbox": "65656055", "to_release": "3.3", "cutover": AT},
+    EventType.ADVISORY_FINDING: {
+        "gemeente": "0363",
+        "rules": ["TR019", "TR019", "TR074"],
+        "retourcodes": ["9074", "9019"],
+        "findings": [{**FINDING, "rule": "TR019", "retourcode": "9019", "level": 3}, FINDING],
+    },
 }
 
 # Values tried in every field of every type: some fit, most do not, some are of other types.

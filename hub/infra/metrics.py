@@ -22,6 +22,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from hub.domain.events import EventType
 from hub.domain.freeze import Phase
+from hub.domain.history import RULES
 from hub.domain.messages import CATALOGUE, Direction, Node, Standard
 
 _LATENCY_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -165,6 +166,15 @@ FREEZE_UNSENT: Final = Gauge(
     "Routed messages of the old release of a freeze under way (declaratie freeze to cutover) "
     "that are in no inbox yet (undelivered) or not fetched yet (not-downloaded); 0 otherwise",
     ["standard", "state"],
+)
+# Advisory mode (hub/domain/advisory.py): what a gemeente's history rules would have refused.
+# The one metric labelled by a party: a gemeente's CBS code is public (a public body, ~350 of
+# them), and operators switch to enforce per gemeente; never an aanbieder, never a person.
+ADVISORY_FINDINGS: Final = Counter(
+    "isdhub_history_advisory_findings",
+    "History findings on messages routed anyway because the gemeente's history rules run in "
+    "advisory mode (what enforce mode would have refused), by rule and gemeente code",
+    ["rule", "gemeente"],
 )
 PARKED_KINDS: Final = ("new-release", "old-release")
 UNSENT_STATES: Final = ("undelivered", "not-downloaded")
@@ -324,3 +334,19 @@ def count_event(type_: str, data: Mapping[str, object], message_type_: str | Non
         for entry in entries if isinstance(entries, list) else ():
             status = str(entry.get("status", "")) if isinstance(entry, dict) else ""
             EB_NOTICE_ENTRIES.labels(route, _EB_KIND.get(status, "other")).inc()
+    elif type_ == "message.advisory-finding":
+        count_advisory(data)
+
+
+_GEMEENTE: Final = re.compile(r"[0-9]{4}")
+_HISTORY_RULES: Final = frozenset(r.id for r in RULES)
+
+
+def count_advisory(data: Mapping[str, object]) -> None:
+    """isdhub_history_advisory_findings for one message.advisory-finding event's data."""
+    gemeente = str(data.get("gemeente", ""))
+    gemeente = gemeente if _GEMEENTE.fullmatch(gemeente) else "other"
+    findings = data.get("findings")
+    for finding in findings if isinstance(findings, list) else ():
+        rule = str(finding.get("rule", "")) if isinstance(finding, dict) else ""
+        ADVISORY_FINDINGS.labels(rule if rule in _HISTORY_RULES else "other", gemeente).inc()

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from hub.domain.advisory import AdvisoryFinding, ModeLookup, enforce_everywhere
 from hub.domain.findings import Finding
 from hub.domain.freeze import Calendar
 from hub.domain.headers import H
@@ -53,6 +54,9 @@ class Decision:
     link: tuple[UUID, UUID, datetime] | None = None
     dead_letter: DeadLetter | None = None
     events: list[EventSpec] = field(default_factory=list)
+    # History findings of a message routed in advisory mode (hub/domain/advisory.py): kept for
+    # `hub history report`, not in `findings`, which hold what refused a message.
+    advisory: tuple[AdvisoryFinding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,9 @@ class Context:
     deadline: Callable[[datetime, MessageType], datetime | None]
     freeze: Calendar | None = None  # release freezes (hub/domain/freeze.py); None: none
     parked_topic: str = ""
+    # Each gemeente's history-rule mode (hub/domain/advisory.py); the intake fills it per
+    # batch. Without one, every history finding refuses, as before advisory mode existed.
+    history_mode: ModeLookup = enforce_everywhere
 
 
 def finding_refs(findings: tuple[Finding, ...]) -> list[dict[str, object]]:

@@ -1,7 +1,8 @@
 """Deciding a heenbericht: routed to its receiver when clean, answered with a retour when not.
 
 A rejected heenbericht gets a retour the hub builds itself, recorded, linked and routed back
-to the sender in the same decision."""
+to the sender in the same decision. In advisory mode (hub/domain/advisory.py) history findings
+alone do not reject: the whole message is routed and its receiver answers it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from uuid import uuid4
 from lxml import etree
 
 from hub.domain import rulebook, xmlcodec
+from hub.domain.advisory import routed_effects
+from hub.domain.decide.advisory import advised, report
 from hub.domain.decide.decision import (
     Context,
     Decision,
@@ -24,7 +27,7 @@ from hub.domain.decide.decision import (
     finding_refs,
 )
 from hub.domain.findings import Finding
-from hub.domain.history import HistoryEffects
+from hub.domain.history import HistoryEffects, HistoryFacts
 from hub.domain.messages import CATALOGUE, node_of
 from hub.domain.records import MessageRow
 from hub.domain.retour import RetourContext, build_retour
@@ -54,8 +57,14 @@ def heen(
     history_findings: tuple[Finding, ...],
     effects: HistoryEffects | None,
     retour_identificatie: Callable[[], str],
+    facts: HistoryFacts | None = None,
 ) -> Decision:
-    """A heenbericht: routed to its receiver when clean, answered with a retour when not."""
+    """A heenbericht: routed to its receiver when clean, answered with a retour when not.
+
+    `facts` (what the history rules read) name the gemeente whose mode is asked: in advisory
+    mode a message whose only findings are history findings is routed whole, with the
+    effects of all its lines, and the findings are reported instead. In enforce mode a
+    message failing on some lines only is answered by the hub (a retour granting the rest)."""
     mt = verdict.message_type
     env = verdict.envelope
     assert mt is not None
@@ -64,18 +73,25 @@ def heen(
     receiver = env.ontvanger or ""
     routed = {"sender": env.afzender, "receiver": receiver,
               "receiver_node": node_of(mt.receiver).value}  # fmt: skip
+    reported = history_findings
+    gemeente = None if verdict.findings else advised(ctx, facts, history_findings)
+    if gemeente is not None:
+        assert facts is not None
+        effects = routed_effects(facts, effects)
+        history_findings = ()
     findings = (*verdict.findings, *history_findings)
     if not findings:
         accepted = base_row(
             item, verdict, person, **routed,
             status="accepted", retour_due=ctx.deadline(item.received_at, mt),
         )  # fmt: skip
-        return Decision(
+        decision = Decision(
             rows=[accepted],
             outbox=[egress(ctx, accepted, item.payload, item)],
             effects=effects,
             events=[EventSpec("message.accepted", item.id, accepted, {})],
         )
+        return decision if gemeente is None else report(decision, accepted, gemeente, reported)
     row = base_row(item, verdict, person, **routed)
     decision = _answer_with_retour(ctx, item, verdict, row, findings, retour_identificatie)
     if not verdict.findings and effects is not None and effects.declaratie is not None:

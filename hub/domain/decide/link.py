@@ -11,6 +11,7 @@ from dataclasses import replace
 from lxml import etree
 
 from hub.domain import routing, xmlcodec
+from hub.domain.decide.advisory import advised, report
 from hub.domain.decide.deadletter import dead_letter
 from hub.domain.decide.decision import (
     Context,
@@ -22,7 +23,7 @@ from hub.domain.decide.decision import (
     finding_refs,
 )
 from hub.domain.findings import Finding
-from hub.domain.history import HistoryEffects
+from hub.domain.history import HistoryEffects, HistoryFacts
 from hub.domain.messages import CATALOGUE, Direction, node_of
 from hub.domain.packs import PackRegistry
 from hub.domain.records import HeenRef
@@ -72,6 +73,7 @@ def retour(
     history_findings: tuple[Finding, ...] = (),
     effects: HistoryEffects | None = None,
     delegated: Collection[tuple[str, str]] = (),
+    facts: HistoryFacts | None = None,
 ) -> Decision:
     """A retour (or 325) from the heenbericht's receiver: linked and routed back, or kept
     aside when it answers nothing the hub routed.
@@ -84,7 +86,9 @@ def retour(
     A 325 is checked against the 323 it answers (TR337, TR371, TR376, TR366, TR367, TR304,
     TR056). It gets no retour of its own, so a 325 that fails one is refused the way every
     message without a retour is: kept aside as a dead letter (stage "history") with the rule
-    and place, and not routed; its rejections then change nothing in the history."""
+    and place, and not routed; its rejections then change nothing in the history. In the
+    gemeente's advisory mode (`facts` name it) it is linked and routed as if clean instead,
+    and its findings reported (hub/domain/advisory.py)."""
     mt = verdict.message_type
     assert mt is not None
     row = base_row(item, verdict, person)
@@ -114,7 +118,8 @@ def retour(
             ctx, item, row, "linking", "already-answered",
             "the heenbericht already has its retour (one retour per heenbericht)",
         )  # fmt: skip
-    if history_findings:
+    gemeente = advised(ctx, facts, history_findings)
+    if history_findings and gemeente is None:
         first = history_findings[0]
         decision = dead_letter(
             ctx, item, row, "history", "history-rule",
@@ -137,10 +142,11 @@ def retour(
         receiver_node=node_of(CATALOGUE[mt.answers].sender).value if mt.answers else "",
         answers=heen_ref.id,
     )
-    return Decision(
+    decision = Decision(
         rows=[accepted],
         outbox=[egress(ctx, accepted, item.payload, item)],
         link=(heen_ref.id, item.id, item.received_at),
         events=[EventSpec("retour.received", item.id, accepted, {"heen_id": str(heen_ref.id)})],
         effects=effects,
     )
+    return decision if gemeente is None else report(decision, accepted, gemeente, history_findings)

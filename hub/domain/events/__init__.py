@@ -33,6 +33,7 @@ from pydantic import TypeAdapter
 from hub.domain.events.convert import Slow
 from hub.domain.events.data import (
     AcceptedData,
+    AdvisoryFindingData,
     CategoryCode,
     Code,
     DeliveredData,
@@ -76,6 +77,7 @@ from hub.domain.events.models import (
     EventBase,
     EventType,
     MessageAccepted,
+    MessageAdvisoryFinding,
     MessageDelivered,
     MessageDownloaded,
     MessageParked,
@@ -102,6 +104,7 @@ __all__ = [
     "SCHEMA",
     "SCHEMA_ID",
     "AcceptedData",
+    "AdvisoryFindingData",
     "CategoryCode",
     "Code",
     "DeliveredData",
@@ -120,6 +123,7 @@ __all__ = [
     "Identificatie",
     "Location",
     "MessageAccepted",
+    "MessageAdvisoryFinding",
     "MessageDelivered",
     "MessageDownloaded",
     "MessageParked",

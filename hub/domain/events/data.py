@@ -294,3 +294,17 @@ class ReturnedData(EventModel):
     inbox: PartyCode = Field(description="The party that uploaded it.")
     to_release: Release = Field(description="The release to send it again in.")
     cutover: UtcDatetime = Field(description="The cutover after which it cannot flow.")
+
+
+class AdvisoryFindingData(EventModel):
+    """The gemeente's history rules run in advisory mode (hub/domain/advisory.py): the message
+    was routed as if clean (its message.accepted or retour.received is published too) and
+    these history findings, which would have refused it in enforce mode, are only reported.
+    One event per message, listing every history finding. The envelope is the message's."""
+
+    gemeente: PartyCode = Field(description="CBS gemeentecode whose history rules found them.")
+    rules: RuleIds = Field(default=(), description="Ids of the failed rules, sorted, unique.")
+    retourcodes: Retourcodes = Field(
+        default=(), description="Their retourcodes, sorted, unique (none for a rule without)."
+    )
+    findings: tuple[FindingRef, ...] = Field(default=(), description="Per history finding.")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from hub.domain.events.data import (
     AcceptedData,
+    AdvisoryFindingData,
     DeliveredData,
     DownloadedData,
     EbLateStartData,
@@ -78,6 +79,7 @@ class EventType(StrEnum):
     PARKED = "message.parked"
     RELEASED = "message.released"
     RETURNED = "message.returned"
+    ADVISORY_FINDING = "message.advisory-finding"
 
 
 # --- the envelope ---------------------------------------------------------------------------
@@ -223,6 +225,13 @@ class MessageReturned(EventBase):
     data: ReturnedData
 
 
+class MessageAdvisoryFinding(EventBase):
+    """message.advisory-finding: routed despite history findings (the gemeente's advisory mode)."""
+
+    type: Literal["message.advisory-finding"] = "message.advisory-finding"
+    data: AdvisoryFindingData
+
+
 Event: TypeAlias = Annotated[
     MessageAccepted
     | MessageRejected
@@ -238,7 +247,8 @@ Event: TypeAlias = Annotated[
     | ToewijzingWithoutStop
     | MessageParked
     | MessageReleased
-    | MessageReturned,
+    | MessageReturned
+    | MessageAdvisoryFinding,
     Field(discriminator="type"),
 ]
 MODELS: Final[Mapping[EventType, type[EventBase]]] = {
@@ -257,6 +267,7 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.PARKED: MessageParked,
     EventType.RELEASED: MessageReleased,
     EventType.RETURNED: MessageReturned,
+    EventType.ADVISORY_FINDING: MessageAdvisoryFinding,
 }
 
 

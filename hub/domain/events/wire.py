@@ -48,6 +48,7 @@ from hub.domain.events.data import (
     TOEWIJZING_NUMMER_PATTERN,
     TYPE_NAME_PATTERN,
     AcceptedData,
+    AdvisoryFindingData,
     DeliveredData,
     DownloadedData,
     EbLateStartData,
@@ -207,6 +208,15 @@ FAST: Final[Mapping[EventType, Fields]] = {
             "inbox": _PARTY_JSON,
             "to_release": _RELEASE_JSON,
             "cutover": utc_datetime,
+        },
+    ),
+    EventType.ADVISORY_FINDING: Fields(
+        AdvisoryFindingData,
+        {
+            "gemeente": _PARTY_JSON,
+            "rules": sorted_unique(matching(RULE_ID_PATTERN)),
+            "retourcodes": _RETOURCODES_JSON,
+            "findings": each(_FINDING.nested),
         },
     ),
 }
