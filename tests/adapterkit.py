@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from hub.domain.headers import H
 from hub.infra import store
 from hub.infra.embedded import free_port
 from hub.infra.runtime import Runtime
+from hub.infra.store import recovery
 from hub.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -145,6 +147,21 @@ async def served(app: Any) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+async def recovered(pool: store.Pool, roles: Sequence[str], timeout: float = 60) -> None:
+    """Until each recovery role (hub.infra.store.recovery) caught up with the broker's epoch,
+    as a process's first broker check does soon after its start. Uploads before an
+    adapter's first check may be produced again from its journal: the core ignores the
+    copies, but a test of what one upload causes (its trace) must not race them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        epoch = await recovery.current(pool)
+        lagging = [r for r in roles if epoch == 0 or await recovery.behind(pool, r, epoch)]
+        if not lagging:
+            return
+        assert time.monotonic() < deadline, f"not recovered from epoch {epoch}: {lagging}"
+        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager

@@ -19,6 +19,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from lxml import etree
 
+from adapters import journal
 from hub.app import adapter_app, core_app
 from hub.domain import topics, xmlcodec
 from hub.domain.headers import H
@@ -26,11 +27,12 @@ from hub.domain.messages import Standard, by_name
 from hub.domain.parties import load_parties, new_token
 from hub.infra import store
 from hub.infra.kafka import topic_admin
+from hub.infra.outbox import RECOVERY_ROLE
 from hub.ops.packgen.output import pack_files, write
 from hub.ops.packgen.packspec import PackSpec
 from hub.ops.packgen.samples import samples
 from hub.settings import Settings
-from tests.adapterkit import serving
+from tests.adapterkit import recovered, serving
 from tests.eigenbijdrage._messages import bsn
 
 # The parties of the generator's samples: (gemeente, aanbieder) per standard.
@@ -339,6 +341,8 @@ async def running_hub(
     await producer.start()
     try:
         async with serving(core, ggk, vecozo) as (_, g, v):
+            # No journal re-sends racing the first uploads (tests/adapterkit.recovered).
+            await recovered(pool, (RECOVERY_ROLE, journal.role("ggk"), journal.role("vecozo")))
             yield RunningHub(settings, pool, clock, {"ggk": g, "vecozo": v}, auth, producer)
     finally:
         await producer.stop()

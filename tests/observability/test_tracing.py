@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from adapters import delivery as runner
+from adapters import journal
 from handlers.observe import BatchObservation
 from hub.app import adapter_app, core_app
 from hub.domain import records, topics
@@ -29,7 +30,7 @@ from hub.domain.parties import load_parties, new_token
 from hub.infra import outbox, store, telemetry
 from hub.infra.kafka import topic_admin
 from hub.settings import Settings
-from tests.adapterkit import serving
+from tests.adapterkit import recovered, serving
 
 GEMEENTE, PROVIDER = "0363", "65656055"
 WMO301 = (Path(__file__).parents[1] / "fixtures" / "iwmo-3.2" / "WMO301.xml").read_bytes()
@@ -128,6 +129,7 @@ async def test_one_trace_per_message_and_no_personal_data_in_spans(
     ggk = adapter_app("ggk", settings, bootstrap, database_url)
     vecozo = adapter_app("vecozo", settings, bootstrap, database_url)
     async with serving(core, ggk, vecozo) as (_, g, v):
+        await recovered(pool, (outbox.RECOVERY_ROLE, journal.role("ggk"), journal.role("vecozo")))
         gemeente = {"Authorization": f"Bearer {tokens[GEMEENTE]}"}
         provider = {"Authorization": f"Bearer {tokens[PROVIDER]}"}
         first = await g.post("/v1/messages", content=WMO301, headers=gemeente)
