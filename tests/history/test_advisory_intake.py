@@ -1,5 +1,6 @@
 """Advisory mode through the real intake on PostgreSQL and through the `hub history` CLI: the
-same 305 refused in enforce mode and routed with its finding reported in advisory mode."""
+same 305 refused in enforce mode and routed with its finding reported in advisory mode; a 323
+with a bad Prestatie and the gemeente's 325 on it routed whole."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from hub.infra.runtime import Runtime
 from hub.infra.store import history_modes
 
 from ._build import message, start
+from ._declaratie import P, T, antwoord, declaratie, toewijzing
 
 
 def _hub(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,18 +41,8 @@ def _hub(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def _send(runtime: Runtime, ctx: Context, root: etree._Element) -> UUID:
-    item = Incoming(
-        id=uuid4(),
-        node="vecozo",
-        party="65656055",
-        received_at=datetime(2025, 7, 21, 9, 30, tzinfo=UTC),
-        payload=xmlcodec.serialize(root),
-        partition=0,
-        offset=1,
-        topic="t.ingress",
-    )
-    await intake.process(runtime, ctx, [item])
-    return item.id
+    """One message from the fixture provider (its 305s go to gemeente 0363)."""
+    return await _send_as(runtime, ctx, root, "65656055", "vecozo")
 
 
 async def _status(runtime: Runtime, message_id: UUID) -> str:
@@ -161,3 +153,57 @@ async def test_a_gemeente_configured_nowhere_starts_in_advisory(
     assert [(x.gemeente, x.rule, x.findings, x.examples) for x in lines] == [
         ("0363", "TR019", 1, (routed,))
     ]
+
+
+async def test_a_323_and_its_325_are_routed_whole_in_advisory_mode(runtime: Runtime) -> None:
+    await history_modes.set_mode(runtime.pool, "0363", Mode.ADVISORY)
+    ctx = intake.build_context(runtime)
+    first = await _send_as(runtime, ctx, toewijzing(T()), "0363", "ggk")
+    assert await _status(runtime, first) == "accepted"
+    # R2 names a toewijzing the hub never saw (TR338): enforce would answer with the hub's 325.
+    heen = declaratie(P("R1"), P("R2", nummer="300299", volume=8))
+    heen_id = await _send_as(runtime, ctx, heen, "65656055", "vecozo")
+    assert await _status(runtime, heen_id) == "accepted"
+    assert [e["type"] for e in await _events(runtime, heen_id)] == [
+        "message.accepted",
+        "message.advisory-finding",
+    ]
+    # Both Prestaties count, pending the gemeente's own 325.
+    assert await _prestaties(runtime) == {"R1": "pending", "R2": "pending"}
+    # The gemeente's 325 changes the Prestatie it returns (TR367): linked and routed, not
+    # dead-lettered, and it settles the declaratie as a clean one would.
+    answer = antwoord(heen, ["R2"], change={"R2": ("GeleverdVolume", "9")})
+    answer_id = await _send_as(runtime, ctx, answer, "0363", "ggk")
+    assert await _status(runtime, answer_id) == "accepted"
+    assert [e["type"] for e in await _events(runtime, answer_id)] == [
+        "retour.received",
+        "message.advisory-finding",
+    ]
+    assert await _prestaties(runtime) == {"R1": "approved", "R2": "rejected"}
+    lines = await history_modes.report(runtime.pool)
+    assert {(x.rule, x.examples) for x in lines} == {
+        ("TR338", (heen_id,)),
+        ("TR367", (answer_id,)),
+    }
+
+
+async def _send_as(
+    runtime: Runtime, ctx: Context, root: etree._Element, party: str, node: str
+) -> UUID:
+    item = Incoming(
+        id=uuid4(),
+        node=node,
+        party=party,
+        received_at=datetime(2025, 7, 21, 9, 30, tzinfo=UTC),
+        payload=xmlcodec.serialize(root),
+        partition=0,
+        offset=1,
+        topic="t.ingress",
+    )
+    await intake.process(runtime, ctx, [item])
+    return item.id
+
+
+async def _prestaties(runtime: Runtime) -> dict[str, str]:
+    rows = await runtime.pool.fetch("SELECT referentie_nummer, status FROM history_prestatie")
+    return {r[0]: r[1] for r in rows}
