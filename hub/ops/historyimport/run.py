@@ -47,6 +47,13 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
     seconds: float = 0.0
+    # Told of each skipped input when it is found, so a long import shows them as it goes.
+    on_problem: Callable[[Problem], None] | None = None
+
+    def skip(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if self.on_problem is not None:
+            self.on_problem(problem)
 
     @property
     def messages(self) -> int:
@@ -66,13 +73,13 @@ def read_all(
     for found in sources.read(paths):
         result.files += 1
         if isinstance(found, Problem):
-            result.problems.append(found)
+            result.skip(found)
         elif found.csv:
             ready.extend(_csv(found, secret, result, len(ready)))
         else:
             got = prepare.message(validator, found.name, found.data, secret, len(ready))
             if isinstance(got, Problem):
-                result.problems.append(got)
+                result.skip(got)
             else:
                 ready.append(got)
         progress.show("read", result.files)
@@ -89,11 +96,11 @@ def _csv(found: sources.Input, secret: bytes, result: Result, seq: int) -> list[
     try:
         for row in csvrows.read_rows(found.data, secret):
             if isinstance(row, csvrows.RowProblem):
-                result.problems.append(Problem(f"{found.name} line {row.line_number}", row.reason))
+                result.skip(Problem(f"{found.name} line {row.line_number}", row.reason))
             else:
                 out.extend(prepare.csv_row(found.name, row, seq + len(out)))
     except csvrows.CsvError as exc:
-        result.problems.append(Problem(found.name, str(exc)))
+        result.skip(Problem(found.name, str(exc)))
     return out
 
 
@@ -126,17 +133,12 @@ async def run_import(
     report: Callable[[Problem], None] | None = None,
 ) -> Result:
     """Import `paths` into the hub's history state; returns what was done and skipped."""
-    result = Result()
+    result = Result(on_problem=report)
     shown = progress or Progress()
     ready = read_all(paths, validator, secret, result, shown)
-    importer = Importer(
-        secret, policy, baseline=baseline, report=result.problems.append, counts=result.counts
-    )
+    importer = Importer(secret, policy, baseline=baseline, report=result.skip, counts=result.counts)
     await apply_all(pool, ready, importer, shown, batch_size)
     result.seconds = time.monotonic() - shown.started
-    if report is not None:
-        for problem in result.problems:
-            report(problem)
     return result
 
 
