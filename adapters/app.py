@@ -22,7 +22,7 @@ from adapters.context import AdapterContext
 from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
-from adapters.refusal import Refusal, in_refusal_shape
+from adapters.refusal import Refusal, refusal_handler
 from hub.infra import background, metrics
 from hub.infra.health import health_routes
 from hub.infra.kafka.brokerwatch import BrokerWatch
@@ -58,7 +58,7 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
     app.add_middleware(UploadGate, path=uploads.UPLOAD_PATH,
                        max_in_flight=settings.upload_max_in_flight, node=ctx.node)  # fmt: skip
     app.add_exception_handler(ClientDisconnect, client_gone)
-    app.add_exception_handler(StarletteHTTPException, in_refusal_shape)
+    app.add_exception_handler(StarletteHTTPException, refusal_handler(adapter.node))
     for kind in _UNAVAILABLE:
         app.add_exception_handler(kind, _unavailable)
     uploads.install(app, ctx)

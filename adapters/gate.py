@@ -10,7 +10,8 @@ from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from adapters.refusal import Refusal
+from adapters.refusal import Refusal, node_fields
+from hub.domain.messages import Node
 from hub.infra import metrics
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class UploadGate:
         if refusal is not None:
             status, body, extra = refusal
             metrics.count("upload", "refused", node=self.node)
-            await _answer(send, status, body, extra)
+            await _answer(send, status, body, extra, Node(self.node))
             return
         self.in_flight += 1
         try:
@@ -110,12 +111,14 @@ def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | N
     return None
 
 
-async def _answer(send: Send, status: int, body: Refusal, extra: dict[str, str]) -> None:
-    """The refusal in the shape every adapter refusal has; the connection is closed, since the
-    body the client may still be sending is not read."""
-    content = json.dumps(
-        {"detail": body.model_dump(mode="json", exclude_none=True)}, separators=(",", ":")
-    ).encode()
+async def _answer(
+    send: Send, status: int, body: Refusal, extra: dict[str, str], node: Node
+) -> None:
+    """The refusal in the shape every adapter refusal has (with the node's nearest code); the
+    connection is closed, since the body the client may still be sending is not read."""
+    shaped = {**body.model_dump(mode="json", exclude_none=True),
+              **node_fields(node, body.error, body.reason)}  # fmt: skip
+    content = json.dumps({"detail": shaped}, separators=(",", ":")).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(content)).encode()),

@@ -14,18 +14,19 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
 from adapters import docs
-from adapters.auth import check_sender
+from adapters.auth import check_rights, check_sender
 from adapters.body import read_capped
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
 from hub.domain import freeze, routing
 from hub.domain.findings import Finding
 from hub.domain.headers import H
+from hub.domain.messages import MessageType
 from hub.domain.parties import Party
 from hub.domain.privacy import client_person_key
 from hub.domain.validation import Outcome, Verdict
-from hub.infra import metrics, telemetry
-from hub.infra.store import journal
+from hub.infra import metrics, store, telemetry
+from hub.infra.store import Pool, journal
 
 UPLOAD_PATH: Final = "/v1/messages"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
@@ -130,6 +131,9 @@ async def accept(
         )
     )
     check_sender(caller, routing.sender_of(envelope))
+    if mt is not None:
+        await _check_receiver(runtime.pool, mt, envelope.ontvanger)
+    await check_rights(runtime.pool, caller, routing.route(envelope))  # standards per party
     received_at = runtime.clock()
     # --- release freeze (hub/domain/freeze.py): refuse early what the core would park -------
     pm = verdict.pack_message
@@ -163,6 +167,19 @@ async def accept(
     await runtime.broker.publish(payload, ctx.ingress, key=key.encode(), headers=headers)
     metrics.count("upload", "accepted", message_type_=mt.name if mt else None, node=node)
     return Accepted(id=message_id, received_at=received_at, status=status)
+
+
+async def _check_receiver(pool: Pool, mt: MessageType, receiver: str | None) -> None:
+    """A heenbericht goes to a registered party of the kind and node its type needs: anything
+    else is refused (422), never delivered into an inbox nobody opens (the core dead-letters
+    one that is produced to ingress some other way)."""
+    if not mt.is_heen:
+        return
+    party = await store.get_party(pool, receiver) if receiver else None
+    problem = routing.receiver_problem(mt, receiver, party)
+    if problem is not None:
+        refuse(422, "invalid", problem.reason, problem.sentence, field=problem.field,
+               value=problem.value)  # fmt: skip
 
 
 def _finding(f: Finding) -> dict[str, object]:

@@ -18,7 +18,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from handlers import requestclock
+from handlers import receivers, requestclock
 from handlers.advisory import base_lookup, batch_context, record_findings
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
@@ -154,6 +154,9 @@ async def _process(
             if (held := guard(item.id, "freeze", park.park, ctx, item, verdict, person)) is not None
         }
         # --- end of the release-freeze step ---
+        # Decided up front as well: a heenbericht to no registered receiver is dead-lettered
+        # (handlers/receivers.py), and no rule runs on it.
+        parked.update(await receivers.unroutable(conn, ctx, fresh, verdicts, persons, parked))
         obs.lap("validate")
 
         facts: dict[UUID, HistoryFacts] = {}

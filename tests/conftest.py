@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from hub.app import make_runtime
+from hub.domain.parties import load_parties
 from hub.infra import store
 from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from hub.infra.runtime import Runtime
@@ -167,8 +168,10 @@ async def runtime(
     settings: Settings, pool: store.Pool, database_url: str
 ) -> AsyncIterator[Runtime]:
     """A core runtime on this test's database and topics, for calling the flows in process
-    (its broker is built, not started)."""
+    (its broker is built, not started), with the party registry imported as a hub's start
+    imports it (the core routes heenberichten to registered receivers only)."""
     assert settings.kafka_bootstrap is not None
+    await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
     rt = make_runtime(settings, settings.kafka_bootstrap, database_url, "test-core")
     rt.attach_pool(pool)
     yield rt

@@ -23,6 +23,7 @@ from hub.domain.decide import Context, Incoming
 from hub.domain.eigenbijdrage.policy import load_policy
 from hub.domain.headers import H
 from hub.domain.messages import Node
+from hub.domain.parties import load_parties
 from hub.infra import store
 from hub.infra.kafka import topic_admin
 from hub.infra.runtime import Runtime
@@ -264,6 +265,8 @@ async def broker_hub(broker_core: BrokerCore, pool: store.Pool) -> AsyncIterator
     """The shared core on this test's own (migrated) database, MeldingIDs from M1."""
     runtime = broker_core.runtime
     broker_core.ids.reset()
+    # The parties the messages go to, registered as a hub's start registers them.
+    await store.upsert_parties(pool, list(load_parties(runtime.settings.parties_file)))
     runtime.attach_pool(pool)
     try:
         yield BrokerHub(

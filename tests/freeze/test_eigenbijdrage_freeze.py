@@ -28,6 +28,7 @@ from hub.domain.errors import ConfigError
 from hub.domain.freeze import ZONE, Calendar, Freeze
 from hub.domain.headers import H
 from hub.domain.messages import Node, Standard, by_name
+from hub.domain.parties import load_parties
 from hub.infra import store
 from hub.infra.runtime import Runtime
 from hub.ops.packgen.samples import samples
@@ -59,6 +60,8 @@ async def make(
     settings: Settings, pool: store.Pool, database_url: str
 ) -> AsyncIterator[MakeRuntime]:
     made: list[Runtime] = []
+    # The parties the messages go to, registered as a hub's start registers them.
+    await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
 
     def _make(pack_dirs: str, calendar: Calendar) -> Runtime:
         assert settings.kafka_bootstrap is not None
