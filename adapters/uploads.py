@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from datetime import datetime
@@ -27,6 +28,8 @@ from hub.domain.privacy import client_person_key
 from hub.domain.validation import Outcome, Verdict
 from hub.infra import metrics, store, telemetry
 from hub.infra.store import Pool, journal
+
+log = logging.getLogger(__name__)
 
 UPLOAD_PATH: Final = "/v1/messages"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
@@ -132,7 +135,7 @@ async def accept(
     )
     check_sender(caller, routing.sender_of(envelope))
     if mt is not None:
-        await _check_receiver(runtime.pool, mt, envelope.ontvanger)
+        await _check_receiver(runtime.pool, caller, mt, envelope.ontvanger)
     await check_rights(runtime.pool, caller, routing.route(envelope))  # standards per party
     received_at = runtime.clock()
     # --- release freeze (hub/domain/freeze.py): refuse early what the core would park -------
@@ -169,7 +172,7 @@ async def accept(
     return Accepted(id=message_id, received_at=received_at, status=status)
 
 
-async def _check_receiver(pool: Pool, mt: MessageType, receiver: str | None) -> None:
+async def _check_receiver(pool: Pool, caller: Party, mt: MessageType, receiver: str | None) -> None:
     """A heenbericht goes to a registered party of the kind and node its type needs: anything
     else is refused (422), never delivered into an inbox nobody opens (the core dead-letters
     one that is produced to ingress some other way)."""
@@ -178,6 +181,9 @@ async def _check_receiver(pool: Pool, mt: MessageType, receiver: str | None) -> 
     party = await store.get_party(pool, receiver) if receiver else None
     problem = routing.receiver_problem(mt, receiver, party)
     if problem is not None:
+        # Party codes only (no personal data), as adapters/auth.py logs its refusals.
+        log.info("refused party %s: %s (%s %s to %s)", caller.code, problem.reason, mt.name,
+                 problem.field, problem.value)  # fmt: skip
         refuse(422, "invalid", problem.reason, problem.sentence, field=problem.field,
                value=problem.value)  # fmt: skip
 

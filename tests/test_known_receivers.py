@@ -83,7 +83,9 @@ async def test_a_heenbericht_to_no_registered_receiver_of_its_kind_is_refused(
     receiver: str,
     reason: str,
     code: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("INFO", logger="adapters.uploads")
     await _topics(settings)
     payload = _message(path, Ontvanger=receiver)
     async with adapter(node) as client:
@@ -99,6 +101,8 @@ async def test_a_heenbericht_to_no_registered_receiver_of_its_kind_is_refused(
     assert receiver in detail["detail"]
     assert detail["node_code"] == code
     assert detail["node_code_meaning"]
+    # The operator's line names the parties and the reason, nothing of the client.
+    assert f"refused party {uploader}: {reason}" in caplog.text
     assert fine.status_code == 202, fine.text
     # Only the accepted one reached ingress.
     records = await ingress_records(settings, 1)
