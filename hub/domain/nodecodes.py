@@ -159,7 +159,8 @@ TABLE: Final[tuple[Nearest, ...]] = (
         ANY,
         "IB023",
         "IB004",
-        _R + "unknown release → IB004 (IB023 when the function is switched off) / IB004; "
+        "reading: rules.md §4 gives unknown release → IB004 (IB023 when the function is "
+        "switched off) / IB004; "
         "a frozen release is switched off for now",
     ),
     Nearest(
@@ -167,7 +168,8 @@ TABLE: Final[tuple[Nearest, ...]] = (
         ANY,
         "IB023",
         "IB004",
-        _R + "unknown release → IB004 (IB023 when the function is switched off) / IB004; "
+        "reading: rules.md §4 gives unknown release → IB004 (IB023 when the function is "
+        "switched off) / IB004; "
         "a retired release is switched off",
     ),
     Nearest(
