@@ -12,31 +12,49 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 from uuid import UUID, uuid4
 
 from lxml import etree
 
 from handlers.derive import Accepted, Derivation, Derived
+from handlers.eigenbijdrage_parts import Identificaties, Lookup, held_event, toewijzing_refs
 from hub.domain import topics, workdays, xmlcodec
 from hub.domain.decide import EventSpec, park
-from hub.domain.eigenbijdrage import notices, signals
+from hub.domain.eigenbijdrage import kostprijs, limits, notices, signals
 from hub.domain.eigenbijdrage.lines import Source, is_line_message, read_source
-from hub.domain.eigenbijdrage.periods import Entry, Route, periods, reconcile
+from hub.domain.eigenbijdrage.periods import (
+    DELETE,
+    NEW,
+    Entry,
+    Facts,
+    Period,
+    Route,
+    periods,
+    reconcile,
+)
 from hub.domain.eigenbijdrage.policy import PolicyBook, load_policy
 from hub.domain.errors import ConfigError
 from hub.domain.events import EventType
 from hub.domain.freeze import Calendar
 from hub.domain.headers import H
-from hub.domain.history.reading import HistoryInputError, toewijzing_nummer
+from hub.domain.history.reading import HistoryInputError
 from hub.domain.messages import Direction, Node, Standard
 from hub.domain.packs import PackMessage, PackRegistry
 from hub.domain.records import MessageRow, OutboxMessage
+from hub.domain.rules.base import parse_date
 from hub.infra.runtime import Runtime
 from hub.infra.store import DbConnection
 from hub.infra.store import eigenbijdrage as eb_store
-from hub.infra.store.eigenbijdrage import FactRow, NoticeAnswer, NoticeRow, PersonState, StateKey
+from hub.infra.store.eigenbijdrage import (
+    FactRow,
+    HeldRow,
+    NoticeAnswer,
+    NoticeRow,
+    PersonState,
+    StateKey,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +89,12 @@ class EigenBijdrage:
         persons = [(a.row.ontvanger or "", a.row.person_key or "") for a in batch]
         await eb_store.lock_persons(conn, persons)
         states = await eb_store.load_states(conn, persons)
-        lookup = _Lookup(await eb_store.toewijzing_categories(conn, _toewijzing_refs(batch)))
+        lookup = Lookup(await eb_store.toewijzing_categories(conn, toewijzing_refs(batch)))
 
         facts: list[FactRow] = []
         sent: list[NoticeRow] = []
-        ids = _Identificaties(conn)
+        held_rows: list[HeldRow] = []  # beyond the iEb limits (hub.domain.eigenbijdrage.limits)
+        ids = Identificaties(conn)
         todo = {a.row.id for a in batch}
         for item in accepted:
             if item.message_type.name == "WMO301":
@@ -105,41 +124,62 @@ class EigenBijdrage:
                 new_facts = state.facts.with_lines(lines)
                 policy = self.policy.for_gemeente(source.gemeente)
                 wanted = periods(new_facts, temporary_stop_ends=policy.temporary_stop_ends)
-                entries = reconcile(state.told, wanted, self.new_id)
+                entries, held = limits.split(
+                    reconcile(state.told, wanted, self.new_id),
+                    state.told,
+                    state.held,
+                    _dag(item),
+                    start_months=policy.start_limit_months,
+                    correction_months=policy.correction_limit_months,
+                )
                 told = dict(state.told)
+                by_hand = set(state.held)
+                for h in held:  # not sent, but kept as told: the gemeente does it by hand
+                    out.events.append(held_event(item.row, route, h))
+                    held_rows.append(
+                        HeldRow(*key, source.message_id, h, len(sent) + len(held_rows))
+                    )
+                    _tell(told, [h.entry])
+                    if h.entry.status == NEW:
+                        by_hand.add(h.entry.melding_id)
                 if entries:
-                    notice = await self._notice(ids, item, source, route, entries, now, out)
+                    seq = len(sent) + len(held_rows)
+                    notice = await self._notice(
+                        ids, item, source, route, entries, now, out, new_facts, seq
+                    )
                     if notice is not None:
                         sent.append(notice)
-                        for e in entries:
-                            if e.status == "3":
-                                told.pop(e.melding_id, None)
-                            else:
-                                told[e.melding_id] = e.period
-                states[key] = PersonState(new_facts, told)
-        await eb_store.save(conn, facts, sent, now)
+                        _tell(told, entries)
+                states[key] = PersonState(new_facts, told, frozenset(by_hand))
+        await eb_store.save(conn, facts, sent, now, held_rows)
         return out
 
     async def _notice(
         self,
-        ids: _Identificaties,
+        ids: Identificaties,
         item: Accepted,
         source: Source,
         route: Route,
         entries: Sequence[Entry],
         now: datetime,
         out: Derived,
+        facts: Facts,
+        seq: int,
     ) -> NoticeRow | None:
         pm = self._pack_message(route, now)
         identificatie = await ids.take()
+        policy = self.policy.for_gemeente(source.gemeente)
+        bw = route is Route.BESCHERMD_WONEN
         header = notices.NoticeHeader(
-            gemeente=source.gemeente,
+            # Beschermd wonen goes out in the name of the centrumgemeente (issue #18).
+            gemeente=(policy.centrumgemeente if bw else None) or source.gemeente,
             cak=self.cak,
             identificatie=identificatie,
             dagtekening=workdays.local_date(now),
         )
         try:
-            root = notices.build_notice(pm, header, source.bsn, source.birth, entries)
+            prices = {} if bw else kostprijs.kostprijzen(facts, entries, policy.kostprijs)
+            root = notices.build_notice(pm, header, source.bsn, source.birth, entries, prices)
         except notices.NoticeError:
             # A bug in the builder or the pack, never in the input: keep the period untold so
             # the person's next message tries again, and say so loudly.
@@ -189,6 +229,8 @@ class EigenBijdrage:
             berichtsoort=pm.bericht_code,
             source_message_id=source.message_id,
             entries=tuple(entries),
+            afzender=header.gemeente,
+            seq=seq,
         )
 
     def _pack_message(self, route: Route, now: datetime) -> PackMessage:
@@ -269,58 +311,20 @@ def _retourcodes(root: etree._Element) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for c in found if c))
 
 
-def _toewijzing_refs(batch: Sequence[Accepted]) -> list[eb_store.ToewijzingRef]:
-    """Toewijzingen that lines without a Product point at (their category is looked up)."""
-    refs: list[eb_store.ToewijzingRef] = []
-    for a in batch:
-        gemeente, aanbieder, person = a.row.ontvanger or "", a.row.afzender or "", a.row.person_key
-        for line in a.root.iter("{*}StartProduct", "{*}StopProduct"):
-            if xmlcodec.child(line, "Product") is None:
-                nummer = toewijzing_nummer(xmlcodec.child_text(line, "ToewijzingNummer"))
-                if nummer and person:
-                    refs.append((gemeente, aanbieder, person, nummer))
-    return refs
+def _dag(item: Accepted) -> date:
+    """The day the iEb limits count back from: the source's Dagtekening, the "dag" every
+    iStandaarden age rule counts from (rules.md §0, e.g. TR335); its arrival day if unreadable."""
+    text = xmlcodec.child_text(item.root, "Header", "BerichtIdentificatie", "Dagtekening")
+    return parse_date(text) or workdays.local_date(item.row.received_at)
 
 
-class _Identificaties:
-    """Notice Identificaties drawn from the sequence a block at a time: one round trip per
-    block instead of one per notice. Unused numbers of a block are skipped (gaps are
-    allowed; only uniqueness per sender counts, TR056)."""
-
-    BLOCK: Final = 32
-
-    def __init__(self, conn: DbConnection) -> None:
-        self._conn = conn
-        self._free: list[str] = []
-
-    async def take(self) -> str:
-        if not self._free:
-            self._free = list(reversed(await eb_store.next_identificaties(self._conn, self.BLOCK)))
-        return self._free.pop()
-
-
-class _Lookup:
-    """Toewijzing categories: the store's, overridden by 301s accepted earlier in the batch
-    (the core writes those after the derivations ran)."""
-
-    def __init__(self, stored: dict[eb_store.ToewijzingRef, str]) -> None:
-        self._stored = stored
-        self._seen: dict[eb_store.ToewijzingRef, str] = {}
-
-    def take(self, toewijzing: Accepted) -> None:
-        row = toewijzing.row
-        gemeente, aanbieder, person = row.afzender or "", row.ontvanger or "", row.person_key
-        if not person:
-            return
-        for line in toewijzing.root.iter("{*}ToegewezenProduct"):
-            nummer = toewijzing_nummer(xmlcodec.child_text(line, "ToewijzingNummer"))
-            categorie = xmlcodec.child_text(line, "Product", "Categorie")
-            if nummer and categorie:
-                self._seen[(gemeente, aanbieder, person, nummer)] = categorie
-
-    def __call__(self, gemeente: str, aanbieder: str, person: str, nummer: str) -> str | None:
-        key = (gemeente, aanbieder, person, nummer)
-        return self._seen.get(key) or self._stored.get(key)
+def _tell(told: dict[UUID, Period], entries: Sequence[Entry]) -> None:
+    """`told` after the CAK (or the gemeente by hand) processed `entries`."""
+    for e in entries:
+        if e.status == DELETE:
+            told.pop(e.melding_id, None)
+        else:
+            told[e.melding_id] = e.period
 
 
 def _entry_data(e: Entry) -> dict[str, object]:

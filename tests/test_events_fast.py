@@ -112,6 +112,16 @@ BASE: dict[EventType, dict[str, object]] = {
         "categorie": "02",
         "location": "/Bericht/Client/StartProducten/StartProduct[2]",
     },
+    EventType.EB_HELD: {
+        "route": "405",
+        "reason": "start",
+        "melding_id": str(OTHER_ID),
+        "status": "1",
+        "begindatum": DAY,
+        "einddatum": None,
+        "limit_months": 12,
+        "cutoff": date(2024, 7, 21),
+    },
     EventType.SIGNAL_NO_START: {
         "toewijzing_nummer": "300201",
         "categorie": None,

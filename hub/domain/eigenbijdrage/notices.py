@@ -2,15 +2,17 @@
 
 One notice message per person, route and source message: a Client with its Bsn and
 Geboortedatum (copied from the 305/307 that caused it) and one EigenBijdrage per entry
-(MeldingID, Begindatum, Einddatum when the period is closed, StatusAanlevering).
+(MeldingID, Begindatum, Einddatum when the period is closed, Kostprijs for a priced
+hulpmiddel (hub.domain.eigenbijdrage.kostprijs), StatusAanlevering).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
+from uuid import UUID
 
 from lxml import etree
 
@@ -30,7 +32,7 @@ class NoticeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class NoticeHeader:
-    gemeente: str  # Afzender: the gemeente the hub acts for
+    gemeente: str  # Afzender: the gemeente the hub acts for (a 407: its centrumgemeente)
     cak: str  # Ontvanger
     identificatie: str
     dagtekening: date
@@ -56,8 +58,10 @@ def build_notice(
     bsn: str,
     birth: BirthDate,
     entries: Sequence[Entry],
+    kostprijs: Mapping[UUID, int] | None = None,
 ) -> etree._Element:
-    """The notice as an element tree, validated against `pm`'s schema (NoticeError if not)."""
+    """The notice as an element tree, validated against `pm`'s schema (NoticeError if not).
+    `kostprijs`: the Kostprijs (cents) of the entries that carry one, by MeldingID."""
     if not entries:
         raise ValueError("a notice needs at least one entry")
     ns = pm.namespace
@@ -97,6 +101,8 @@ def build_notice(
         add(el, "Begindatum", entry.period.begin.isoformat())
         if entry.period.end is not None:
             add(el, "Einddatum", entry.period.end.isoformat())
+        if kostprijs and entry.melding_id in kostprijs:
+            add(el, "Kostprijs", str(kostprijs[entry.melding_id]))
         add(el, "StatusAanlevering", entry.status)
 
     schema = pm.schema

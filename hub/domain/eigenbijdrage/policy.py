@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -50,6 +50,19 @@ class Policy:
     # A start whose Begindatum lies more than this many werkdagen before its arrival is
     # signalled as late (retroactive bill risk).
     late_start_workdays: int = 5
+    # The iEb limits of issue #18 (hub.domain.eigenbijdrage.limits says how they are counted;
+    # the figures are the issue's, the facts name none): no notice for a start more than this
+    # many months back, nor for a correction more than this many months back; held for the
+    # gemeente to handle by hand (`hub eb held`). 0: no limit.
+    start_limit_months: int = 12
+    correction_limit_months: int = 36
+    # Beschermd wonen is a centrumgemeente's task: the WMO407 goes out with this gemeente as
+    # Afzender (the hub-model header's only gemeente field; the facts say nothing about a
+    # centrumgemeente in the 407). None: the gemeente itself.
+    centrumgemeente: str | None = None
+    # Cost price in cents per hulpmiddel product ("categorie/code", categories 11-14), sent
+    # as the 405's Kostprijs (hub.domain.eigenbijdrage.kostprijs).
+    kostprijs: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     @property
     def abonnementstarief_categories(self) -> frozenset[str]:
@@ -95,7 +108,13 @@ def _entry(base: Policy, table: Mapping[str, Any], label: str) -> Policy:
                     f"{label}: {key}: {bad[0]!r} is not a Wmo product category (01-18)"
                 )
             changes[key] = frozenset(value)
-        else:  # minimum_age, late_start_workdays
+        elif key == "centrumgemeente":
+            if not isinstance(value, str) or not _GEMEENTE.fullmatch(value):
+                raise ConfigError(f"{label}: centrumgemeente must be a 4-digit CBS gemeentecode")
+            changes[key] = value
+        elif key == "kostprijs":
+            changes[key] = _kostprijs(value, label)
+        else:  # minimum_age, late_start_workdays, start/correction_limit_months
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 120:
                 raise ConfigError(f"{label}: {key} must be a whole number from 0 to 120")
             changes[key] = value
@@ -107,6 +126,29 @@ def _entry(base: Policy, table: Mapping[str, Any], label: str) -> Policy:
             "beschermd_wonen_categories"
         )
     return policy
+
+
+_PRODUCT: Final = re.compile(r"(1[1-4])/([0-9A-Za-z]{1,5})")
+_MAX_CENTS: Final = 99_999_999  # LDT_Bedrag of the iEb model pack
+
+
+def _kostprijs(value: object, label: str) -> Mapping[str, int]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{label}: kostprijs must be a table like {{ "12/12A01" = 350000 }}')
+    prices: dict[str, int] = {}
+    for product, cents in value.items():
+        if not _PRODUCT.fullmatch(product):
+            raise ConfigError(
+                f"{label}: kostprijs: {product!r} is not a hulpmiddel product "
+                '"categorie/code" with categorie 11-14 (e.g. "12/12A01")'
+            )
+        if not isinstance(cents, int) or isinstance(cents, bool) or not 0 <= cents <= _MAX_CENTS:
+            raise ConfigError(
+                f"{label}: kostprijs {product!r} must be a whole number of cents from 0 to "
+                f"{_MAX_CENTS}"
+            )
+        prices[product] = cents
+    return MappingProxyType(prices)
 
 
 def load_policy(path: Path) -> PolicyBook:
@@ -145,8 +187,21 @@ def describe(policy: Policy) -> str:
     bw = ",".join(sorted(policy.beschermd_wonen_categories)) if policy.beschermd_wonen else "off"
     exempt = ",".join(sorted(policy.exempt_categories)) or "-"
     temp = "ends" if policy.temporary_stop_ends else "continues"
-    return (
+    line = (
         f"405 categories {at}; exempt {exempt}; 407 categories {bw}; temporary stop {temp}; "
         f"minimum age {policy.minimum_age}; late start after {policy.late_start_workdays} "
         "werkdagen"
     )
+    # The #18 settings are only named when they differ from the defaults, so the line of an
+    # unchanged policy stays what it was.
+    extra = []
+    if (policy.start_limit_months, policy.correction_limit_months) != (12, 36):
+        extra.append(
+            f"held: start > {policy.start_limit_months or 'no limit'} months, correction > "
+            f"{policy.correction_limit_months or 'no limit'} months back"
+        )
+    if policy.centrumgemeente:
+        extra.append(f"407 as centrumgemeente {policy.centrumgemeente}")
+    if policy.kostprijs:
+        extra.append(f"kostprijs for {len(policy.kostprijs)} product(s)")
+    return "; ".join([line, *extra])

@@ -242,6 +242,26 @@ class EbLateStartData(EventModel):
     location: Location = Field(description="Element path of the StartProduct.")
 
 
+class EbHeldData(EventModel):
+    """A notice entry the hub did not send because it lies beyond an iEb limit (issue #18: a
+    start more than 12 months back, a correction more than 36, per the gemeente's policy): the
+    gemeente handles it by hand (`hub eb held`). The envelope is the 305 / 307's."""
+
+    route: Literal["405", "407"] = Field(description="The notice it would have gone in.")
+    reason: Literal["start", "correction", "held-melding"] = Field(
+        description="start: a new period beyond the start limit; correction: a change or "
+        "retraction beyond the correction limit; held-melding: an entry on a period held before."
+    )
+    melding_id: UUID = Field(description="MeldingID of the period.")
+    status: Literal["1", "2", "3"] = Field(description="StatusAanlevering it would have had.")
+    begindatum: date = Field(description="Begin of the period (for 3: the retracted one's).")
+    einddatum: date | None = Field(default=None, description="End of the period, if closed.")
+    limit_months: int = Field(ge=0, description="The limit in months (0 for held-melding).")
+    cutoff: date | None = Field(
+        default=None, description="Earliest date within the limit (null for held-melding)."
+    )
+
+
 class ToewijzingSignalData(EventModel):
     """A toewijzing whose start (or stop) message is overdue: the provider sent no 305 within
     5 werkdagen of its Ingangsdatum, or no 307 after its Einddatum passed. Raised once per

@@ -24,6 +24,7 @@ from hub.domain.events.data import (
     AdvisoryFindingData,
     DeliveredData,
     DownloadedData,
+    EbHeldData,
     EbLateStartData,
     EbNoticeData,
     EbNoticeRejectedData,
@@ -74,6 +75,7 @@ class EventType(StrEnum):
     EB_NOTICE = "eigenbijdrage.notice"
     EB_NOTICE_REJECTED = "eigenbijdrage.notice-rejected"
     EB_LATE_START = "eigenbijdrage.late-start"
+    EB_HELD = "eigenbijdrage.held"
     SIGNAL_NO_START = "signal.toewijzing-without-start"
     SIGNAL_NO_STOP = "signal.toewijzing-without-stop"
     PARKED = "message.parked"
@@ -204,6 +206,13 @@ class EbLateStart(EventBase):
     data: EbLateStartData
 
 
+class EbHeld(EventBase):
+    """eigenbijdrage.held: a notice entry beyond an iEb limit, left to the gemeente."""
+
+    type: Literal["eigenbijdrage.held"] = "eigenbijdrage.held"
+    data: EbHeldData
+
+
 class MessageParked(EventBase):
     """message.parked: held by a release freeze, released or returned at the cutover."""
 
@@ -243,6 +252,7 @@ Event: TypeAlias = Annotated[
     | EbNotice
     | EbNoticeRejected
     | EbLateStart
+    | EbHeld
     | ToewijzingWithoutStart
     | ToewijzingWithoutStop
     | MessageParked
@@ -262,6 +272,7 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.EB_NOTICE: EbNotice,
     EventType.EB_NOTICE_REJECTED: EbNoticeRejected,
     EventType.EB_LATE_START: EbLateStart,
+    EventType.EB_HELD: EbHeld,
     EventType.SIGNAL_NO_START: ToewijzingWithoutStart,
     EventType.SIGNAL_NO_STOP: ToewijzingWithoutStop,
     EventType.PARKED: MessageParked,

@@ -1,5 +1,6 @@
-"""State of the eigen bijdrage (tables: 0005_eigenbijdrage.sql): counting lines and told
-periods per person and route, and the notices sent with their answers.
+"""State of the eigen bijdrage (tables: 0005_eigenbijdrage.sql, 0019_eigenbijdrage_held.sql):
+counting lines and told periods per person and route, the notices sent with their answers, and
+the entries held beyond the iEb limits.
 
 The operator's view of the same tables is hub.infra.store.eigenbijdrage_view."""
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from hub.domain.eigenbijdrage.limits import Held
 from hub.domain.eigenbijdrage.periods import DELETE, NEW, Entry, Facts, Period, Route
 from hub.domain.history.facts import StartKey, StopKey
 from hub.infra.store.base import DbConnection as Conn
@@ -26,6 +28,7 @@ class PersonState:
 
     facts: Facts = field(default_factory=Facts)
     told: dict[UUID, Period] = field(default_factory=dict)
+    held: frozenset[UUID] = frozenset()  # told periods whose start was held (never sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,21 @@ class NoticeRow:
     berichtsoort: str  # BerichtCode of the notice, for TR056
     source_message_id: UUID
     entries: tuple[Entry, ...]
+    afzender: str = ""  # the notice's Afzender when not the gemeente (a 407's centrumgemeente)
+    seq: int = 0  # order of the batch's notices and held entries (their melding writes)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """One entry held beyond an iEb limit: not sent, but the period is kept as told (the
+    gemeente handles it by hand), so the person's next message does not raise it again."""
+
+    gemeente: str
+    person_key: str
+    route: Route
+    source_message_id: UUID
+    held: Held
+    seq: int = 0
 
 
 async def lock_persons(conn: Conn, persons: Sequence[PersonRef]) -> None:
@@ -94,13 +112,14 @@ async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey
         *args,
     )
     told = await conn.fetch(
-        f"SELECT t.gemeente, t.person_key, t.route, t.melding_id, t.begindatum, t.einddatum"
-        f" FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted",
+        f"SELECT t.gemeente, t.person_key, t.route, t.melding_id, t.begindatum, t.einddatum,"
+        f" t.held FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted",
         *args,
     )
     start_maps: dict[StateKey, dict[tuple[str, StartKey], bool]] = {}
     stop_maps: dict[StateKey, dict[tuple[str, StopKey], bool]] = {}
     told_maps: dict[StateKey, dict[UUID, Period]] = {}
+    held_sets: dict[StateKey, set[UUID]] = {}
     for r in starts:
         key = (r[0], r[1], Route(r[2]))
         start_maps.setdefault(key, {})[(r[3], StartKey(r[4], r[5], r[6], r[7]))] = r[8]
@@ -110,10 +129,14 @@ async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey
         stop_maps.setdefault(key, {})[(r[3], stop)] = r[10]
     for r in told:
         told_maps.setdefault((r[0], r[1], Route(r[2])), {})[r[3]] = Period(r[4], r[5])
+        if r[6]:
+            held_sets.setdefault((r[0], r[1], Route(r[2])), set()).add(r[3])
     keys = set(start_maps) | set(stop_maps) | set(told_maps)
     return {
         k: PersonState(
-            Facts(start_maps.get(k, {}), stop_maps.get(k, {})), dict(told_maps.get(k, {}))
+            Facts(start_maps.get(k, {}), stop_maps.get(k, {})),
+            dict(told_maps.get(k, {})),
+            frozenset(held_sets.get(k, ())),
         )
         for k in keys
     }
@@ -141,12 +164,13 @@ async def toewijzing_categories(
 
 
 async def notified_sources(conn: Conn, source_ids: Sequence[UUID]) -> set[UUID]:
-    """Which of these source messages already caused a notice (idempotency guard)."""
+    """Which of these source messages already caused a notice or a held entry (idempotency
+    guard)."""
     if not source_ids:
         return set()
     rows = await conn.fetch(
-        "SELECT DISTINCT source_message_id FROM eb_notice"
-        " WHERE source_message_id = ANY($1::uuid[])",
+        "SELECT source_message_id FROM eb_notice WHERE source_message_id = ANY($1::uuid[])"
+        " UNION SELECT source_message_id FROM eb_held WHERE source_message_id = ANY($1::uuid[])",
         list(source_ids),
     )
     return {r[0] for r in rows}
@@ -162,10 +186,15 @@ async def next_identificaties(conn: Conn, count: int) -> list[str]:
 
 
 async def save(
-    conn: Conn, facts: Sequence[FactRow], notices: Sequence[NoticeRow], now: datetime
+    conn: Conn,
+    facts: Sequence[FactRow],
+    notices: Sequence[NoticeRow],
+    now: datetime,
+    held: Sequence[HeldRow] = (),
 ) -> None:
-    """Write a batch's lines, the periods its notices changed and the notices themselves,
-    inside the caller's transaction. Lines are idempotent (insert once, delete one-way)."""
+    """Write a batch's lines, the periods its notices (and held entries) changed, the notices
+    and the held entries, inside the caller's transaction. Lines are idempotent (insert once,
+    delete one-way)."""
     starts = [f for f in facts if f.stop is None]
     stops = [f for f in facts if f.stop is not None]
     if starts:
@@ -209,20 +238,24 @@ async def save(
                 if f.stop is not None
             ],
         )  # fmt: skip
-    # Every new melding first, then the changes in the order the notices made them (a
-    # melding told earlier in the same batch may be changed by a later notice).
-    entries = [(n, e) for n in notices for e in n.entries]
-    created = [(n, e) for n, e in entries if e.status == NEW]
-    changed = [(n, e) for n, e in entries if e.status != NEW]
+    # Every new melding first, then the changes in the order the notices and held entries
+    # made them (a melding told earlier in the same batch may be changed by a later one).
+    entries = sorted(
+        [(n.seq, n, e, False) for n in notices for e in n.entries]
+        + [(h.seq, h, h.held.entry, True) for h in held],
+        key=lambda t: t[0],
+    )
+    created = [(n, e, by_hand) for _, n, e, by_hand in entries if e.status == NEW]
+    changed = [(n, e) for _, n, e, _ in entries if e.status != NEW]
     if created:
         await conn.executemany(
             "INSERT INTO eb_melding (melding_id, gemeente, person_key, route,"
-            " begindatum, einddatum, created_by, created_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            " begindatum, einddatum, created_by, created_at, updated_at, held)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
             [
                 (e.melding_id, n.gemeente, n.person_key, n.route.value, e.period.begin,
-                 e.period.end, n.source_message_id, now)
-                for n, e in created
+                 e.period.end, n.source_message_id, now, by_hand)
+                for n, e, by_hand in created
             ],
         )  # fmt: skip
     if changed:
@@ -248,8 +281,25 @@ async def save(
         await conn.executemany(
             "INSERT INTO history_identificatie (afzender, berichtsoort, identificatie,"
             " message_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            [(n.gemeente, n.berichtsoort, n.identificatie, n.message_id) for n in notices],
+            [
+                (n.afzender or n.gemeente, n.berichtsoort, n.identificatie, n.message_id)
+                for n in notices
+            ],
         )
+    if held:
+        await conn.executemany(
+            "INSERT INTO eb_held (gemeente, person_key, route, reason, melding_id, status,"
+            " begindatum, einddatum, limit_months, cutoff, source_message_id, held_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " ON CONFLICT (source_message_id, route, melding_id) DO NOTHING",
+            [
+                (h.gemeente, h.person_key, h.route.value, h.held.reason.value,
+                 h.held.entry.melding_id, h.held.entry.status, h.held.entry.period.begin,
+                 h.held.entry.period.end, h.held.limit_months, h.held.cutoff,
+                 h.source_message_id, now)
+                for h in held
+            ],
+        )  # fmt: skip
 
 
 def _entry_json(e: Entry) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Operator commands for the eigen bijdrage: `hub eb policy`, `hub eb show`."""
+"""Operator commands for the eigen bijdrage: `hub eb policy`, `hub eb show`, `hub eb held`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from uuid import UUID
 
 from hub.domain.eigenbijdrage.policy import describe, load_policy
 from hub.domain.errors import ConfigError
+from hub.infra.store import eigenbijdrage_held
 from hub.infra.store import eigenbijdrage_view as eb_store
 from hub.ops.cli.connect import with_pool
 from hub.ops.cli.moments import when
@@ -83,6 +84,39 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_REASON = {
+    "start": "start beyond the start limit",
+    "correction": "correction beyond the correction limit",
+    "held-melding": "change of a period held before",
+}
+
+
+def cmd_held(args: argparse.Namespace, settings: Settings) -> int:
+    """The notice entries held beyond the iEb limits, for the gemeente to handle by hand."""
+    if args.gemeente is not None and not re.fullmatch(r"[0-9]{4}", args.gemeente):
+        raise ConfigError(f"--gemeente {args.gemeente!r} is not a 4-digit CBS gemeentecode")
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    rows = with_pool(
+        settings, lambda pool: eigenbijdrage_held.list_held(pool, args.gemeente, args.limit)
+    )
+    if not rows:
+        print(
+            "no notice entries held" + (f" for gemeente {args.gemeente}" if args.gemeente else "")
+        )
+        return 0
+    print(f"{len(rows)} notice entr{'y' if len(rows) == 1 else 'ies'} held (newest first):")
+    for h in rows:
+        limit = f" ({h.limit_months} months: before {h.cutoff})" if h.cutoff else ""
+        print(
+            f"  {when(h.held_at)}  gemeente {h.gemeente}  WMO{h.route}  "
+            f"{_STATUS.get(h.status, h.status)} {h.melding_id}  "
+            f"{_period(h.begindatum, h.einddatum)}  {_REASON.get(h.reason, h.reason)}{limit}"
+        )
+        print(f"      person {h.person_key}  from message {h.source_message_id}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     eb = sub.add_parser("eb", help="eigen bijdrage: policy and per-person notices")
     eb_sub = eb.add_subparsers(dest="eb_command", metavar="ACTION", required=True)
@@ -94,3 +128,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--bsn-hash", help="the person key (keyed hash of the BSN)")
     show.add_argument("--message", help="id of a 305/307 or of a notice")
     show.set_defaults(func=cmd_show, reach="required")
+    held = eb_sub.add_parser(
+        "held", help="notice entries held beyond the iEb limits, to handle by hand"
+    )
+    held.add_argument("--gemeente", help="only this 4-digit CBS gemeentecode")
+    held.add_argument("--limit", type=int, default=200, help="at most this many (200)")
+    held.set_defaults(func=cmd_held, reach="required")
