@@ -199,7 +199,8 @@ async def serving(*apps: Starlette) -> AsyncIterator[list[httpx.AsyncClient]]:
     try:
         clients = []
         for client, task in zip(ready, tasks, strict=True):
-            await asyncio.wait([client, task], return_when=asyncio.FIRST_COMPLETED)
+            either: list[asyncio.Future[Any]] = [client, task]
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not client.done():
                 task.result()  # raises why it stopped
                 raise AssertionError("an app stopped before its lifespan started")
