@@ -57,7 +57,12 @@ UPLOAD_REFUSALS: dict[int | str, dict[str, Any]] = {
         "model": Refusal,
         "description": "A Content-Encoding other than identity, or a Content-Type that is not XML",
     },
-    422: {"model": Refusal, "description": "Idempotency-Key reused for another message"},
+    422: {
+        "model": Refusal,
+        "description": "Idempotency-Key reused for another message, or a heenbericht to no "
+        "registered receiver of its kind (reason unknown_gemeente / unknown_aanbieder / "
+        "not_the_cak / wrong_receiver, field Header/Ontvanger)",
+    },
     503: {
         "model": Refusal,
         "headers": _RETRY_AFTER,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hub.domain import nodecodes
 
-COMMAND = ".venv/bin/python -m hub.ops.nodecodes_doc --out docs/node-codes.md"
+COMMAND = "hub docs node-codes --out docs/node-codes.md"
 
 
 def _cell(text: str | None) -> str:

@@ -1,4 +1,4 @@
-"""`hub docs asyncapi|events-schema|rules`: print or write a generated contract document
+"""`hub docs asyncapi|events-schema|rules|node-codes`: print or write a generated contract document
 (docs/ holds the checked-in copies)."""
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         from hub.ops.rulebook_doc import render as render_rules
 
         text = render_rules()
+    elif args.docs_command == "node-codes":
+        from hub.ops.nodecodes_doc import render as render_node_codes
+
+        text = render_node_codes()
     else:
         from hub.domain.events import event_json_schema
 
@@ -43,6 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("asyncapi", "AsyncAPI 3.0 description of every topic (docs/asyncapi.json)"),
         ("events-schema", "JSON Schema of the domain events (docs/events.schema.json)"),
         ("rules", "every technical rule and what the hub does with it (docs/rules.md)"),
+        ("node-codes", "the node code of every refusal kind (docs/node-codes.md)"),
     ):
         doc = docs_sub.add_parser(name, help=text)
         doc.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
