@@ -1,10 +1,12 @@
 """`hub history import` end to end on the real PostgreSQL: a gemeente's exported history (XML
 files, a ZIP archive, the toewijzingen CSV) imported by the CLI, then live 305/307 on those
-toewijzingen through the core's intake are accepted; the same traffic without the import is
-refused with 9019 / 9069 (enforce mode); a second import changes nothing."""
+toewijzingen are accepted, through the core's intake and through a running hub (core and
+adapters as processes on the real broker); the same traffic without the import is refused with
+9019 / 9069 (enforce mode); a second import changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from lxml import etree
 
@@ -27,6 +30,7 @@ from hub.domain.messages import Node
 from hub.infra import store
 from hub.infra.runtime import Runtime
 from hub.settings import Settings
+from tests.e2e.stack import GEMEENTE, PROVIDER, running
 from tests.history._build import OTHER_BSN, message, start, stop
 
 AANBIEDER = "65656055"
@@ -161,6 +165,50 @@ async def test_imported_history_lets_live_305_and_307_through(
     for live in _live_traffic():
         message_id = await _live(runtime, live)
         assert await _outcome(pool, message_id) == ("accepted", [])
+
+
+@pytest.mark.e2e
+async def test_after_the_import_a_running_hub_delivers_the_live_305_and_307(
+    hub_env: tuple[dict[str, str], dict[str, str]],
+    pool: store.Pool,
+    database_url: str,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """The same import, then the provider uploads the live traffic to the VECOZO-like adapter of
+    a running hub: the core (0363 enforces) accepts each and the gemeente finds it in its inbox."""
+    assert PROVIDER == AANBIEDER
+    env, tokens = hub_env
+    export = _export(tmp_path / "export")
+    imported = _hub(database_url, settings, "history", "import", "--quiet", str(export))
+    assert "imported: 4 (WMO301 2, WMO305 2)" in imported.stdout, imported.stderr
+    with running(env) as stack:
+        async with httpx.AsyncClient(timeout=30) as client:
+            ids = []
+            for live in _live_traffic():
+                answer = await client.post(
+                    f"{stack.url('vecozo')}/v1/messages",
+                    content=xmlcodec.serialize(live),
+                    headers={"Authorization": f"Bearer {tokens[PROVIDER]}"},
+                )
+                assert answer.status_code == 202, answer.text
+                ids.append(str(answer.json()["id"]))
+
+            deadline = asyncio.get_running_loop().time() + 60
+            while True:
+                inbox = await client.get(
+                    f"{stack.url('ggk')}/v1/inbox",
+                    headers={"Authorization": f"Bearer {tokens[GEMEENTE]}"},
+                )
+                assert inbox.status_code == 200, inbox.text
+                if {e["id"] for e in inbox.json()} >= set(ids):
+                    break
+                assert asyncio.get_running_loop().time() < deadline, (
+                    "the live 305/307 never reached the gemeente's inbox: "
+                    f"{[await _outcome(pool, UUID(i)) for i in ids]}"
+                )
+                await asyncio.sleep(0.2)
+    assert [await _outcome(pool, UUID(i)) for i in ids] == [("accepted", [])] * 3
 
 
 async def test_without_the_import_the_same_traffic_is_refused(
