@@ -1,6 +1,7 @@
 """Advisory mode through the real intake on PostgreSQL and through the `hub history` CLI: the
-same 305 refused in enforce mode and routed with its finding reported in advisory mode; a 323
-with a bad Prestatie and the gemeente's 325 on it routed whole."""
+same 305 refused in enforce mode and routed with its finding reported in advisory mode; an
+in-message failure still answered with a retour in advisory mode; a 323 with a bad Prestatie
+and the gemeente's 325 on it routed whole."""
 
 from __future__ import annotations
 
@@ -122,6 +123,30 @@ async def test_the_cli_switches_a_gemeente_and_the_report_shows_what_it_let_thro
     assert "0363  enforce  (was advisory)" in back.stdout
     again = await _send(runtime, ctx, message("WMO305", start(nummer="400002")))
     assert await _status(runtime, again) == "rejected"
+
+
+async def test_an_in_message_failure_is_still_answered_with_a_retour_in_advisory_mode(
+    runtime: Runtime,
+) -> None:
+    """Advisory mode hides history findings only: a 305 whose Bsn fails the 11-proef (CS002, an
+    in-message rule, 0001) on a toewijzing the hub never saw is refused with a retour."""
+    await history_modes.set_mode(runtime.pool, "0363", Mode.ADVISORY)
+    ctx = intake.build_context(runtime)
+    refused = await _send(runtime, ctx, message("WMO305", start(), bsn="123456789"))
+    row = await runtime.pool.fetchrow(
+        "SELECT status, retour_id, retourcodes FROM message WHERE id = $1", refused
+    )
+    assert row is not None
+    assert row["status"] == "rejected"
+    assert row["retour_id"] is not None  # answered with the hub's WMO306
+    assert "0001" in list(row["retourcodes"])
+    assert [e["type"] for e in await _events(runtime, refused)] == ["message.rejected"]
+    assert await history_modes.report(runtime.pool) == []
+    to_gemeente = await runtime.pool.fetchval(
+        "SELECT count(*) FROM outbox_resolved WHERE topic LIKE '%egress%' AND key = $1",
+        b"0363",
+    )
+    assert to_gemeente == 0  # never routed to the gemeente
 
 
 async def test_bad_cli_input_is_refused_with_the_reason(database_url: str) -> None:
