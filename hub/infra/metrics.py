@@ -5,7 +5,8 @@ that are states.
 
 Every label has a bounded set of values: stages, message types from the catalogue, directions,
 nodes, outcomes, retourcodes (4 digits), dead-letter stages and errors, topics and partitions,
-standards, freeze phases and parked kinds, event types. Never an id, a BSN or a party code.
+standards, freeze phases and parked kinds, event types. Never an id or a BSN, and a party code
+only in one place: the gemeente of the advisory findings (a public body's CBS code, one of ~350).
 """
 
 from __future__ import annotations
