@@ -34,6 +34,8 @@ def subscribe(ctx: AdapterContext) -> None:
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_ms,
         # Commit only once the inbox has the batch; the inbox ignores redelivered pairs.
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

@@ -373,6 +373,8 @@ def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> Ka
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_ms,
         # Offsets are committed only after the batch's transaction committed; an error
         # seeks back so the batch is redelivered, and the ledger recognises what it has.
         ack_policy=AckPolicy.NACK_ON_ERROR,

@@ -127,6 +127,15 @@ class Settings(BaseSettings):
     batch_max_records: int = Field(
         default=500, ge=1, le=10_000, description="Most messages the core handles per batch."
     )
+    consumer_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1000,
+        le=300_000,
+        description="Consumer-group session timeout of the core's and the adapters' consumers "
+        "(heartbeats every third of it, at most every 3 s). tansu holds every JoinGroup for half "
+        "of it, so a shorter one starts a consumer sooner; too short and a busy process is "
+        "taken for dead and its partitions are rebalanced.",
+    )
     intake_max_attempts: int = Field(
         default=3,
         ge=1,
@@ -284,6 +293,11 @@ class Settings(BaseSettings):
     @property
     def freeze_path(self) -> Path | None:
         return Path(self.freeze_file) if self.freeze_file.strip() else None
+
+    @property
+    def consumer_heartbeat_ms(self) -> int:
+        """aiokafka's heartbeat (3 s) unless the session is shorter than three of them."""
+        return min(3000, self.consumer_session_timeout_ms // 3)
 
     def topic(self, suffix: str) -> str:
         return f"{self.topic_prefix}.{suffix}"

@@ -20,6 +20,7 @@ from hub.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from hub.infra.runtime import Runtime
 from hub.settings import Settings
 from tests import packkit
+from tests.e2e.stack import SESSION_TIMEOUT_MS
 
 # What a test needs, read from the fixtures it uses (item.fixturenames is transitive): every
 # database fixture rests on `postgres_server`, every broker one on `kafka_bootstrap`. Tests
@@ -160,6 +161,7 @@ def settings(kafka_bootstrap: str, workdir: Path) -> Settings:
         consumer_group=f"core-{tag}",
         partitions=2,
         data_dir=workdir / f"data-{tag}",
+        consumer_session_timeout_ms=SESSION_TIMEOUT_MS,
     )
 
 

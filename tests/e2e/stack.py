@@ -118,6 +118,12 @@ async def create_database(admin_dsn: str, name: str | None = None) -> str:
     return admin_dsn.rsplit("/", 1)[0] + f"/{name}"
 
 
+# The consumers' group session in tests (HUB_CONSUMER_SESSION_TIMEOUT_MS): tansu holds every
+# JoinGroup for half of it, so 3 s instead of aiokafka's 10 s starts each core and adapter about
+# 3.5 s sooner; heartbeats come every second, well within it on a loaded machine.
+SESSION_TIMEOUT_MS: Final = 3000
+
+
 def hub_settings(bootstrap: str, directory: Path, **overrides: object) -> Settings:
     """Settings whose topics and consumer group belong to one test or run alone."""
     tag = uuid.uuid4().hex[:8]
@@ -127,6 +133,7 @@ def hub_settings(bootstrap: str, directory: Path, **overrides: object) -> Settin
         "consumer_group": f"core-{tag}",
         "partitions": 2,
         "data_dir": directory / f"data-{tag}",
+        "consumer_session_timeout_ms": SESSION_TIMEOUT_MS,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -143,6 +150,7 @@ def hub_env(settings: Settings, database_url: str, **extra: str) -> dict[str, st
         HUB_CONSUMER_GROUP=settings.consumer_group,
         HUB_PARTITIONS=str(settings.partitions),
         HUB_LOG_LEVEL="WARNING",
+        HUB_CONSUMER_SESSION_TIMEOUT_MS=str(settings.consumer_session_timeout_ms),
     )
     env.update(extra)
     return env

@@ -106,6 +106,7 @@ async def test_every_panel_and_rule_query_returns_data_from_a_running_hub(
         HUB_GGK_PORT=str(ports["ggk"]),
         HUB_VECOZO_PORT=str(ports["vecozo"]),
         HUB_LOG_LEVEL="WARNING",
+        HUB_CONSUMER_SESSION_TIMEOUT_MS=str(settings.consumer_session_timeout_ms),
     )
     for name, argv in (("core", ["core"]), ("ggk", ["adapter", "ggk"]),
                        ("vecozo", ["adapter", "vecozo"])):  # fmt: skip

@@ -22,6 +22,7 @@ import pytest
 
 from hub.infra import store
 from hub.infra.embedded import free_port
+from tests.e2e.stack import SESSION_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +95,7 @@ def up_env(workdir: Path) -> dict[str, str]:
         HUB_GGK_PORT=str(free_port()),
         HUB_VECOZO_PORT=str(free_port()),
         HUB_LOG_LEVEL="WARNING",
+        HUB_CONSUMER_SESSION_TIMEOUT_MS=str(SESSION_TIMEOUT_MS),
     )
     return env
 

@@ -17,6 +17,7 @@ from hub.settings import Settings
 from tests.e2e.stack import (
     GEMEENTE,
     PROVIDER,
+    SESSION_TIMEOUT_MS,
     SPLIT,
     Infra,
     Stack,
@@ -36,6 +37,7 @@ FAULT_SETTINGS = {
     "HUB_BROKER_CHECK_S": "1",
     "HUB_JOURNAL_TRIM_S": "1",
     "HUB_LOG_LEVEL": "WARNING",
+    "HUB_CONSUMER_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
 }
 
 
