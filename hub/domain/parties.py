@@ -159,7 +159,10 @@ def make_party(
     delegates: set[str] = set()
     for delegate in may_submit_for:
         if not isinstance(delegate, str) or kind_of(delegate, cak_code) is None:
-            raise PartyError(f"may_submit_for: {delegate!r} is not a party code")
+            raise PartyError(
+                f"may_submit_for: {delegate!r} is not a party code a message can carry (a "
+                "gemeentecode, an AGB code or the CAK code; never an intermediary)"
+            )
         if delegate == code:
             raise PartyError(f"may_submit_for: {delegate} is the party itself")
         delegates.add(delegate)
