@@ -248,7 +248,7 @@ def _parse(data: bytes) -> etree._Element:
         root = etree.fromstring(data, _PARSERS.parser)
     except etree.XMLSyntaxError as exc:
         raise _from_syntax_error(exc) from None
-    except Exception as exc:  # the door never leaks a parser-internal exception type
+    except Exception as exc:  # blind: the door never leaks a parser-internal exception type
         raise XmlRejected(
             XmlRejectReason.NOT_WELL_FORMED, f"XML parser failed: {type(exc).__name__}: {exc}"
         ) from None
