@@ -60,6 +60,7 @@ def record(settings: Settings, database_url: str, kafka_bootstrap: str) -> Path:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             os.fchmod(out.fileno(), 0o600)
             json.dump(data, out, indent=2, sort_keys=True)
+    # blind: whatever ends the write (Ctrl-C too), no half-written file is left; raised again
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -64,6 +64,7 @@ def start_infrastructure(settings: Settings) -> Infrastructure:
             bootstrap = broker.start(timeout=settings.startup_timeout_s)
         else:
             bootstrap = settings.kafka_bootstrap
+    # blind: whatever ends the start (Ctrl-C too), what was started is stopped, then raised again
     except BaseException:
         if broker is not None:
             broker.stop()
@@ -128,6 +129,7 @@ def write_secret_json(path: Path, data: Mapping[str, str]) -> None:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             os.fchmod(out.fileno(), 0o600)  # O_CREAT's mode does not apply to a leftover file
             json.dump(dict(data), out, indent=2, sort_keys=True)
+    # blind: whatever ends the write (Ctrl-C too), no half-written secret is left; raised again
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
