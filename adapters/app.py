@@ -7,9 +7,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Final
 
-import asyncpg
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -23,7 +21,7 @@ from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
 from adapters.refusal import Refusal, refusal_handler
-from hub.infra import background, metrics
+from hub.infra import background, metrics, transient
 from hub.infra.health import health_routes
 from hub.infra.kafka.brokerwatch import BrokerWatch
 from hub.infra.runtime import Runtime
@@ -31,12 +29,6 @@ from hub.infra.runtime import Runtime
 log = logging.getLogger(__name__)
 
 Resources = Callable[[Runtime], AbstractAsyncContextManager[None]]
-
-# What a request cannot do while the database or the broker is away: the party is told to
-# retry (503), not that the hub failed (500).
-# InternalClientError: asyncpg's state after a connection dropped mid-query.
-_UNAVAILABLE: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-                       KafkaError, OSError, TimeoutError)  # fmt: skip
 
 
 def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> FastAPI:
@@ -59,7 +51,10 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
                        max_in_flight=settings.upload_max_in_flight, node=ctx.node)  # fmt: skip
     app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(StarletteHTTPException, refusal_handler(adapter.node))
-    for kind in _UNAVAILABLE:
+    # What a request cannot do while the database or the broker is away (the infrastructure's
+    # transient errors, which hub.domain.errors.disposition retries): the party is told to
+    # retry (503), not that the hub failed (500).
+    for kind in transient.TRANSIENT:
         app.add_exception_handler(kind, _unavailable)
     uploads.install(app, ctx)
     inbox.install(app, ctx)

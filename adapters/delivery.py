@@ -90,6 +90,8 @@ async def fill(ctx: AdapterContext, records: Sequence[ConsumerRecord[Any, Any]])
                 ],
             )
         runtime.wake_relay()
+    # blind: counted, its spans ended, and raised again: the batch is redelivered whatever
+    # disposition() says (the inbox write is I/O, no message of the batch is to blame)
     except Exception as exc:
         metrics.FAILURES.labels("delivery").inc()
         for span in spans:
