@@ -116,6 +116,9 @@ class Relay:
                         self._degraded = False
             except asyncio.CancelledError:
                 raise
+            # blind: the relay tries again whatever a turn raised: what disposition() retries,
+            # and a bug or a STOP too (a loop that runs unattended cannot stop its process, and
+            # the rows stay in the outbox meanwhile)
             except Exception:
                 metrics.FAILURES.labels("relay").inc()
                 log.exception("outbox relay failed; retrying")
@@ -167,7 +170,7 @@ class Relay:
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 raise failed
-        except BaseException as exc:
+        except BaseException as exc:  # blind: every way out ends the spans, failed; raised again
             for s in spans:
                 telemetry.fail(s, exc)
                 s.end()

@@ -101,6 +101,9 @@ class Periodic:
                 await self.step()
             except asyncio.CancelledError:
                 raise
+            # blind: a watch tries again after its backoff whatever its step raised: what
+            # hub.domain.errors.disposition retries, a bug, and a STOP too (a loop that runs
+            # unattended cannot stop its process; cancellation is raised above)
             except Exception:
                 pause += self._failed()
             else:

@@ -14,6 +14,10 @@ from hub.domain.freeze import Calendar
 from hub.domain.packs import PackRegistry
 from hub.domain.records import OutboxMessage
 from hub.domain.validation import Validator
+
+# Imported for its registration: every process that runs a flow holds a Runtime, so each has
+# the infrastructure's transient errors known to hub.domain.errors.disposition.
+from hub.infra import transient  # noqa: F401
 from hub.infra.store import Pool
 from hub.settings import Settings
 

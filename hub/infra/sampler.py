@@ -49,6 +49,7 @@ class Sampler(OnPeriodic):
             await asyncio.wait_for(self._sample_lag(), 5.0)
         except asyncio.CancelledError:
             raise
+        # blind: a gauge is best effort; one failing source must not hold up the others
         except Exception:
             log.debug("consumer lag sample failed", exc_info=True)
         if self.database is not None:
@@ -56,7 +57,7 @@ class Sampler(OnPeriodic):
                 backlog, age, overdue, dead = await asyncio.wait_for(self.database(), 5.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # blind: best effort, as above
                 log.debug("ledger gauge sample failed", exc_info=True)
             else:
                 OUTBOX_BACKLOG.set(backlog)
@@ -68,7 +69,7 @@ class Sampler(OnPeriodic):
                 await asyncio.wait_for(sample(), 5.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # blind: best effort, as above
                 log.debug("gauge sample failed", exc_info=True)
 
     async def _sample_lag(self) -> None:

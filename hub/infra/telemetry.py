@@ -236,6 +236,7 @@ def span(
     try:
         with trace.use_span(s, record_exception=False, set_status_on_exception=False):
             yield s
+    # blind: the span records every way out (cancellation too) by its type; raised again
     except BaseException as exc:
         fail(s, exc)
         raise

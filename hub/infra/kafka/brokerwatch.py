@@ -91,7 +91,7 @@ class BrokerWatch:
             await self.check_once(self._admin)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception:  # blind: any failed check drops the admin client; raised again
             await self._drop_admin()
             raise
 
@@ -107,7 +107,7 @@ class BrokerWatch:
         )
         try:
             await asyncio.wait_for(admin.start(), self.settings.startup_timeout_s)
-        except BaseException:
+        except BaseException:  # blind: whatever ends the start, the client is closed; raised again
             await _close(admin)
             raise
         return admin
@@ -158,7 +158,7 @@ class BrokerWatch:
             try:
                 await consumer.seek_to_beginning(*assigned)
                 await consumer.commit()
-            except Exception as exc:  # a rebalance under way: the next check tries again
+            except Exception as exc:  # blind: a rebalance under way: the next check tries again
                 log.info("rewinding a consumer failed (%s); trying again", type(exc).__name__)
                 complete = False
                 continue

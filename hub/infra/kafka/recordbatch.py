@@ -43,7 +43,7 @@ async def send_records(producer: Any, records: Iterable[Record]) -> list[asyncio
     futures: list[asyncio.Future[Any]] = []
     try:
         await _queue(producer, records, futures)
-    except BaseException:
+    except BaseException:  # blind: every way out (cancellation too) reads the futures; raised again
         # The batches queued before the failure still settle: read their outcome so asyncio
         # does not log an unread exception for each (the caller sends everything again).
         for future in futures:
