@@ -1,7 +1,8 @@
-"""What the intake flow tells metrics and traces about one batch: a span per message (child of
-the upload's trace, from the record's traceparent; named and attributed as the messaging
-conventions have it, "process <ingress topic>") with its steps, and the domain counters
-once the batch's transaction committed."""
+"""What the intake flow tells metrics and traces about one batch.
+
+A span per message (child of the upload's trace, from the record's traceparent; named and
+attributed as the messaging conventions have it, "process <ingress topic>") with its steps,
+and the domain counters once the batch's transaction committed."""
 
 from __future__ import annotations
 
