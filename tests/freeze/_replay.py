@@ -28,6 +28,7 @@ from hub.domain.parties import load_parties, new_token
 from hub.infra import store
 from hub.infra.kafka import topic_admin
 from hub.infra.outbox import RECOVERY_ROLE
+from hub.infra.store import freeze as freeze_table
 from hub.ops.packgen.output import pack_files, write
 from hub.ops.packgen.packspec import PackSpec
 from hub.ops.packgen.samples import samples
@@ -283,6 +284,16 @@ class RunningHub:
                 return
             assert time.monotonic() < deadline, f"{pending} thing(s) still pending"
             await asyncio.sleep(0.1)
+
+    async def released(self, timeout: float = 40) -> None:
+        """After the clock passed a cutover: wait until the core's cutover watch (its own
+        loop, every HUB_DEADLINE_SCAN_S) has released or returned every parked message, then
+        settle. `settle` alone can return before the watch's next turn on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        while await freeze_table.parked(self.pool):
+            assert time.monotonic() < deadline, "parked messages left after the cutover"
+            await asyncio.sleep(0.1)
+        await self.settle(timeout)
 
     async def fate(self, label: str) -> str:
         """What became of one offered message, in one word (and its phase or refusal)."""

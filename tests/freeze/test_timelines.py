@@ -222,7 +222,7 @@ async def _replay(hub: RunningHub, t: Timeline) -> dict[str, Any]:
     hub.clock.now = f.cutover  # the core's cutover watch releases and returns by itself
     await up("cutover: new 301 (client 8)", gm, new, "301", client=8)
     await up("cutover: old 305", pv, old, "305", client=1)
-    await hub.settle()
+    await hub.released()
     assert not await table.parked(hub.pool)
     await up("live: new retour on the released 301 client 2", pv, new, "302",
              answers=ids["open: new 301 (client 2)"])  # fmt: skip
