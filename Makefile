@@ -5,6 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?=
+# Test workers: each runs its share of the tests with its own broker and PostgreSQL (2 cores here).
+PYTEST_WORKERS ?= 2
 PACKAGES := hub handlers adapters benchmarks
 
 .PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import \
@@ -28,7 +30,7 @@ test: $(STAMP) observability-tools xml-tools browser-tools lint typecheck pytest
 ## make test-fast: the tests that need no broker, PostgreSQL or hub processes (markers set by
 ## tests/conftest.py from the fixtures each test uses), without lint: the loop while editing
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not pg and not kafka and not e2e"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not pg and not kafka and not e2e"
 
 ## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests (and kcat);
 ## installed only when missing and only as root (otherwise those tests skip, saying why)
@@ -77,7 +79,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy $(PACKAGES)
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 ## make bench: benchmarks that print their figures (not part of make test)
 bench: bench-validation bench-intake bench-pipeline
