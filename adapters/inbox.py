@@ -16,9 +16,11 @@ from pydantic import BaseModel
 from adapters import docs
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
+from hub.domain import events
 from hub.domain.parties import Party
-from hub.infra import metrics, telemetry
-from hub.infra.store import party_inbox
+from hub.infra import metrics, outbox, telemetry
+from hub.infra.store import ledger, party_inbox
+from hub.infra.store.gauges import Download
 
 
 class InboxEntry(BaseModel):
@@ -91,7 +93,7 @@ async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Respons
             message_id=message_id, node=node, receiver=caller.code
         ),
     ) as span:
-        got = await party_inbox.download(ctx.runtime.pool, node, caller.inbox_parties, message_id)
+        got = await _download(ctx, caller, message_id)
         if got is None:
             refuse(404, "not_found", "not_in_inbox", "no such message in your inbox")
         found, receiver = got
@@ -101,6 +103,27 @@ async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Respons
             metrics.observe_download(found.received_at, found.message_type)
             metrics.count("download", "downloaded", message_type_=found.message_type, node=node)
         return Response(content=found.payload, media_type="application/xml")
+
+
+async def _download(
+    ctx: AdapterContext, caller: Party, message_id: UUID
+) -> tuple[Download, str] | None:
+    """Marks the download; the first one of a delivery raises message.downloaded in the same
+    transaction (the relay sends it), so the sender's software learns its message was fetched."""
+    runtime = ctx.runtime
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        got = await party_inbox.download(conn, ctx.node, caller.inbox_parties, message_id)
+        if got is None or not got[0].first:
+            return got
+        rows = await ledger.event_rows(conn, [message_id])
+        if message_id in rows:
+            data = {"node": ctx.node, "by": got[1]}
+            await outbox.add(
+                conn,
+                [events.to_outbox(ctx.events_topic, "message.downloaded", rows[message_id], data)],
+            )
+    runtime.wake_relay()
+    return got
 
 
 async def ack(ctx: AdapterContext, caller: Party, message_id: UUID) -> Response:

@@ -4,6 +4,7 @@ and, for accepted uploads, the real broker: tokens, delegations, nodes and inbox
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from hub.domain import topics
 from hub.domain.errors import ConfigError
 from hub.domain.headers import H
 from hub.domain.parties import DEMO_FILE, Party, load_parties, make_party, new_token
@@ -250,6 +252,35 @@ async def test_an_indiener_may_submit_only_within_its_delegation(
 
 
 # --- inbox ---------------------------------------------------------------------------------
+
+
+async def test_the_first_download_raises_message_downloaded_once(
+    registry: store.Pool, token: Any, adapter: Client, settings: Settings
+) -> None:
+    """message.downloaded (documented on the events topic) tells the sender's software its
+    message was fetched: once, by whom and where, never again for a second download."""
+    mine = await token("0363")
+    message_id = await deliver(registry, "0363")
+    events_topic = topics.name(settings, topics.EVENTS)
+
+    async def downloaded() -> list[dict[str, Any]]:
+        rows = await registry.fetch(
+            "SELECT payload FROM outbox_resolved WHERE topic = $1", events_topic
+        )
+        found = [json.loads(bytes(r["payload"])) for r in rows]
+        return [e for e in found if e["type"] == "message.downloaded"]
+
+    async with adapter("ggk") as client:
+        listed = await client.get("/v1/inbox", headers=bearer(mine))
+        assert [item["id"] for item in listed.json()] == [str(message_id)]
+        assert await downloaded() == []  # listing is not downloading
+        for _ in range(2):
+            body = await client.get(f"/v1/inbox/{message_id}", headers=bearer(mine))
+            assert body.status_code == 200
+            assert body.content == WMO305
+    [event] = await downloaded()
+    assert event["message_id"] == str(message_id)
+    assert event["data"] == {"node": "ggk", "by": "0363"}
 
 
 async def test_another_partys_message_is_not_found(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from hub.infra.store.base import Pool
+from hub.infra.store.base import DbConnection, Pool
 from hub.infra.store.gauges import Download
 from hub.infra.store.inbox import InboxItem
 
@@ -35,11 +35,11 @@ async def inbox(pool: Pool, node: str, parties: Sequence[str], limit: int) -> li
 
 
 async def download(
-    pool: Pool, node: str, parties: Sequence[str], message_id: UUID
+    conn: Pool | DbConnection, node: str, parties: Sequence[str], message_id: UUID
 ) -> tuple[Download, str] | None:
     """The message if it is in one of these parties' inboxes, and whose inbox (the first
     delivery of it); whether this is that delivery's first download times upload to download."""
-    row = await pool.fetchrow(
+    row = await conn.fetchrow(
         """
         WITH prev AS (
             SELECT id, downloaded_at FROM delivery
