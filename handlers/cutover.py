@@ -140,7 +140,8 @@ async def return_parked(
         for p in rows:
             if p.built_by_hub:
                 # Nobody to return it to, and the hub builds held notices in the new release
-                # (hub/domain/park.py): only a calendar changed under a held notice gets here.
+                # (hub/domain/decide/park.py): only a calendar changed under a held notice gets
+                # here.
                 log.error("parked hub notice %s is of %s %s; left parked",
                           p.id, f.standard.value, f.from_release)  # fmt: skip
                 continue

@@ -147,7 +147,7 @@ async def _process(
             guard(item.id, "person key", person_of, v, secret)
             for item, v in zip(fresh, verdicts, strict=True)
         ]
-        # --- release freeze (hub/domain/park.py): parked messages skip every later step ---
+        # --- release freeze (hub/domain/decide/park.py): parked messages skip every later step ---
         parked = {
             item.id: held
             for item, verdict, person in zip(fresh, verdicts, persons, strict=True)
