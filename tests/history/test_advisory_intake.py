@@ -29,10 +29,14 @@ from ._declaratie import P, T, antwoord, declaratie, toewijzing
 
 
 def _hub(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli(database_url, "history", *args)
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "hub", "history", *args],
+        [sys.executable, "-m", "hub", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -123,6 +127,39 @@ async def test_the_cli_switches_a_gemeente_and_the_report_shows_what_it_let_thro
     assert "0363  enforce  (was advisory)" in back.stdout
     again = await _send(runtime, ctx, message("WMO305", start(nummer="400002")))
     assert await _status(runtime, again) == "rejected"
+
+
+async def test_hub_trace_lists_the_advisory_findings_of_a_routed_message(
+    runtime: Runtime, database_url: str
+) -> None:
+    """`hub trace` of a 305 routed in advisory mode shows its history finding, labelled as not
+    enforced, with rule, code and element path (no sentence); one refused in enforce mode
+    shows its finding as before, without that label."""
+    ctx = intake.build_context(runtime)
+    refused = await _send(runtime, ctx, message("WMO305", start()))
+    assert await _status(runtime, refused) == "rejected"
+    await history_modes.set_mode(runtime.pool, "0363", Mode.ADVISORY)
+    routed = await _send(runtime, ctx, message("WMO305", start(nummer="400001")))
+    assert await _status(runtime, routed) == "accepted"
+    (stored,) = await history_modes.of_message(runtime.pool, routed)
+    assert (stored.rule, stored.retourcode, stored.gemeente) == ("TR019", "9019", "0363")
+
+    traced = _cli(database_url, "trace", str(routed))
+    assert traced.returncode == 0, traced.stderr
+    lines = traced.stdout.splitlines()
+    assert lines[0].startswith(f"{routed}  ")
+    assert "status accepted" in lines[1]
+    advisory = [line for line in lines if "advisory (not enforced)" in line]
+    assert advisory == [
+        f"  advisory (not enforced) finding TR019 9019 {stored.location}  gemeente 0363"
+    ]
+    assert "StartProduct" in stored.location  # the element path of the start
+    assert not [line for line in lines if line.startswith("  finding ")]  # nothing refused
+
+    enforced = _cli(database_url, "trace", str(refused))
+    assert enforced.returncode == 0, enforced.stderr
+    assert "advisory" not in enforced.stdout
+    assert any(line.startswith("  finding TR019 9019 ") for line in enforced.stdout.splitlines())
 
 
 async def test_an_in_message_failure_is_still_answered_with_a_retour_in_advisory_mode(

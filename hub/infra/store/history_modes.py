@@ -11,7 +11,15 @@ from uuid import UUID
 from hub.domain.advisory import AdvisoryFinding, Mode, ModeLookup
 from hub.infra.store.base import DbConnection, Pool
 
-__all__ = ["ReportLine", "batch_lookup", "record", "report", "set_mode", "stored_modes"]
+__all__ = [
+    "ReportLine",
+    "batch_lookup",
+    "of_message",
+    "record",
+    "report",
+    "set_mode",
+    "stored_modes",
+]
 
 
 async def set_mode(db: DbConnection | Pool, gemeente: str, mode: Mode) -> Mode | None:
@@ -69,6 +77,21 @@ async def record(conn: DbConnection, findings: Sequence[AdvisoryFinding]) -> Non
             for f in findings
         ],
         columns=["message_id", "position", "gemeente", "rule", "retourcode", "location"],
+    )
+
+
+async def of_message(db: DbConnection | Pool, message_id: UUID) -> tuple[AdvisoryFinding, ...]:
+    """One message's advisory findings in the order the rules found them (`hub trace`)."""
+    rows = await db.fetch(
+        "SELECT position, gemeente, rule, retourcode, location FROM history_advisory_finding"
+        " WHERE message_id = $1 ORDER BY position",
+        message_id,
+    )
+    return tuple(
+        AdvisoryFinding(
+            str(message_id), r["position"], r["gemeente"], r["rule"], r["retourcode"], r["location"]
+        )
+        for r in rows
     )
 
 

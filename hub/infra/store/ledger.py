@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from hub.domain.advisory import AdvisoryFinding
 from hub.domain.findings import Finding, Level
 from hub.domain.records import DeadLetter, HeenRef, MessageRow
+from hub.infra.store import history_modes
 from hub.infra.store.base import DbConnection as Conn
 from hub.infra.store.base import Pool
 
@@ -271,6 +273,8 @@ class TraceEntry:
     built_by_hub: bool
     findings: tuple[Finding, ...]
     deliveries: tuple[tuple[str, datetime, datetime | None, datetime | None], ...]
+    # History findings of a message routed in advisory mode: reported, never refusing it.
+    advisory: tuple[AdvisoryFinding, ...] = ()
 
 
 async def trace(pool: Pool, ref: str) -> list[TraceEntry]:
@@ -329,6 +333,7 @@ async def trace(pool: Pool, ref: str) -> list[TraceEntry]:
                     (d["party"], d["available_at"], d["downloaded_at"], d["acked_at"])
                     for d in deliveries
                 ),
+                advisory=await history_modes.of_message(pool, r["id"]),
             )
         )
     return out

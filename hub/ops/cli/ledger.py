@@ -45,6 +45,13 @@ def cmd_trace(args: argparse.Namespace, settings: Settings) -> int:
         for f in e.findings:
             code = f.retourcode or "-"
             print(f"  finding {f.rule} {code} L{f.level.value} {f.location}: {f.sentence}")
+        for a in e.advisory:
+            # Rule, code and element path only: the advisory table keeps no sentence (it may
+            # quote a value), and the label says the hub routed the message despite it.
+            print(
+                f"  advisory (not enforced) finding {a.rule} {a.retourcode} {a.location}"
+                f"  gemeente {a.gemeente}"
+            )
         for party, available, downloaded, acked in e.deliveries:
             print(
                 f"  inbox of {party}: available {when(available)}, downloaded "
