@@ -13,13 +13,22 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import ClassVar, Final
 from uuid import UUID, uuid4
 
 from lxml import etree
 
+from handlers import derive
 from handlers.derive import Accepted, Derivation, Derived
-from handlers.eigenbijdrage_parts import Identificaties, Lookup, held_event, toewijzing_refs
+from handlers.eigenbijdrage_parts import (
+    Identificaties,
+    Lookup,
+    entry_data,
+    held_event,
+    notice_row,
+    toewijzing_refs,
+)
+from handlers.poison import per_message
 from hub.domain import topics, workdays, xmlcodec
 from hub.domain.decide import EventSpec, park
 from hub.domain.eigenbijdrage import kostprijs, limits, notices, signals
@@ -42,7 +51,7 @@ from hub.domain.headers import H
 from hub.domain.history.reading import HistoryInputError
 from hub.domain.messages import Direction, Node, Standard
 from hub.domain.packs import PackMessage, PackRegistry
-from hub.domain.records import MessageRow, OutboxMessage
+from hub.domain.records import OutboxMessage
 from hub.domain.rules.base import parse_date
 from hub.infra.runtime import Runtime
 from hub.infra.store import DbConnection
@@ -77,6 +86,9 @@ class EigenBijdrage:
     freeze: Calendar | None = None
     parked_topic: str = ""
 
+    name: ClassVar[str] = "eigenbijdrage"
+    stage: ClassVar[str] = derive.stage(name)
+
     async def __call__(self, conn: DbConnection, accepted: Sequence[Accepted]) -> Derived:
         out = Derived()
         now = self.clock()
@@ -97,60 +109,62 @@ class EigenBijdrage:
         ids = Identificaties(conn)
         todo = {a.row.id for a in batch}
         for item in accepted:
-            if item.message_type.name == "WMO301":
-                lookup.take(item)  # a later line of this batch may need its category
-            if item.row.id not in todo:
-                continue
-            try:
-                source = read_source(
-                    item.root, item.message_type.name, item.row.id, self.secret,
-                    self.policy.for_gemeente, lookup, item.facts,
-                )  # fmt: skip
-            except HistoryInputError:
-                log.warning("message %s: eigen-bijdrage lines unreadable; skipped", item.row.id)
-                continue
-            if source is None or not source.counted:
-                continue
-            self._late_starts(item, source, out)
-            for route in source.routes():
-                key: StateKey = (source.gemeente, source.person, route)
-                state = states.get(key, PersonState())
-                lines = [c.line for c in source.counted if c.route is route]
-                facts.extend(
-                    FactRow(key[0], key[1], route, ln.aanbieder, ln.start, ln.stop, ln.deleted,
-                            source.message_id)
-                    for ln in lines
-                )  # fmt: skip
-                new_facts = state.facts.with_lines(lines)
-                policy = self.policy.for_gemeente(source.gemeente)
-                wanted = periods(new_facts, temporary_stop_ends=policy.temporary_stop_ends)
-                entries, held = limits.split(
-                    reconcile(state.told, wanted, self.new_id),
-                    state.told,
-                    state.held,
-                    _dag(item),
-                    start_months=policy.start_limit_months,
-                    correction_months=policy.correction_limit_months,
-                )
-                told = dict(state.told)
-                by_hand = set(state.held)
-                for h in held:  # not sent, but kept as told: the gemeente does it by hand
-                    out.events.append(held_event(item.row, route, h))
-                    held_rows.append(
-                        HeldRow(*key, source.message_id, h, len(sent) + len(held_rows))
+            # Tied to the message: one message's own fault sets it aside, not the batch.
+            with per_message(item.row.id, self.stage):
+                if item.message_type.name == "WMO301":
+                    lookup.take(item)  # a later line of this batch may need its category
+                if item.row.id not in todo:
+                    continue
+                try:
+                    source = read_source(
+                        item.root, item.message_type.name, item.row.id, self.secret,
+                        self.policy.for_gemeente, lookup, item.facts,
+                    )  # fmt: skip
+                except HistoryInputError:
+                    log.warning("message %s: eigen-bijdrage lines unreadable; skipped", item.row.id)
+                    continue
+                if source is None or not source.counted:
+                    continue
+                self._late_starts(item, source, out)
+                for route in source.routes():
+                    key: StateKey = (source.gemeente, source.person, route)
+                    state = states.get(key, PersonState())
+                    lines = [c.line for c in source.counted if c.route is route]
+                    facts.extend(
+                        FactRow(key[0], key[1], route, ln.aanbieder, ln.start, ln.stop, ln.deleted,
+                                source.message_id)
+                        for ln in lines
+                    )  # fmt: skip
+                    new_facts = state.facts.with_lines(lines)
+                    policy = self.policy.for_gemeente(source.gemeente)
+                    wanted = periods(new_facts, temporary_stop_ends=policy.temporary_stop_ends)
+                    entries, held = limits.split(
+                        reconcile(state.told, wanted, self.new_id),
+                        state.told,
+                        state.held,
+                        _dag(item),
+                        start_months=policy.start_limit_months,
+                        correction_months=policy.correction_limit_months,
                     )
-                    _tell(told, [h.entry])
-                    if h.entry.status == NEW:
-                        by_hand.add(h.entry.melding_id)
-                if entries:
-                    seq = len(sent) + len(held_rows)
-                    notice = await self._notice(
-                        ids, item, source, route, entries, now, out, new_facts, seq
-                    )
-                    if notice is not None:
-                        sent.append(notice)
-                        _tell(told, entries)
-                states[key] = PersonState(new_facts, told, frozenset(by_hand))
+                    told = dict(state.told)
+                    by_hand = set(state.held)
+                    for h in held:  # not sent, but kept as told: the gemeente does it by hand
+                        out.events.append(held_event(item.row, route, h))
+                        held_rows.append(
+                            HeldRow(*key, source.message_id, h, len(sent) + len(held_rows))
+                        )
+                        _tell(told, [h.entry])
+                        if h.entry.status == NEW:
+                            by_hand.add(h.entry.melding_id)
+                    if entries:
+                        seq = len(sent) + len(held_rows)
+                        notice = await self._notice(
+                            ids, item, source, route, entries, now, out, new_facts, seq
+                        )
+                        if notice is not None:
+                            sent.append(notice)
+                            _tell(told, entries)
+                    states[key] = PersonState(new_facts, told, frozenset(by_hand))
         await eb_store.save(conn, facts, sent, now, held_rows)
         return out
 
@@ -186,7 +200,7 @@ class EigenBijdrage:
             log.exception("notice for message %s not sent", source.message_id)
             return None
         payload = xmlcodec.serialize(root)
-        row = _notice_row(pm, header, payload, source, now)
+        row = notice_row(pm, header, payload, source, now)
         held = park.held_notice(self.freeze, row, pm.message_type, self.parked_topic, now)
         if held is not None:  # an iEb freeze: kept (and told), sent at the iEb cutover
             row, parked, event = held
@@ -216,7 +230,7 @@ class EigenBijdrage:
                 {
                     "source_id": str(source.message_id),
                     "identificatie": identificatie,
-                    "entries": [_entry_data(e) for e in entries],
+                    "entries": [entry_data(e) for e in entries],
                 },
             )
         )
@@ -325,44 +339,6 @@ def _tell(told: dict[UUID, Period], entries: Sequence[Entry]) -> None:
             told.pop(e.melding_id, None)
         else:
             told[e.melding_id] = e.period
-
-
-def _entry_data(e: Entry) -> dict[str, object]:
-    return {
-        "melding_id": str(e.melding_id),
-        "status": e.status,
-        "begindatum": e.period.begin,
-        "einddatum": e.period.end,
-    }
-
-
-def _notice_row(
-    pm: PackMessage, header: notices.NoticeHeader, payload: bytes, source: Source, now: datetime
-) -> MessageRow:
-    mt = pm.message_type
-    return MessageRow(
-        id=uuid4(),
-        received_at=now,
-        source_node="hub",
-        submitted_by="hub",
-        status="accepted",
-        payload=payload,
-        namespace=pm.namespace,
-        bericht_code=pm.bericht_code,
-        afzender=header.gemeente,
-        ontvanger=header.cak,
-        identificatie=header.identificatie,
-        message_type=mt.name,
-        standard=mt.standard.value,
-        release=pm.pack.release,
-        direction=mt.direction.value,
-        sender=header.gemeente,
-        receiver=header.cak,
-        receiver_node=Node.GGK.value,
-        person_key=source.person,
-        built_by_hub=True,
-        retour_due=workdays.retour_deadline(now, mt),
-    )
 
 
 def build(runtime: Runtime) -> Derivation:

@@ -1,18 +1,25 @@
 """Helpers of the eigen-bijdrage derivation (handlers.eigenbijdrage): toewijzing categories,
-notice Identificaties, and the event of an entry held beyond an iEb limit."""
+notice Identificaties, a notice's ledger row and event data, and the event of an entry held
+beyond an iEb limit."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
+from uuid import uuid4
 
 from handlers.derive import Accepted
-from hub.domain import xmlcodec
+from hub.domain import workdays, xmlcodec
 from hub.domain.decide import EventSpec
+from hub.domain.eigenbijdrage import notices
 from hub.domain.eigenbijdrage.limits import Held
-from hub.domain.eigenbijdrage.periods import Route
+from hub.domain.eigenbijdrage.lines import Source
+from hub.domain.eigenbijdrage.periods import Entry, Route
 from hub.domain.events import EventType
 from hub.domain.history.reading import toewijzing_nummer
+from hub.domain.messages import Node
+from hub.domain.packs import PackMessage
 from hub.domain.records import MessageRow
 from hub.infra.store import DbConnection
 from hub.infra.store import eigenbijdrage as eb_store
@@ -90,4 +97,44 @@ def held_event(row: MessageRow, route: Route, held: Held) -> EventSpec:
             "limit_months": held.limit_months,
             "cutoff": held.cutoff,
         },
+    )
+
+
+def entry_data(e: Entry) -> dict[str, object]:
+    """An entry as the eigenbijdrage.notice event carries it."""
+    return {
+        "melding_id": str(e.melding_id),
+        "status": e.status,
+        "begindatum": e.period.begin,
+        "einddatum": e.period.end,
+    }
+
+
+def notice_row(
+    pm: PackMessage, header: notices.NoticeHeader, payload: bytes, source: Source, now: datetime
+) -> MessageRow:
+    """The ledger row of a notice the hub built and sends on the gemeente's behalf."""
+    mt = pm.message_type
+    return MessageRow(
+        id=uuid4(),
+        received_at=now,
+        source_node="hub",
+        submitted_by="hub",
+        status="accepted",
+        payload=payload,
+        namespace=pm.namespace,
+        bericht_code=pm.bericht_code,
+        afzender=header.gemeente,
+        ontvanger=header.cak,
+        identificatie=header.identificatie,
+        message_type=mt.name,
+        standard=mt.standard.value,
+        release=pm.pack.release,
+        direction=mt.direction.value,
+        sender=header.gemeente,
+        receiver=header.cak,
+        receiver_node=Node.GGK.value,
+        person_key=source.person,
+        built_by_hub=True,
+        retour_due=workdays.retour_deadline(now, mt),
     )

@@ -18,7 +18,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from handlers import receivers, requestclock
+from handlers import derive, receivers, requestclock
 from handlers.advisory import base_lookup, batch_context, record_findings
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
@@ -109,12 +109,14 @@ async def process(
     A message whose decision raises an error of its own (hub.domain.errors.disposition says
     DEAD_LETTER) fails the batch, which is redelivered, until it has had `attempts.limit`
     tries; then the batch is decided again with that message alone dead-lettered, and the
-    others go through.
+    others go through. A derivation that raises on one message's own fault is counted the
+    same way; past the limit the message stays accepted and routed, and that derivation runs
+    without it (a dead letter with stage "derivation:<name>" keeps the skip in sight).
     Without `attempts` (callers outside the consumer), every such failure is raised."""
     tries = attempts or Attempts(runtime.settings.intake_max_attempts)
     while True:
         try:
-            decisions = await _process(runtime, ctx, items, derivations, tries.faults)
+            decisions = await _process(runtime, ctx, items, derivations, tries.faults, tries.skips)
         except MessageFault as fault:
             if not tries.failed(fault):
                 raise
@@ -129,6 +131,7 @@ async def _process(
     items: Sequence[Incoming],
     derivations: Sequence[Derivation],
     poisoned: Mapping[UUID, MessageFault],
+    skips: Mapping[tuple[UUID, str], MessageFault],
 ) -> list[Decision]:
     secret = runtime.settings.person_key_secret.get_secret_value().encode()
     unique = list({i.id: i for i in items}.values())
@@ -213,11 +216,8 @@ async def _process(
             poison_decision(ctx, runtime.validator, item, poisoned[item.id]) for item in poison
         )
         obs.lap("decide")
-        for derivation in derivations:
-            derived = await derivation(conn, accepted)
-            decisions.append(
-                Decision(rows=derived.rows, outbox=derived.outbox, events=derived.events)
-            )
+        fresh_by_id = {i.id: i for i in fresh}
+        decisions.extend(await derive.run(conn, derivations, accepted, fresh_by_id, skips))
         obs.lap("derive")
         started_ns = time.time_ns()
         queued = await _write(conn, runtime, decisions)

@@ -1,23 +1,29 @@
-"""Poison messages: an unexpected error while deciding one message is tied to that message,
-its tries are counted, and past the limit it alone is dead-lettered so the batch goes on."""
+"""Poison messages: an unexpected error while deciding one message, or while deriving from it,
+is tied to that message, its tries are counted, and past the limit it alone is set aside (its
+decision dead-lettered, or the derivation's output for it left out) so the batch goes on."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from typing import Final, TypeVar
 from uuid import UUID
 
 from hub.domain.decide import Context, Decision, Incoming, base_row, dead_letter
 from hub.domain.errors import Disposition, disposition
+from hub.domain.headers import H
+from hub.domain.records import DeadLetter
 from hub.domain.validation import Outcome, Validator, Verdict
+from hub.infra import metrics
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 STAGE: Final = "decide"  # the dead letter's stage: the hub failed deciding it
+DERIVATION: Final = "derivation:"  # + the derivation's name: the hub failed deriving from it
 _REASON_CHARS: Final = 300
 
 
@@ -49,6 +55,26 @@ def guard(message_id: UUID, step: str, fn: Callable[..., T], *args: object) -> T
         raise MessageFault(message_id, step, exc) from exc
 
 
+@contextmanager
+def per_message(message_id: UUID, step: str) -> Iterator[None]:
+    """`guard` for a block (a derivation's work on one message, which may await)."""
+    try:
+        yield
+    except MessageFault:
+        raise
+    except Exception as exc:  # blind: disposition() sorts it; only the message's own is kept
+        if disposition(exc) is not Disposition.DEAD_LETTER:
+            raise
+        raise MessageFault(message_id, step, exc) from exc
+
+
+def _key(fault: MessageFault) -> tuple[UUID, str]:
+    """Tries are counted per message for its decision (whichever step raised), and per
+    message and derivation for a derivation: each derivation skips the message on its own."""
+    step = fault.step if fault.step.startswith(DERIVATION) else STAGE
+    return fault.message_id, step
+
+
 class Attempts:
     """Failed tries per message id, in this process's memory: a restart starts the count
     again, which bounds the tries per process run (the limit is small), and the map is
@@ -57,13 +83,17 @@ class Attempts:
     def __init__(self, limit: int, capacity: int = 10_000) -> None:
         self.limit = limit
         self._capacity = capacity
-        self._tries: OrderedDict[UUID, int] = OrderedDict()
+        self._tries: OrderedDict[tuple[UUID, str], int] = OrderedDict()
         self.faults: dict[UUID, MessageFault] = {}  # ids past the limit, until dead-lettered
+        # (id, derivation stage) past the limit: the message is decided as ever, and that
+        # derivation's output for it is left out (a dead letter says so) until the batch commits
+        self.skips: dict[tuple[UUID, str], MessageFault] = {}
 
     def failed(self, fault: MessageFault) -> bool:
         """Count one failed try; True when the message has had its last one."""
-        tries = self._tries.pop(fault.message_id, 0) + 1
-        self._tries[fault.message_id] = tries
+        key = _key(fault)
+        tries = self._tries.pop(key, 0) + 1
+        self._tries[key] = tries
         while len(self._tries) > self._capacity:
             self._tries.popitem(last=False)
         log.warning(
@@ -75,16 +105,32 @@ class Attempts:
             self.limit,
         )
         if tries >= self.limit:
-            self.faults[fault.message_id] = fault
+            if key[1] == STAGE:
+                self.faults[fault.message_id] = fault
+            else:
+                self.skips[key] = fault
             return True
         return False
 
     def done(self, message_ids: Collection[UUID]) -> None:
-        """The batch committed: its dead-lettered faults are settled."""
+        """The batch committed: its dead-lettered faults and derivation skips are settled."""
         for message_id in list(self.faults):
             if message_id in message_ids:
                 del self.faults[message_id]
-                self._tries.pop(message_id, None)
+                self._tries.pop((message_id, STAGE), None)
+        for key in list(self.skips):
+            if key[0] in message_ids:
+                fault = self.skips.pop(key)
+                self._tries.pop(key, None)
+                # Counted once it is committed (a rolled-back try is counted as an intake failure)
+                metrics.FAILURES.labels(fault.step).inc()
+                log.error(
+                    "message %s: %s left out after %d tries (%s); its dead letter says why",
+                    fault.message_id,
+                    fault.step,
+                    self.limit,
+                    type(fault.error).__name__,
+                )
 
 
 def dead_lettered(
@@ -104,3 +150,25 @@ def dead_lettered(
     except Exception:
         row = base_row(item, Verdict(Outcome.UNREADABLE, ()), None)
     return dead_letter(ctx, item, row, STAGE, type(fault.error).__name__, fault.reason)
+
+
+def skipped(item: Incoming, fault: MessageFault) -> Decision:
+    """A derivation's output for an accepted message left out: only a dead-letter record
+    (stage "derivation:<name>", for `hub dlq list`). The message itself stays accepted and
+    routed, so neither its ledger row nor the DLQ topic (what the core could not use, for the
+    uploading party) nor a message.rejected event would be true of it."""
+    letter = DeadLetter(
+        message_id=item.id,
+        stage=fault.step,
+        error=type(fault.error).__name__,
+        reason=fault.reason,
+        origin=item.origin,
+        headers={
+            H.MESSAGE_ID.value: str(item.id),
+            H.NODE.value: item.node,
+            H.PARTY.value: item.party,
+            H.RECEIVED_AT.value: item.received_at.isoformat(),
+        },
+        payload=item.payload,
+    )
+    return Decision(dead_letter=letter)
