@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?=
-# Test workers: each runs its share of the tests with its own broker and PostgreSQL (2 cores here).
+# Test workers: each runs whole test files (in file order, as alone) with its own broker and
+# PostgreSQL; 2 for the 2-core reference machine.
 PYTEST_WORKERS ?= 2
 PACKAGES := hub handlers adapters benchmarks
 
@@ -30,7 +31,7 @@ test: $(STAMP) observability-tools xml-tools browser-tools lint typecheck pytest
 ## make test-fast: the tests that need no broker, PostgreSQL or hub processes (markers set by
 ## tests/conftest.py from the fixtures each test uses), without lint: the loop while editing
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not pg and not kafka and not e2e"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not pg and not kafka and not e2e"
 
 ## make observability-tools: Debian's prometheus + promtool for the rule and dashboard tests (and kcat);
 ## installed only when missing and only as root (otherwise those tests skip, saying why)
@@ -79,7 +80,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy $(PACKAGES)
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## make bench: benchmarks that print their figures (not part of make test)
 bench: bench-validation bench-intake bench-pipeline
