@@ -188,7 +188,8 @@ _OUTCOMES: Final = frozenset(
 _DIRECTIONS: Final = frozenset(d.value for d in Direction)
 _NODES: Final = frozenset({*(n.value for n in Node), "hub"})
 _RETOURCODE: Final = re.compile(r"\d{4}")
-_WORD: Final = re.compile(r"[a-z][a-z0-9-]{0,39}")
+# A derivation's stage reads "derivation:<name>" (handlers.poison): the colon is allowed.
+_WORD: Final = re.compile(r"[a-z][a-z0-9:-]{0,39}")
 
 for _flow in ("intake", "delivery", "relay", "deadline"):
     FAILURES.labels(_flow)

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 from uuid import UUID
 
 from hub.domain.advisory import AdvisoryFinding
@@ -238,17 +239,30 @@ async def dead_letters(pool: Pool, *, include_replayed: bool = False) -> list[De
     return [DeadLetterEntry(**dict(r)) for r in rows]
 
 
+# A derivation's skip (handlers.poison) is not replayable: its message was accepted and routed,
+# so sending it through intake again would decide it a second time (refused as a reused
+# Identificatie, or routed twice in advisory mode).
+NOT_REPLAYABLE: Final = "derivation:"
+
+
 async def take_dead_letter(conn: Conn, letter_id: int) -> tuple[dict[str, str], bytes] | None:
-    """Mark one dead letter replayed and return its headers and payload (None if unknown or
-    already replayed)."""
+    """Mark one dead letter replayed and return its headers and payload (None if unknown,
+    already replayed, or a derivation's skip, which is never replayed)."""
     row = await conn.fetchrow(
         "UPDATE dead_letter SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL"
-        " RETURNING headers, payload",
+        " AND NOT starts_with(stage, $2) RETURNING headers, payload",
         letter_id,
+        NOT_REPLAYABLE,
     )
     if row is None:
         return None
     return dict(json.loads(row["headers"])), bytes(row["payload"])
+
+
+async def dead_letter_stage(conn: Conn, letter_id: int) -> str | None:
+    """The stage of one dead letter (None if there is no such letter)."""
+    stage = await conn.fetchval("SELECT stage FROM dead_letter WHERE id = $1", letter_id)
+    return None if stage is None else str(stage)
 
 
 # --- trace ---------------------------------------------------------------------------------

@@ -89,7 +89,14 @@ def cmd_dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
                 async with pool.acquire() as conn, conn.transaction():
                     taken = await ledger.take_dead_letter(conn, letter_id)
                     if taken is None:
-                        done.append(f"#{letter_id}: unknown or already replayed")
+                        stage = await ledger.dead_letter_stage(conn, letter_id)
+                        if stage is not None and stage.startswith(ledger.NOT_REPLAYABLE):
+                            done.append(
+                                f"#{letter_id}: a derivation's skip (stage {stage}), not "
+                                "replayable: its message was accepted and routed"
+                            )
+                        else:
+                            done.append(f"#{letter_id}: unknown or already replayed")
                         continue
                     headers, payload = taken
                     new_id = str(uuid4())
