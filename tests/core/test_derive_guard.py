@@ -146,15 +146,14 @@ async def test_the_derivation_runs_without_a_skipped_message_and_a_dead_letter_s
 async def test_a_derivations_skip_is_never_replayed(pool: store.Pool) -> None:
     """`hub dlq replay` would send the accepted, routed message through intake a second time;
     the store refuses to take a derivation's letter, and says why through its stage."""
-    skipped = DeadLetter(
-        uuid4(), "derivation:eigenbijdrage", "ValueError", "odd", "t/0/1", {}, b"<x/>"
-    )
+    stage = "derivation:eigenbijdrage"
+    skipped = DeadLetter(uuid4(), stage, "ValueError", "odd", "t/0/1", {}, b"<x/>")
     decided = DeadLetter(uuid4(), "decide", "ValueError", "odd", "t/0/2", {}, b"<y/>")
     async with pool.acquire() as conn:
         await ledger.add_dead_letters(conn, [skipped, decided])
     by_stage = {e.stage: e.id for e in await ledger.dead_letters(pool)}
     async with pool.acquire() as conn, conn.transaction():
-        assert await ledger.take_dead_letter(conn, by_stage["derivation:eigenbijdrage"]) is None
+        assert await ledger.take_dead_letter(conn, by_stage[stage]) is None
         assert await ledger.dead_letter_stage(conn, by_stage[stage]) == stage
         assert stage.startswith(ledger.NOT_REPLAYABLE)
         assert await ledger.take_dead_letter(conn, by_stage["decide"]) == ({}, b"<y/>")
