@@ -4,6 +4,7 @@ handlers.intake.process (no Kafka), and readers for the notices it queues."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -221,14 +222,13 @@ class BrokerCore:
     admin: Any
 
 
-@pytest.fixture(scope="module")
-async def broker_core(
-    kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def running_core(
+    kafka_bootstrap: str, workdir: Path, policy_file: Path
 ) -> AsyncIterator[BrokerCore]:
-    settings = hub_settings(kafka_bootstrap, workdir)  # this module's topics and group
-    policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
-    policy_file.write_text(POLICY, encoding="utf-8")
-    # The runtime's database is the test's (`broker_hub` attaches its pool).
+    """A core with this policy, consuming from the real broker on topics and a group of its own;
+    its database is the test's (`on_database` attaches the pool)."""
+    settings = hub_settings(kafka_bootstrap, workdir)
     runtime = make_runtime(settings, kafka_bootstrap, "postgresql://per-test", "test-core")
     await topic_admin.ensure_topics(settings, kafka_bootstrap)
     ids = MeldingIds()
@@ -260,11 +260,11 @@ async def broker_core(
         await runtime.broker.stop()
 
 
-@pytest.fixture
-async def broker_hub(broker_core: BrokerCore, pool: store.Pool) -> AsyncIterator[BrokerHub]:
-    """The shared core on this test's own (migrated) database, MeldingIDs from M1."""
-    runtime = broker_core.runtime
-    broker_core.ids.reset()
+@contextlib.asynccontextmanager
+async def on_database(core: BrokerCore, pool: store.Pool) -> AsyncIterator[BrokerHub]:
+    """The shared core on one test's own (migrated) database, MeldingIDs from M1."""
+    runtime = core.runtime
+    core.ids.reset()
     # The parties the messages go to, registered as a hub's start registers them.
     await store.upsert_parties(pool, list(load_parties(runtime.settings.parties_file)))
     runtime.attach_pool(pool)
@@ -272,12 +272,28 @@ async def broker_hub(broker_core: BrokerCore, pool: store.Pool) -> AsyncIterator
         yield BrokerHub(
             runtime,
             intake.build_context(runtime),
-            broker_core.derivation,
-            producer=broker_core.producer,
-            admin=broker_core.admin,
+            core.derivation,
+            producer=core.producer,
+            admin=core.admin,
         )
     finally:
         runtime.attach_pool(None)
+
+
+@pytest.fixture(scope="module")
+async def broker_core(
+    kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BrokerCore]:
+    policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
+    policy_file.write_text(POLICY, encoding="utf-8")
+    async with running_core(kafka_bootstrap, workdir, policy_file) as core:
+        yield core
+
+
+@pytest.fixture
+async def broker_hub(broker_core: BrokerCore, pool: store.Pool) -> AsyncIterator[BrokerHub]:
+    async with on_database(broker_core, pool) as hub:
+        yield hub
 
 
 @pytest.fixture

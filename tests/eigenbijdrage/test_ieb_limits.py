@@ -11,22 +11,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from handlers import intake
-from handlers.eigenbijdrage import EigenBijdrage
-from hub.app import make_runtime
-from hub.domain import topics, xmlcodec
-from hub.domain.eigenbijdrage.policy import load_policy
-from hub.domain.messages import Node
-from hub.domain.parties import load_parties
+from hub.domain import xmlcodec
 from hub.infra import store
-from hub.infra.kafka import topic_admin
 from hub.ops.cli import eb as cli_eb
 from hub.settings import Settings
-from tests.e2e.stack import hub_settings
 from tests.eigenbijdrage._messages import AANBIEDER, BSN, T, build, start, stop
-from tests.eigenbijdrage.conftest import NOW, BrokerCore, BrokerHub, MeldingIds, Notice, melding
+from tests.eigenbijdrage.conftest import (
+    BrokerCore,
+    BrokerHub,
+    Notice,
+    melding,
+    on_database,
+    running_core,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -49,56 +47,16 @@ async def limits_core(
     kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BrokerCore]:
     """A core with this module's policy, consuming from the real broker (as conftest's)."""
-    settings = hub_settings(kafka_bootstrap, workdir)
     policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
     policy_file.write_text(POLICY, encoding="utf-8")
-    runtime = make_runtime(settings, kafka_bootstrap, "postgresql://per-test", "test-core")
-    await topic_admin.ensure_topics(settings, kafka_bootstrap)
-    ids = MeldingIds()
-    derivation = EigenBijdrage(
-        policy=load_policy(policy_file),
-        packs=runtime.packs,
-        secret=settings.person_key_secret.get_secret_value().encode(),
-        cak=settings.cak_party_code,
-        egress_topic=topics.egress_name(settings, Node.GGK),
-        clock=lambda: NOW,
-        new_id=ids,
-    )
-    runtime.broker.include_router(intake.build_router(runtime, [derivation]))
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=0)
-    admin = AIOKafkaConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=settings.consumer_group,
-        enable_auto_commit=False,
-    )
-    await runtime.broker.start()
-    await producer.start()
-    await admin.start()
-    try:
-        yield BrokerCore(runtime, derivation, ids, producer, admin)
-    finally:
-        await admin.stop()
-        await producer.stop()
-        await runtime.broker.stop()
+    async with running_core(kafka_bootstrap, workdir, policy_file) as core:
+        yield core
 
 
 @pytest.fixture
 async def hub(limits_core: BrokerCore, pool: store.Pool) -> AsyncIterator[BrokerHub]:
-    runtime = limits_core.runtime
-    limits_core.ids.reset()
-    # The parties the messages go to, registered as a hub's start registers them.
-    await store.upsert_parties(pool, list(load_parties(runtime.settings.parties_file)))
-    runtime.attach_pool(pool)
-    try:
-        yield BrokerHub(
-            runtime,
-            intake.build_context(runtime),
-            limits_core.derivation,
-            producer=limits_core.producer,
-            admin=limits_core.admin,
-        )
-    finally:
-        runtime.attach_pool(None)
+    async with on_database(limits_core, pool) as hub:
+        yield hub
 
 
 async def _events(hub: BrokerHub, type_: str) -> list[dict[str, object]]:
