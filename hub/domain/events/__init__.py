@@ -172,7 +172,7 @@ __all__ = [
 
 
 class OverdueLike(Protocol):
-    """What a retour.overdue needs from the ledger (hub.ledger.Overdue has it)."""
+    """What a retour.overdue needs from the ledger (hub.infra.store.ledger.Overdue has it)."""
 
     @property
     def id(self) -> UUID: ...
