@@ -224,11 +224,13 @@ class BrokerCore:
 
 @contextlib.asynccontextmanager
 async def running_core(
-    kafka_bootstrap: str, workdir: Path, policy_file: Path
+    kafka_bootstrap: str, workdir: Path, policy: str
 ) -> AsyncIterator[BrokerCore]:
-    """A core with this policy, consuming from the real broker on topics and a group of its own;
-    its database is the test's (`on_database` attaches the pool)."""
+    """A core with this policy (TOML text), consuming from the real broker on topics and a group
+    of its own; its database is the test's (`on_database` attaches the pool)."""
     settings = hub_settings(kafka_bootstrap, workdir)
+    policy_file = workdir / f"policy-{uuid4().hex[:8]}.toml"
+    policy_file.write_text(policy, encoding="utf-8")
     runtime = make_runtime(settings, kafka_bootstrap, "postgresql://per-test", "test-core")
     await topic_admin.ensure_topics(settings, kafka_bootstrap)
     ids = MeldingIds()
@@ -281,12 +283,8 @@ async def on_database(core: BrokerCore, pool: store.Pool) -> AsyncIterator[Broke
 
 
 @pytest.fixture(scope="module")
-async def broker_core(
-    kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[BrokerCore]:
-    policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
-    policy_file.write_text(POLICY, encoding="utf-8")
-    async with running_core(kafka_bootstrap, workdir, policy_file) as core:
+async def broker_core(kafka_bootstrap: str, workdir: Path) -> AsyncIterator[BrokerCore]:
+    async with running_core(kafka_bootstrap, workdir, POLICY) as core:
         yield core
 
 

@@ -43,13 +43,9 @@ THIRTEEN_MONTHS_BACK = "2024-06-21"
 
 
 @pytest.fixture(scope="module")
-async def limits_core(
-    kafka_bootstrap: str, workdir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[BrokerCore]:
+async def limits_core(kafka_bootstrap: str, workdir: Path) -> AsyncIterator[BrokerCore]:
     """A core with this module's policy, consuming from the real broker (as conftest's)."""
-    policy_file = tmp_path_factory.mktemp("policy") / "policy.toml"
-    policy_file.write_text(POLICY, encoding="utf-8")
-    async with running_core(kafka_bootstrap, workdir, policy_file) as core:
+    async with running_core(kafka_bootstrap, workdir, POLICY) as core:
         yield core
 
 
