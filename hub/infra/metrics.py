@@ -25,6 +25,7 @@ from hub.domain.events import EventType
 from hub.domain.freeze import Phase
 from hub.domain.history import RULES
 from hub.domain.messages import CATALOGUE, Direction, Node, Standard
+from hub.domain.sleutelmomenten import Measurement
 
 _LATENCY_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 _DOWNLOAD_BUCKETS: Final = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400)
@@ -176,6 +177,22 @@ ADVISORY_FINDINGS: Final = Counter(
     "History findings on messages routed anyway because the gemeente's history rules run in "
     "advisory mode (what enforce mode would have refused), by rule and gemeente code",
     ["rule", "gemeente"],
+)
+# Sleutelmomenten (hub/domain/sleutelmomenten/): how late the key moments of care are, per
+# moment and gemeente (public code, as above); never an aanbieder, never a person. The share
+# on time is on_time / (on_time + late) of isdhub_sleutelmomenten_total.
+SLEUTELMOMENTEN: Final = Counter(
+    "isdhub_sleutelmomenten",
+    "Key moments measured, by moment, gemeente code and outcome (on_time, late, measured: no "
+    "deadline applies, open: still waiting for its message, implausible)",
+    ["moment", "gemeente", "outcome"],
+)
+SLEUTELMOMENT_WERKDAGEN: Final = Histogram(
+    "isdhub_sleutelmoment_werkdagen",
+    "How many werkdagen after its clock's start a key moment's message arrived (0 when on or "
+    "before it), by moment and gemeente code",
+    ["moment", "gemeente"],
+    buckets=(0, 1, 2, 3, 5, 10, 15, 20, 40, 65, 130, 260),
 )
 PARKED_KINDS: Final = ("new-release", "old-release")
 UNSENT_STATES: Final = ("undelivered", "not-downloaded")
@@ -352,3 +369,18 @@ def count_advisory(data: Mapping[str, object]) -> None:
     for finding in findings if isinstance(findings, list) else ():
         rule = str(finding.get("rule", "")) if isinstance(finding, dict) else ""
         ADVISORY_FINDINGS.labels(rule if rule in _HISTORY_RULES else "other", gemeente).inc()
+
+
+_MEASURED: Final = frozenset({"on_time", "late", "measured"})
+
+
+def observe_moments(measurements: Iterable[Measurement]) -> None:
+    """Count live sleutelmomenten once their transaction committed; the
+    werkdagen histogram takes only those with a lateness that counts (not open, not
+    implausible), early arrivals as 0."""
+    for m in measurements:
+        gemeente = m.gemeente if _GEMEENTE.fullmatch(m.gemeente) else "other"
+        moment, outcome = str(m.moment), str(m.outcome)
+        SLEUTELMOMENTEN.labels(moment, gemeente, outcome).inc()
+        if outcome in _MEASURED and m.werkdagen is not None:
+            SLEUTELMOMENT_WERKDAGEN.labels(moment, gemeente).observe(max(0, m.werkdagen))
