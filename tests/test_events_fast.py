@@ -136,6 +136,31 @@ BASE: dict[EventType, dict[str, object]] = {
         "einddatum": date(2025, 6, 30),
         "due": date(2025, 7, 1),
     },
+    EventType.SIGNAL_PRODUCTPERIODE: {
+        "toewijzing_nummer": "300201",
+        "einddatum": date(2025, 3, 31),
+        "previous_einddatum": None,
+        "declaratie": "H1234",
+        "relation": "partly",
+        "prestaties": [
+            {
+                "referentie_nummer": "P-2025-04",
+                "begindatum": DAY,
+                "einddatum": date(2025, 4, 30),
+                "categorie": "02",
+                "code": "02A01",
+                "relation": "wholly",
+            },
+            {
+                "referentie_nummer": None,
+                "begindatum": date(2025, 3, 1),
+                "einddatum": date(2025, 4, 30),
+                "categorie": None,
+                "code": None,
+                "relation": "partly",
+            },
+        ],
+    },
     EventType.PARKED: {
         "kind": "old-release",
         "phase": "heen-freeze",

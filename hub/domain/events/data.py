@@ -43,6 +43,7 @@ IDENTIFICATIE_PATTERN: Final = r"^[A-Za-z0-9]{1,12}$"
 CATEGORY_PATTERN: Final = r"^[0-9]{2}$"
 TOEWIJZING_NUMMER_PATTERN: Final = r"^[0-9]{1,9}$"
 BERICHT_CODE_PATTERN: Final = r"^[0-9]{3}$"
+PRODUCT_CODE_PATTERN: Final = r"^[0-9A-Za-z]{1,5}$"
 # ReferentieAanbieder is the aanbieder's free text (LDT_Referentie, up to 36 characters): only
 # a plain reference is published, never one with spaces (a name) or nine digits in a row (the
 # shape of a BSN, refused by `no_bsn_shape`).
@@ -275,6 +276,47 @@ class ToewijzingSignalData(EventModel):
     ingangsdatum: date = Field(description="Ingangsdatum of the toewijzing.")
     einddatum: date | None = Field(default=None, description="Einddatum of the toewijzing.")
     due: date = Field(description="The last day the start or stop was expected.")
+
+
+class ConflictPrestatie(EventModel):
+    """One prestatie of the declaratie that ends after the toewijzing's new Einddatum."""
+
+    referentie_nummer: Referentie | None = Field(
+        description="ReferentieNummer of the Prestatie; null when it is not a plain reference "
+        "(no spaces, never nine digits in a row)."
+    )
+    begindatum: date = Field(description="ProductPeriode Begindatum.")
+    einddatum: date = Field(description="ProductPeriode Einddatum.")
+    categorie: CategoryCode | None = Field(default=None, description="Product category.")
+    code: str | None = Field(
+        default=None, pattern=PRODUCT_CODE_PATTERN, description="ProductCode, if any."
+    )
+    relation: Literal["partly", "wholly"] = Field(
+        description="wholly: the whole ProductPeriode lies after the new Einddatum."
+    )
+
+
+class ProductperiodeConflictData(EventModel):
+    """A 301 shortened a toewijzing to an Einddatum before the end of prestaties the aanbieder
+    already declared for it (a 323 not answered yet): the gemeente will refuse them on their
+    ProductPeriode unless the aanbieder corrects them first. Raised once per 301, toewijzing
+    and declaratie. The envelope's message_id is the 301, sender the gemeente that sent it,
+    receiver the aanbieder whose declaratie it crosses."""
+
+    toewijzing_nummer: str = Field(
+        pattern=TOEWIJZING_NUMMER_PATTERN, description="ToewijzingNummer."
+    )
+    einddatum: date = Field(description="The toewijzing's new Einddatum.")
+    previous_einddatum: date | None = Field(
+        default=None, description="Its Einddatum before this 301 (null: it had none)."
+    )
+    declaratie: Identificatie = Field(description="Identificatie of the 323.")
+    relation: Literal["partly", "wholly"] = Field(
+        description="wholly when every listed prestatie lies after the new Einddatum."
+    )
+    prestaties: tuple[ConflictPrestatie, ...] = Field(
+        description="The declaratie's prestaties for the toewijzing ending after it, by period."
+    )
 
 
 class ParkedData(EventModel):

@@ -33,6 +33,7 @@ from hub.domain.events.data import (
     ParkedData,
     PartyCode,
     PersonKey,
+    ProductperiodeConflictData,
     RejectedData,
     Release,
     ReleasedData,
@@ -78,6 +79,7 @@ class EventType(StrEnum):
     EB_HELD = "eigenbijdrage.held"
     SIGNAL_NO_START = "signal.toewijzing-without-start"
     SIGNAL_NO_STOP = "signal.toewijzing-without-stop"
+    SIGNAL_PRODUCTPERIODE = "signal.productperiode-conflict"
     PARKED = "message.parked"
     RELEASED = "message.released"
     RETURNED = "message.returned"
@@ -199,6 +201,13 @@ class ToewijzingWithoutStop(EventBase):
     data: ToewijzingSignalData
 
 
+class ProductperiodeConflict(EventBase):
+    """signal.productperiode-conflict: a 301 shortened a toewijzing below a pending 323."""
+
+    type: Literal["signal.productperiode-conflict"] = "signal.productperiode-conflict"
+    data: ProductperiodeConflictData
+
+
 class EbLateStart(EventBase):
     """eigenbijdrage.late-start: a start that counts arrived late (retroactive bill risk)."""
 
@@ -255,6 +264,7 @@ Event: TypeAlias = Annotated[
     | EbHeld
     | ToewijzingWithoutStart
     | ToewijzingWithoutStop
+    | ProductperiodeConflict
     | MessageParked
     | MessageReleased
     | MessageReturned
@@ -275,6 +285,7 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.EB_HELD: EbHeld,
     EventType.SIGNAL_NO_START: ToewijzingWithoutStart,
     EventType.SIGNAL_NO_STOP: ToewijzingWithoutStop,
+    EventType.SIGNAL_PRODUCTPERIODE: ProductperiodeConflict,
     EventType.PARKED: MessageParked,
     EventType.RELEASED: MessageReleased,
     EventType.RETURNED: MessageReturned,

@@ -41,6 +41,7 @@ from hub.domain.events.data import (
     LOCATION_PATTERN,
     PARTY_PATTERN,
     PERSON_PATTERN,
+    PRODUCT_CODE_PATTERN,
     REFERENTIE_PATTERN,
     RELEASE_PATTERN,
     RETOURCODE_PATTERN,
@@ -49,6 +50,7 @@ from hub.domain.events.data import (
     TYPE_NAME_PATTERN,
     AcceptedData,
     AdvisoryFindingData,
+    ConflictPrestatie,
     DeliveredData,
     DownloadedData,
     EbHeldData,
@@ -58,6 +60,7 @@ from hub.domain.events.data import (
     EigenBijdrageEntry,
     FindingRef,
     ParkedData,
+    ProductperiodeConflictData,
     RejectedData,
     ReleasedData,
     RequestOverdueData,
@@ -116,6 +119,17 @@ _SIGNAL: Final = {
     "einddatum": optional(iso_date),
     "due": iso_date,
 }
+_CONFLICT_PRESTATIE: Final = Fields(
+    ConflictPrestatie,
+    {
+        "referentie_nummer": optional(_referentie),
+        "begindatum": iso_date,
+        "einddatum": iso_date,
+        "categorie": _CATEGORY_JSON,
+        "code": optional(matching(PRODUCT_CODE_PATTERN)),
+        "relation": one_of("partly", "wholly"),
+    },
+)
 FAST: Final[Mapping[EventType, Fields]] = {
     EventType.ACCEPTED: Fields(
         AcceptedData,
@@ -201,6 +215,17 @@ FAST: Final[Mapping[EventType, Fields]] = {
     ),
     EventType.SIGNAL_NO_START: Fields(ToewijzingSignalData, _SIGNAL),
     EventType.SIGNAL_NO_STOP: Fields(ToewijzingSignalData, _SIGNAL),
+    EventType.SIGNAL_PRODUCTPERIODE: Fields(
+        ProductperiodeConflictData,
+        {
+            "toewijzing_nummer": matching(TOEWIJZING_NUMMER_PATTERN),
+            "einddatum": iso_date,
+            "previous_einddatum": optional(iso_date),
+            "declaratie": matching(IDENTIFICATIE_PATTERN),
+            "relation": one_of("partly", "wholly"),
+            "prestaties": each(_CONFLICT_PRESTATIE.nested),
+        },
+    ),
     EventType.PARKED: Fields(
         ParkedData,
         {
