@@ -27,6 +27,21 @@ class OverdueToewijzing:
 # neither a start nor a stop; taakgericht lines have no ToewijzingNummer and are not linked.
 _LIVE = "t.toewijzing_nummer <> '' AND (t.einddatum IS NULL OR t.einddatum > t.ingangsdatum)"
 
+
+def _not_raised(kind: str) -> str:
+    """Leaves out what was raised before: without it the oldest `limit` overdue toewijzingen,
+    once raised and still without their message, filled every pass and nothing later was
+    ever raised (issue #22). signal_raised's primary key answers it."""
+    return f"""NOT EXISTS (
+          SELECT 1 FROM signal_raised r
+          WHERE r.kind = '{kind}' AND r.gemeente = t.gemeente AND r.aanbieder = t.aanbieder
+            AND r.person_key = t.person_key AND r.toewijzing_nummer = t.toewijzing_nummer)"""
+
+
+# The oldest first, ties in key order, so a pass that finds more than `limit` takes the
+# `limit` oldest not raised yet and the next pass goes on from there: every pass progresses.
+_ORDER = "t.gemeente, t.aanbieder, t.person_key, t.toewijzing_nummer"
+
 _NO_START = f"""
 WITH due AS (
     SELECT t.* FROM history_toewijzing t
@@ -36,7 +51,8 @@ WITH due AS (
           WHERE s.gemeente = t.gemeente AND s.aanbieder = t.aanbieder
             AND s.person_key = t.person_key AND s.toewijzing_nummer = t.toewijzing_nummer
             AND NOT s.deleted)
-    ORDER BY t.ingangsdatum LIMIT $2
+      AND {_not_raised("no-start")}
+    ORDER BY t.ingangsdatum, {_ORDER} LIMIT $2
 ), raised AS (
     INSERT INTO signal_raised (kind, gemeente, aanbieder, person_key, toewijzing_nummer)
     SELECT 'no-start', gemeente, aanbieder, person_key, toewijzing_nummer FROM due
@@ -62,7 +78,8 @@ WITH due AS (
           WHERE p.gemeente = t.gemeente AND p.aanbieder = t.aanbieder
             AND p.person_key = t.person_key AND p.toewijzing_nummer = t.toewijzing_nummer
             AND NOT p.deleted AND p.reden_beeindiging <> '20')
-    ORDER BY t.einddatum LIMIT $2
+      AND {_not_raised("no-stop")}
+    ORDER BY t.einddatum, {_ORDER} LIMIT $2
 ), raised AS (
     INSERT INTO signal_raised (kind, gemeente, aanbieder, person_key, toewijzing_nummer)
     SELECT 'no-stop', gemeente, aanbieder, person_key, toewijzing_nummer FROM due
