@@ -42,6 +42,7 @@ async def _prestatie(
     credit: bool = False,
     declaratie: str = "D2025A",
     aanbieder: str = "65656055",
+    toewijzing: str = "300201",
 ) -> None:
     """One accepted Prestatie as the declaratie history keeps it (migration 0013)."""
     await pool.execute(
@@ -50,11 +51,11 @@ async def _prestatie(
             declaratie, person_key, vorig_referentie_nummer, credit, toewijzing_nummer,
             product_categorie, product_code, begindatum, einddatum, geleverd_volume, eenheid,
             fingerprint, status)
-        VALUES ('iwmo', $1, $2, '0363', $3, $4, $5, $6, '300201', '02', '02A01', $7, $8, 10,
+        VALUES ('iwmo', $1, $2, '0363', $3, $4, $5, $6, $10, '02', '02A01', $7, $8, 10,
                 '01', 'f', $9)
         """,
         aanbieder, ref, declaratie, PERSON, "R-OLD" if credit else "", credit, begin, end,
-        status,
+        status, toewijzing,
     )  # fmt: skip
 
 
@@ -147,3 +148,13 @@ async def test_a_plain_reference_only_and_each_declaratie_its_own_event(pool: st
         "SELECT referentie_nummers FROM productperiode_conflict WHERE declaratie = 'D2025A'"
     )
     assert kept == ["2025123456789"]  # the table keeps it for the report; the event does not
+
+
+async def test_a_value_the_event_may_not_carry_is_recorded_but_not_published(
+    pool: store.Pool,
+) -> None:
+    # Not a ToewijzingNummer the event schema allows: intake must go on, the row stays.
+    await _prestatie(pool, "R-1", date(2025, 6, 1), date(2025, 6, 30), toewijzing="T-1")
+    assert await _check(pool, replace(SHORT, toewijzing_nummer="T-1")) == 0
+    assert await pool.fetchval("SELECT count(*) FROM productperiode_conflict") == 1
+    assert await _events(pool) == []
