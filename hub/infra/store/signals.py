@@ -20,7 +20,8 @@ class OverdueToewijzing:
     product_categorie: str
     ingangsdatum: date
     einddatum: date | None
-    message_id: UUID | None
+    message_id: UUID | None  # the toewijzing's 301
+    domain: str  # iwmo / ijw ('' for a row stored before migration 0012)
 
 
 # A toewijzing deleted by the gemeente (Einddatum = Ingangsdatum, RedenWijziging 13) expects
@@ -60,7 +61,7 @@ WITH due AS (
     RETURNING gemeente, aanbieder, person_key, toewijzing_nummer
 )
 SELECT 'no-start' AS kind, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer,
-       d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id
+       d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id, d.domain
 FROM due d JOIN raised r USING (gemeente, aanbieder, person_key, toewijzing_nummer)
 """
 
@@ -87,7 +88,7 @@ WITH due AS (
     RETURNING gemeente, aanbieder, person_key, toewijzing_nummer
 )
 SELECT 'no-stop' AS kind, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer,
-       d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id
+       d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id, d.domain
 FROM due d JOIN raised r USING (gemeente, aanbieder, person_key, toewijzing_nummer)
 """
 
