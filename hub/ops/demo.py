@@ -1,5 +1,6 @@
 """Demo traffic for `hub up --demo`: parties exchanging toewijzing, start and stop messages
-(with their retours) through the adapters' HTTP APIs, as real parties would."""
+(with their retours) through the adapters' HTTP APIs, as real parties would, dated with the
+chain's lateness (hub.ops.demo_dates)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -19,13 +21,13 @@ import httpx
 from hub.domain import xmlcodec
 from hub.domain.errors import ConfigError
 from hub.domain.messages import Standard, by_name
+from hub.domain.workdays import local_date
+from hub.ops.demo_dates import Timeline, draw
 from hub.ops.demo_messages import Person, demo_persons, personalise, template
 from hub.ops.packgen.sampledata import CASTS
 
 log = logging.getLogger(__name__)
 
-# (heen, retour) pairs in the order a care trajectory produces them.
-_TRAJECTORY = (("301", "302"), ("305", "306"), ("307", "308"))
 _STANDARDS = (Standard.IWMO, Standard.IJW)
 # The administratiekantoor of the demo registry (hub/domain/parties.demo.toml): with a token, it
 # uploads some of the providers' messages for them, as an indiener does.
@@ -104,6 +106,10 @@ class Demo:
         # the hub with a retour of its own (rejected), or never delivered (dead-lettered).
         self.refused = 0
         self._stop = False
+        self._steps = 0
+        # Adjusting 301s the gemeenten send a few trajectories after the stop:
+        # (the step it is due at, its standard, person and dates).
+        self._adjustments: list[tuple[int, Standard, Person, Timeline]] = []
 
     def stop(self, _signum: int, _frame: FrameType | None) -> None:
         self._stop = True
@@ -181,24 +187,52 @@ class Demo:
         return Sent(payload, sender, doors[sender], receiver, doors[receiver], envelope)
 
     def step(self, client: httpx.Client) -> None:
-        """One person's trajectory: 301/302, 305/306, 307/308, each pair in turn."""
+        """One person's trajectory: 301/302, 305/306, 307/308, each pair in turn, as far as its
+        dates go; then the adjusting 301s (with their 302) that have come due."""
+        self._steps += 1
         standard = random.choice((*_STANDARDS, Standard.IWMO))
         person = next(self.persons)
-        for heen, retour in _TRAJECTORY:
-            if not self._pair(client, standard, person, heen, retour) or self._stop:
+        # Seeded by the person, so one trajectory's dates can be drawn again from its number.
+        timeline = draw(person.n, local_date(datetime.now(UTC)), standard)
+        done = True
+        for heen, retour in timeline.codes():
+            if not self._pair(client, standard, person, heen, retour, timeline) or self._stop:
+                done = False
+                break
+        if done and timeline.adjust_after is not None:
+            at = self._steps + timeline.adjust_after
+            self._adjustments.append((at, standard, person, timeline))
+        due = [a for a in self._adjustments if a[0] <= self._steps]
+        self._adjustments = [a for a in self._adjustments if a[0] > self._steps]
+        for _, standard, person, timeline in due:
+            if self._stop:
                 return
+            self._pair(client, standard, person, "301", "302", timeline, adjusted=True)
 
     def _pair(
-        self, client: httpx.Client, standard: Standard, person: Person, heen: str, retour: str
+        self,
+        client: httpx.Client,
+        standard: Standard,
+        person: Person,
+        heen: str,
+        retour: str,
+        timeline: Timeline,
+        *,
+        adjusted: bool = False,
     ) -> bool:
         n = next(self.counter) % 100_000_000
-        message = self._message(personalise(template(standard, heen), f"DEMO{n:08d}", None, person))
+        ident = f"DEMO{n:08d}"
+        heen_xml = personalise(
+            template(standard, heen), ident, None, person, timeline, adjusted=adjusted
+        )
+        message = self._message(heen_xml)
         retour_code = by_name(_name(standard, retour)).bericht_code
         if not self._upload(client, message) or not self._delivered(client, message, retour_code):
             return False
-        answer = self._message(
-            personalise(template(standard, retour), f"DEMO{n:08d}", f"DEMR{n:08d}", person)
+        retour_xml = personalise(
+            template(standard, retour), ident, f"DEMR{n:08d}", person, timeline
         )
+        answer = self._message(retour_xml)
         return self._upload(client, answer) and self._delivered(client, answer, None)
 
     def run(self) -> int:

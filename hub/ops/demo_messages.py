@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from hub.domain import xmlcodec
 from hub.domain.messages import Standard, by_name
+from hub.ops.demo_dates import Timeline, redate
 from hub.ops.packgen.packspec import PACKS
 from hub.ops.packgen.samples import samples
 
@@ -53,13 +54,23 @@ def demo_persons(start: int) -> Iterator[Person]:
 
 
 def personalise(
-    message: bytes, identificatie: str, retour_id: str | None, person: Person | None = None
+    message: bytes,
+    identificatie: str,
+    retour_id: str | None,
+    person: Person | None = None,
+    timeline: Timeline | None = None,
+    *,
+    adjusted: bool = False,
 ) -> bytes:
     """A copy of `message` with a fresh Identificatie (and, for a retour, its own
     IdentificatieRetour), about `person`: its BSN wherever the sample names its client, and its
     own ToewijzingNummers. The samples number their lines 300201, 300202, … in every message
-    alike, so a 305, 307 or retour built this way names the 301's numbers."""
+    alike, so a 305, 307 or retour built this way names the 301's numbers. With a `timeline`,
+    the message carries its trajectory's dates (`adjusted`: the 301 that ends the toewijzing
+    at the stop, hub.ops.demo_dates.redate)."""
     root = xmlcodec.parse_message(message)
+    if timeline is not None:
+        redate(root, timeline, adjusted=adjusted)
     header = xmlcodec.child(root, "Header")
     ident = xmlcodec.child(xmlcodec.child(header, "BerichtIdentificatie"), "Identificatie")
     if ident is not None:
