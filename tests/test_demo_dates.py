@@ -38,8 +38,10 @@ def test_every_date_is_within_its_bounds(today: date) -> None:
         assert t.ingangsdatum < t.einddatum  # CS003, and never a deletion
         assert werkdagen_late(t.ingangsdatum, today) <= 60
         assert werkdagen_late(t.ingangsdatum, today) >= -20
+        codes = t.codes()[1:] if t.verzoek else t.codes()
+        assert t.codes()[0] == ("315", "316") or not t.verzoek
         if not t.starts:
-            assert t.codes() == (("301", "302"),)
+            assert codes == (("301", "302"),)
             assert t.adjust_after is None
             continue
         for line in t.lines:
@@ -50,10 +52,10 @@ def test_every_date_is_within_its_bounds(today: date) -> None:
                 assert line.einddatum < t.einddatum  # within the toewijzing
                 assert werkdagen_late(line.einddatum, today) <= 30
         if t.stops:
-            assert t.codes() == (("301", "302"), ("305", "306"), ("307", "308"))
+            assert codes == (("301", "302"), ("305", "306"), ("307", "308"))
         else:  # the forgotten stop: the toewijzing ended before today, no 307 follows
             assert max(line.begindatum for line in t.lines) <= t.einddatum < today
-            assert t.codes() == (("301", "302"), ("305", "306"))
+            assert codes == (("301", "302"), ("305", "306"))
             assert t.adjust_after is None
         assert t.adjusted_tijd > t.toewijzingstijd  # the adjusting version is the later one
 
@@ -80,6 +82,7 @@ def test_the_spread_looks_like_the_chain() -> None:
     adjusted = sum(t.adjust_after is not None for t in stopped) / len(stopped)
     assert 0.6 <= adjusted <= 0.8  # most gemeenten adjust, some never do
     assert {t.adjust_after for t in stopped} == {None, 0, 1, 2, 3, 4}
+    assert 0.1 <= sum(t.verzoek for t in timelines) / n <= 0.2  # a few open with a 315
 
 
 def test_a_seed_draws_the_same_dates_again() -> None:
@@ -105,8 +108,8 @@ def test_every_message_is_valid_and_the_history_accepts_it(standard: Standard, t
     validator = Validator(default_packs(), clock=lambda: today)
     persons = demo_persons(7_000)
     kinds: set[tuple[str, ...]] = set()
-    adjusted = 0
-    for _ in range(40):
+    adjusted = honoured = 0
+    for _ in range(60):
         person = next(persons)
         t = draw(person.n, today, standard)
         kinds.add(tuple(heen for heen, _ in t.codes()))
@@ -127,11 +130,25 @@ def test_every_message_is_valid_and_the_history_accepts_it(standard: Standard, t
             state = state.with_effects(outcome.effects)
             if code == "301":
                 versions += 1
+                references = _texts(root, "ReferentieAanbieder")
                 if versions == 2:
                     adjusted += 1
                     _assert_adjusts(root, t, standard)
+                    assert references == []  # only the first version honours (TR379)
+                elif t.verzoek:
+                    honoured += 1
+                    assert references == [person.referentie(1)]
+                else:
+                    assert references == []
+            if code == "315":
+                assert _texts(root, "ReferentieAanbieder") == [person.referentie(1)]
     assert adjusted > 0
+    assert honoured > 0
     assert ("301", "305", "307") in kinds
+
+
+def _texts(root: etree._Element, name: str) -> list[str]:
+    return [e.text or "" for e in root.iter(f"{{*}}{name}")]
 
 
 def _assert_adjusts(root: etree._Element, t: Timeline, standard: Standard) -> None:

@@ -12,7 +12,9 @@ also each message's Dagtekening), so the lateness lives in the dates the message
   before the Ingangsdatum nor after the stop's Einddatum (TR018);
 - after the stop most gemeenten send an adjusting 301 (the same ToewijzingNummer, a later
   Toewijzingsdatum/-tijd, Einddatum = the stop's), a few trajectories later; some never do;
-- a few providers forget the stop: their toewijzing ended already and no 307 follows.
+- a few providers forget the stop: their toewijzing ended already and no 307 follows;
+- a few trajectories open with the provider's verzoek om toewijzing (315) for the toewijzing's
+  period, which the gemeente's first 301 honours.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ STOP_ON_TIME: Final = 0.7  # Einddatum 0-5 werkdagen back; the others 6-30
 FORGOTTEN_STOP: Final = 0.1  # started trajectories whose provider never sends the 307
 ADJUSTED: Final = 0.7  # stopped trajectories whose gemeente sends the adjusting 301
 ADJUST_WITHIN: Final = 4  # the adjusting 301 comes 0 to this many trajectories later
+VERZOEK: Final = 0.15  # trajectories the provider opens with a 315, which the first 301 honours
 
 # The reason the adjusting 301 gives for ending the toewijzing at the stop. The samples stop
 # with RedenBeeindiging 31, which is "verhuizing andere gemeente" in iWmo (mapped to
@@ -66,6 +69,7 @@ class Timeline:
     adjust_after: int | None  # trajectories until the adjusting 301; None: never sent
     adjusted_tijd: str  # the adjusting 301's Toewijzingstijd (its date is `today`)
     reden_wijziging: str
+    verzoek: bool = False  # a 315 asks for the toewijzing first; the first 301 honours it
 
     @property
     def starts(self) -> bool:
@@ -75,7 +79,8 @@ class Timeline:
 
     def codes(self) -> tuple[tuple[str, str], ...]:
         """The (heen, retour) pairs this trajectory sends, in order."""
-        pairs = [("301", "302")]
+        pairs = [("315", "316")] if self.verzoek else []
+        pairs.append(("301", "302"))
         if self.starts:
             pairs.append(("305", "306"))
             if self.stops:
@@ -126,6 +131,7 @@ def draw(seed: int, today: date, standard: Standard, lines: int = 2) -> Timeline
         if max(last_begin, ingangsdatum + timedelta(days=1)) <= ended:
             einddatum, stops = ended, False
     adjust_after = rng.randint(0, ADJUST_WITHIN) if rng.random() < ADJUSTED else None
+    verzoek = rng.random() < VERZOEK
     return Timeline(
         today=today,
         toewijzingsdatum=toewijzingsdatum,
@@ -137,6 +143,7 @@ def draw(seed: int, today: date, standard: Standard, lines: int = 2) -> Timeline
         adjust_after=adjust_after if stops and ingangsdatum <= today else None,
         adjusted_tijd=_tijd(rng, 13, 16),
         reden_wijziging=REDEN_WIJZIGING[standard],
+        verzoek=verzoek,
     )
 
 
@@ -173,6 +180,9 @@ def redate(root: etree._Element, timeline: Timeline, *, adjusted: bool = False) 
         _set(element, "Einddatum", einde.isoformat())
         if adjusted:
             _reden(element, timeline.reden_wijziging)
+    for element, _ in _lines(root, "AangevraagdProduct"):  # the 315 asks for this period
+        _set(element, "ToewijzingIngangsdatum", timeline.ingangsdatum.isoformat())
+        _set(element, "ToewijzingEinddatum", timeline.einddatum.isoformat())
     for name in ("StartProduct", "StopProduct"):
         for element, i in _lines(root, name):
             line = timeline.lines[i % n]

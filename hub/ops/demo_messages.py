@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from lxml import etree
+
 from hub.domain import xmlcodec
 from hub.domain.messages import Standard, by_name
 from hub.ops.demo_dates import Timeline, redate
@@ -35,6 +37,10 @@ class Person:
         # A ToewijzingNummer names one toewijzing within the gemeente (TR332): each person has
         # numbers of its own, and an LDT_Nummer is at most 999999999.
         return str((self.n % (_PERSONS * 10)) * 10 + line % 10)
+
+    def referentie(self, line: int) -> str:
+        # A ReferentieAanbieder is never reused by the aanbieder, for any client (TR347).
+        return f"DEMO-{self.n}-{line}"
 
 
 def demo_persons(start: int) -> Iterator[Person]:
@@ -81,6 +87,7 @@ def personalise(
             element.text = retour_id
     if person is None:
         return xmlcodec.serialize(root)
+    _verzoek(root, person, honours=timeline is not None and timeline.verzoek and not adjusted)
     client_bsn = xmlcodec.child_text(root, "Client", "Bsn")
     for element in root.iter("{*}Bsn", "{*}ToewijzingNummer"):
         name = xmlcodec.local_name(element)
@@ -90,3 +97,34 @@ def personalise(
         elif name == "ToewijzingNummer" and text.isdigit():
             element.text = person.toewijzing_nummer(int(text))
     return xmlcodec.serialize(root)
+
+
+def _verzoek(root: etree._Element, person: Person, *, honours: bool) -> None:
+    """The person's own ReferentieAanbieders in a 315, each asking for the product of the 301's
+    line of the same number; in the 301 that honours the 315 (`honours`), its first line
+    carries the reference of the product asked for (TR379), which only that version does."""
+    asked = list(root.iter("{*}AangevraagdProduct"))
+    if asked:
+        standard = xmlcodec.read_envelope(root).standard
+        toegewezen = xmlcodec.parse_message(template(standard or Standard.IWMO, "301"))
+        assigned = list(toegewezen.iter("{*}ToegewezenProduct"))
+        for line, product in enumerate(asked, start=1):
+            _set_text(product, "ReferentieAanbieder", person.referentie(line))
+            wanted = xmlcodec.child(assigned[(line - 1) % len(assigned)], "Product")
+            for name in ("Categorie", "Code"):  # the element stays in the 315's namespace
+                value = xmlcodec.child_text(wanted, name)
+                if value is not None:
+                    _set_text(xmlcodec.child(product, "Product"), name, value)
+    first = next(root.iter("{*}ToegewezenProduct"), None)
+    nummer = xmlcodec.child(first, "ToewijzingNummer")
+    if honours and nummer is not None:
+        reference = etree.Element(nummer.tag.replace("ToewijzingNummer", "ReferentieAanbieder"))
+        reference.text = person.referentie(1)
+        reference.tail = nummer.tail
+        nummer.addnext(reference)
+
+
+def _set_text(parent: etree._Element | None, name: str, value: str) -> None:
+    element = xmlcodec.child(parent, name)
+    if element is not None:
+        element.text = value
