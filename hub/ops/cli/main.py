@@ -22,6 +22,7 @@ from hub.ops.cli import (
     packs,
     party,
     purge,
+    report,
     run,
     topics,
     validate,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     party.register(sub)
     ledger.register(sub)  # trace, dlq, retours, requests
     eb.register(sub)
+    report.register(sub)
     history.register(sub)
     freeze.register(sub)
     purge.register(sub)
