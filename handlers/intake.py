@@ -18,7 +18,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
-from handlers import derive, receivers, requestclock
+from handlers import derive, receivers, requestclock, sleutelmomenten
 from handlers.advisory import base_lookup, batch_context, record_findings
 from handlers.derive import Accepted, Derivation
 from handlers.observe import BatchObservation
@@ -34,7 +34,7 @@ from hub.domain.messages import Direction, Node
 from hub.domain.privacy import client_person_key
 from hub.domain.records import HeenRef
 from hub.domain.validation import Verdict, today_in_amsterdam
-from hub.infra import outbox, store
+from hub.infra import metrics, outbox, store
 from hub.infra.intake_progress import PROGRESS as progress
 from hub.infra.runtime import Runtime
 from hub.infra.store import DbConnection, ledger, parties
@@ -219,13 +219,17 @@ async def _process(
         fresh_by_id = {i.id: i for i in fresh}
         decisions.extend(await derive.run(conn, derivations, accepted, fresh_by_id, skips))
         obs.lap("derive")
+        # Sleutelmomenten against the history before this batch: before _write applies it.
+        moments = await sleutelmomenten.record(conn, accepted, runtime.settings)
         started_ns = time.time_ns()
         queued = await _write(conn, runtime, decisions)
-        await requestclock.record(conn, accepted)  # verzoeken's answer clocks (315/317)
+        answered = await requestclock.record(conn, accepted)  # verzoeken's clocks (315/317)
+        moments += await sleutelmomenten.answered(conn, answered, accepted)
         obs.step("ledger and outbox write", started_ns)
         obs.lap("write")
         obs.decided(decisions)
     progress.committed(len(unique))
+    metrics.observe_moments(moments)
     runtime.offer(*queued)  # committed: publish now (the relay's claim is the crash path)
     return decisions
 

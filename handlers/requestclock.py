@@ -25,6 +25,7 @@ from lxml import etree
 
 from hub.domain import events, topics, workdays, xmlcodec
 from hub.domain.messages import Standard
+from hub.domain.sleutelmomenten.antwoord import Answered
 from hub.infra import metrics, outbox
 from hub.infra.store import requests as table
 from hub.infra.store.base import DbConnection
@@ -62,6 +63,21 @@ def _referenties(root: etree._Element) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in found if v and v.strip()))
 
 
+def _referenties_of(accepted: Accepted) -> list[str]:
+    """The references from the history facts intake already read (the XML's when it has none):
+    AangevraagdProducten (315), the Verzoek (317), ToegewezenProducten (301), Antwoord (319)."""
+    f = accepted.facts
+    if f is None:
+        return _referenties(accepted.root)
+    refs = [a.referentie for a in f.aanvragen]
+    refs.extend(t.referentie for t in f.toewijzingen)
+    if f.verzoek is not None:
+        refs.append(f.verzoek.referentie)
+    if f.request_answer is not None:
+        refs.append(f.request_answer.referentie)
+    return list(dict.fromkeys(r for r in refs if r))
+
+
 def _dagtekening(root: etree._Element, received_at: datetime) -> date:
     text = xmlcodec.child_text(root, "Header", "BerichtIdentificatie", "Dagtekening")
     try:
@@ -77,7 +93,12 @@ def requests_of(accepted: Accepted) -> list[table.Request]:
         return []
     if not (row.sender and row.receiver and row.bericht_code):
         return []
-    dagtekening = _dagtekening(accepted.root, row.received_at)
+    facts = accepted.facts
+    dagtekening = (
+        facts.dagtekening
+        if facts is not None and facts.dagtekening is not None
+        else _dagtekening(accepted.root, row.received_at)
+    )
     return [
         table.Request(
             message_id=row.id,
@@ -94,7 +115,7 @@ def requests_of(accepted: Accepted) -> list[table.Request]:
             due=answer_deadline(row.received_at),
             final_due=final_deadline(dagtekening),
         )
-        for ref in _referenties(accepted.root)
+        for ref in _referenties_of(accepted)
     ]
 
 
@@ -105,9 +126,13 @@ def answers_of(accepted: Accepted) -> list[table.Answer]:
         return []
     if not (row.sender and row.receiver):
         return []
-    interim = mt.number == 319 and (
-        xmlcodec.child_text(accepted.root, "Antwoord", "VerzoekAntwoord") == IN_ONDERZOEK
-    )
+    facts = accepted.facts
+    if facts is not None and facts.request_answer is not None:
+        interim = facts.request_answer.verzoek_antwoord == IN_ONDERZOEK
+    else:
+        interim = mt.number == 319 and (
+            xmlcodec.child_text(accepted.root, "Antwoord", "VerzoekAntwoord") == IN_ONDERZOEK
+        )
     return [
         table.Answer(
             standard=mt.standard.value,
@@ -118,15 +143,16 @@ def answers_of(accepted: Accepted) -> list[table.Answer]:
             at=row.received_at,
             interim=interim,
         )
-        for ref in _referenties(accepted.root)
+        for ref in _referenties_of(accepted)
     ]
 
 
-async def record(conn: DbConnection, accepted: Sequence[Accepted]) -> None:
+async def record(conn: DbConnection, accepted: Sequence[Accepted]) -> list[Answered]:
     """Intake's step: start the clocks of this batch's verzoeken, then apply its answers in
-    arrival order (an answer later in the same batch finds its verzoek)."""
+    arrival order (an answer later in the same batch finds its verzoek). Returns the clocks
+    the answers closed or extended (the antwoord sleutelmoment: handlers/sleutelmomenten.py)."""
     await table.record(conn, [r for a in accepted for r in requests_of(a)])
-    await table.answer(conn, [x for a in accepted for x in answers_of(a)])
+    return await table.answer(conn, [x for a in accepted for x in answers_of(a)])
 
 
 async def scan_once(runtime: Runtime, now: datetime) -> int:

@@ -1,6 +1,6 @@
 """The verzoeken's answer clocks (migration 0014): record a 315/317's deadline per
-ReferentieAanbieder, close or extend it when the gemeente's 301/319 carries that reference,
-and claim the overdue ones for the deadline watch."""
+ReferentieAanbieder, close or extend it when the gemeente's 301/319 carries that reference
+(saying which clocks it met: the antwoord sleutelmoment), and claim the overdue ones."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from hub.domain.sleutelmomenten.antwoord import Answered
 from hub.infra.store.base import DbConnection as Conn
 from hub.infra.store.base import Pool
 
@@ -86,30 +87,55 @@ async def record(conn: Conn, requests: Sequence[Request]) -> None:
 
 # A final answer (301, 319 afgewezen) closes every running clock of the reference; an
 # interim one (319 "in onderzoek") meets the answer clock and starts the final one, once.
+# Returns each clock it closed or extended; `first`: the answer met the first (5 werkdagen)
+# clock: an interim one always, a final one when no "in onderzoek" came before it.
 _ANSWER = """
-UPDATE request_deadline SET
-    clock       = CASE WHEN $7 THEN 'final' ELSE clock END,
-    due         = CASE WHEN $7 THEN final_due ELSE due END,
-    overdue_at  = CASE WHEN $7 THEN NULL ELSE overdue_at END,
-    interim_id  = CASE WHEN $7 THEN $5 ELSE interim_id END,
-    interim_at  = CASE WHEN $7 THEN $6 ELSE interim_at END,
-    answer_id   = CASE WHEN $7 THEN NULL ELSE $5 END,
-    answered_at = CASE WHEN $7 THEN NULL ELSE $6 END
-WHERE standard = $1 AND aanbieder = $2 AND gemeente = $3 AND referentie = $4
-  AND answered_at IS NULL AND (NOT $7 OR clock = 'answer')
+UPDATE request_deadline r SET
+    clock       = CASE WHEN a.interim THEN 'final' ELSE r.clock END,
+    due         = CASE WHEN a.interim THEN r.final_due ELSE r.due END,
+    overdue_at  = CASE WHEN a.interim THEN NULL ELSE r.overdue_at END,
+    interim_id  = CASE WHEN a.interim THEN a.id ELSE r.interim_id END,
+    interim_at  = CASE WHEN a.interim THEN a.at ELSE r.interim_at END,
+    answer_id   = CASE WHEN a.interim THEN NULL ELSE a.id END,
+    answered_at = CASE WHEN a.interim THEN NULL ELSE a.at END
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[],
+            $7::bool[]) AS a(standard, aanbieder, gemeente, referentie, id, at, interim)
+WHERE r.standard = a.standard AND r.aanbieder = a.aanbieder AND r.gemeente = a.gemeente
+  AND r.referentie = a.referentie
+  AND r.answered_at IS NULL AND (NOT a.interim OR r.clock = 'answer')
+RETURNING r.standard, r.gemeente, r.aanbieder, r.person_key, r.referentie, r.message_id,
+          r.received_at, a.id, a.at, a.interim OR r.interim_id IS NULL
 """
 
 
-async def answer(conn: Conn, answers: Sequence[Answer]) -> None:
-    """Apply the answers in arrival order."""
-    if answers:
-        await conn.executemany(
+def _rounds(answers: Sequence[Answer]) -> list[list[Answer]]:
+    """The answers in rounds holding one answer per reference each, in arrival order: an
+    UPDATE applies one source row per target row, and only answers to one reference meet."""
+    rounds: list[list[Answer]] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for a in answers:
+        key = (a.standard, a.aanbieder, a.gemeente, a.referentie)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(a)
+    return rounds
+
+
+async def answer(conn: Conn, answers: Sequence[Answer]) -> list[Answered]:
+    """Apply the answers in arrival order (one statement per round: see `_rounds`); returns
+    the clocks they closed or extended."""
+    done: list[Answered] = []
+    for batch in _rounds(answers):
+        rows = await conn.fetch(
             _ANSWER,
-            [
-                (a.standard, a.aanbieder, a.gemeente, a.referentie, a.message_id, a.at, a.interim)
-                for a in answers
-            ],
-        )
+            [a.standard for a in batch], [a.aanbieder for a in batch],
+            [a.gemeente for a in batch], [a.referentie for a in batch],
+            [a.message_id for a in batch], [a.at for a in batch], [a.interim for a in batch],
+        )  # fmt: skip
+        done.extend(Answered(*r) for r in rows)
+    return done
 
 
 async def claim_overdue(conn: Conn, now: datetime, limit: int = 500) -> list[OverdueRequest]:
