@@ -10,8 +10,10 @@ import subprocess
 
 import pytest
 
+from hub.domain.sleutelmomenten import SPECS
 from hub.infra import metrics
 from hub.ops import dashboards
+from hub.ops.dashboards import alerts, moments
 
 PROMTOOL = shutil.which("promtool")
 NEEDS_PROMTOOL = pytest.mark.skipif(
@@ -24,7 +26,10 @@ KNOWN_LABELS = {
     "stage", "message_type", "direction", "node", "outcome", "retourcode", "error", "topic",
     "partition", "kind", "flow", "reason", "job", "instance", "le", "app_name", "handler",
     "status", "broker", "exception_type", "destination", "standard", "phase", "state", "route",
-    "type",
+    "type", "moment",
+    # A gemeente's CBS code is public, and hub.infra.metrics keeps the label to four digits or
+    # "other": the one party code a label may hold (never an aanbieder, never a person).
+    "gemeente",
 }  # fmt: skip
 
 
@@ -62,6 +67,7 @@ def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
         metrics.SPANS_DROPPED, metrics.EVENTS, metrics.EB_NOTICE_ENTRIES, metrics.FREEZE_PHASE,
         metrics.PARKED, metrics.FREEZE_UNSENT, metrics.INTAKE_STAGE_SECONDS,
         metrics.INTAKE_STAGE_CPU, metrics.INTAKE_BATCH, metrics.REQUESTS_OVERDUE,
+        metrics.SLEUTELMOMENTEN, metrics.SLEUTELMOMENT_WERKDAGEN,
     ):  # fmt: skip
         name = collector._name  # type: ignore[attr-defined]
         assert name in text, name
@@ -79,6 +85,41 @@ def test_promtool_checks_the_rules_and_the_scrape_config() -> None:
 def test_promtool_rule_unit_tests() -> None:
     assert PROMTOOL is not None
     done = subprocess.run(
-        [PROMTOOL, "test", "rules", "alerts.test.yml"], cwd=RULES, capture_output=True, text=True
+        [PROMTOOL, "test", "rules", "alerts.test.yml", "sleutelmomenten.test.yml"],
+        cwd=RULES,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == 2, done.stdout
+
+
+def _moments_in(expr: str) -> set[str]:
+    return {m for group in re.findall(r'moment=~"([^"]*)"', expr) for m in group.split("|")}
+
+
+def test_only_moments_with_a_deadline_have_an_on_time_share_or_alert() -> None:
+    with_deadline = {str(m) for m, s in SPECS.items() if s.deadline is not None}
+    assert with_deadline
+    assert with_deadline != {str(m) for m in SPECS}
+    rule = next(a for a in dashboards.ALERTS if a.name == "IsdHubSleutelmomentOnTimeLow")
+    share = moments.on_time_share("moment")
+    for expr in (rule.expr, share):
+        assert _moments_in(expr) == with_deadline, expr
+        # every selector of the counter is narrowed to them, so none can let another in
+        selectors = re.findall(r"isdhub_sleutelmomenten_total\{([^}]*)\}", expr)
+        assert selectors, expr
+        assert all("moment=~" in s for s in selectors), expr
+    assert f"< {alerts.ON_TIME_SHARE_MIN} and" in rule.expr
+    assert rule.expr.endswith(f">= {moments.MIN_JUDGED}")
+    assert {"gemeente", "moment"} <= set(re.findall(r"\$labels\.(\w+)", rule.summary))
+
+
+def test_the_sleutelmomenten_rows_are_on_the_overview() -> None:
+    rows = [r for r in dashboards.SRE_OVERVIEW.rows if r.title.startswith("Sleutelmomenten")]
+    assert rows == list(moments.MOMENT_ROWS)
+    exprs = [e for r in rows for p in r.panels for e, _ in p.exprs]
+    assert any("bottomk(" in e and "gemeente" in e for e in exprs)
+    assert sum("histogram_quantile(" in e for e in exprs) == 2
+    # lateness covers every moment: its quantiles select no moment, so none is left out
+    assert all("moment=" not in e for e in exprs if "histogram_quantile(" in e)

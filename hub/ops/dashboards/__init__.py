@@ -11,6 +11,8 @@ rules), and the entry point (`main`, with `--check`). It re-exports the rest, so
 only `hub.ops.dashboards`. The rest lives in:
 - hub.ops.dashboards.model: `Panel`, `Row`, `Dashboard`, `RATE`, and `grafana` (the Grafana model);
 - hub.ops.dashboards.overview, .flow, .freeze: one dashboard's content each;
+- hub.ops.dashboards.moments: the overview's Sleutelmomenten rows and the PromQL they share
+  with the alert rule;
 - hub.ops.dashboards.alerts: `Alert`, `ALERTS`, and `alert_rules` (the rule-file model).
 """
 

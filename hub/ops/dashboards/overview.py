@@ -1,5 +1,5 @@
 """The content of the SRE overview dashboard (isd-hub-overview): throughput, latency, errors,
-backlog and processes of the whole hub.
+backlog and processes of the whole hub, and (from hub.ops.dashboards.moments) the sleutelmomenten.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from hub.ops.dashboards.model import RATE, Dashboard, Panel, Row
+from hub.ops.dashboards.moments import MOMENT_ROWS
 
 
 def _q(p: float, metric: str, by: str = "") -> str:
@@ -22,7 +23,8 @@ def _quantiles(metric: str, *ps: float) -> tuple[tuple[str, str], ...]:
 SRE_OVERVIEW: Final = Dashboard(
     uid="isd-hub-overview",
     title="isd-hub / SRE overview",
-    description="Is the hub moving messages, how fast, what fails, and is anything piling up?",
+    description="Is the hub moving messages, how fast, what fails, is anything piling up, and "
+    "are the chain's key moments on time?",
     rows=(
         Row(
             "Throughput: how many messages per second, and with which outcome?",
@@ -221,5 +223,6 @@ SRE_OVERVIEW: Final = Dashboard(
                 ),
             ),
         ),
+        *MOMENT_ROWS,
     ),
 )
