@@ -269,6 +269,8 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         # Every outside name unresolvable: the page must render without the network.
+         "--host-resolver-rules=MAP * ~NOTFOUND",
          f"--user-data-dir={profile}", *args],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
