@@ -23,7 +23,8 @@ WERKDAGEN: Final = "isdhub_sleutelmoment_werkdagen"
 WINDOW: Final = "7d"
 # Moments judged (on time or late) in the window below which a gemeente's share means little:
 # one late message among three is no pattern, and small gemeenten see only a few moments a
-# week. The alert does not page below it; the worst-gemeenten panel leaves such pairs out.
+# week. The alert does not page below it; the worst-gemeenten panel leaves such pairs out
+# (unless no pair has that many).
 MIN_JUDGED: Final = 20
 DEADLINE_MOMENTS: Final = tuple(str(m) for m, s in SPECS.items() if s.deadline is not None)
 NO_DEADLINE_MOMENTS: Final = tuple(str(m) for m, s in SPECS.items() if s.deadline is None)
