@@ -74,8 +74,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          help="first day (YYYY-MM-DD), included")  # fmt: skip
     moments.add_argument("--to", dest="end", type=_day, required=True, metavar="DATE",
                          help="last day (YYYY-MM-DD), included")  # fmt: skip
-    moments.add_argument("--gemeente", type=_code, help="only this gemeente (CBS code)")
-    moments.add_argument("--aanbieder", type=_code, help="only this aanbieder (AGB code)")
+    moments.add_argument("--gemeente", type=_code, metavar="CODE", help="only this gemeente")
+    moments.add_argument("--aanbieder", type=_code, metavar="CODE", help="only this aanbieder")
     moments.add_argument("--out", required=True, metavar="FILE", help="file to write; - for stdout")
     moments.add_argument("--format", choices=("html", "csv"), default="html")
     # The parser itself, so a --from after --to is a usage error like a malformed date.
