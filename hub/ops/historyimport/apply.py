@@ -1,18 +1,21 @@
 """Applies prepared imports in batches, one transaction each, as intake applies accepted messages.
 
-The history rules run against what is stored (hub.domain.history.evaluate), the effects are
-written with hub.infra.store.apply_history, and an iWmo 305/307's counting lines with
-hub.infra.store.eigenbijdrage.save. Nothing is routed, sent or derived."""
+The history rules run against what is stored (hub.domain.history.evaluate), the sleutelmomenten
+of the messages applied are measured against their Dagtekening (handlers.sleutelmomenten), the
+effects are written with hub.infra.store.apply_history, and an iWmo 305/307's counting lines
+with hub.infra.store.eigenbijdrage.save. Nothing is routed, sent or derived."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from handlers import sleutelmomenten
 from hub.domain import xmlcodec
 from hub.domain.eigenbijdrage.lines import read_source, route_of
 from hub.domain.eigenbijdrage.periods import Entry, Line, Route, periods, reconcile
@@ -20,6 +23,8 @@ from hub.domain.eigenbijdrage.policy import PolicyBook
 from hub.domain.history import HistoryEffects, HistoryState, evaluate
 from hub.domain.history.facts import Scope
 from hub.domain.history.state import IdentificatieKey
+from hub.domain.sleutelmomenten import Source
+from hub.domain.sleutelmomenten.measure import Arrival
 from hub.infra import store
 from hub.infra.store import DbConnection
 from hub.infra.store import eigenbijdrage as eb_store
@@ -27,6 +32,8 @@ from hub.infra.store import history_import as import_store
 from hub.infra.store.eigenbijdrage import FactRow, StateKey
 from hub.ops.historyimport.prepare import NAMESPACE, Prepared
 from hub.ops.historyimport.sources import Problem
+
+log = logging.getLogger(__name__)
 
 # The created_by of a baseline period: no message opened it; this names the import.
 BASELINE_SOURCE: Final = uuid.uuid5(NAMESPACE, "cak-baseline")
@@ -41,6 +48,8 @@ class Counts:
     contradicting: int = 0
     eb_lines: int = 0
     baseline_periods: int = 0
+    moments: int = 0  # sleutelmoment rows written (a second run writes none)
+    unmeasured: int = 0  # messages applied whose sleutelmomenten could not be measured
 
     def add(self, kind: str) -> None:
         self.imported[kind] = self.imported.get(kind, 0) + 1
@@ -65,6 +74,7 @@ class Importer:
         )
         effects: list[HistoryEffects] = []
         eb_rows: list[FactRow] = []
+        arrivals: list[Arrival] = []
         for item in batch:
             if self._unchanged(item, state, owners):
                 self.counts.unchanged += 1
@@ -87,6 +97,13 @@ class Importer:
                 kept = dataclasses.replace(kept, identificatie=None)
             effects.append(kept)
             self.counts.add(item.facts.message_name)
+            # A CSV row has no date of its own message: it is not measured.
+            if item.csv is None and item.facts.dagtekening is not None:
+                arrivals.append(
+                    Arrival(item.message_id, item.facts, item.facts.dagtekening, Source.IMPORT)
+                )
+        # Before the effects: measuring reads the history as it was before these messages.
+        await self._measure(conn, arrivals)
         if effects:
             await store.apply_history(conn, effects)
         now = datetime.now(UTC)
@@ -102,6 +119,24 @@ class Importer:
                 if (f := item.facts).scope is not None and f.domain == "iwmo"
             }
             await self._baseline(conn, sorted(persons), now)
+
+    async def _measure(self, conn: DbConnection, arrivals: list[Arrival]) -> None:
+        """The batch's sleutelmomenten, in a savepoint: measuring never keeps history from
+        being imported. Not counted in Prometheus: history is not live traffic."""
+        if not arrivals:
+            return
+        try:
+            async with conn.transaction():
+                measured = await sleutelmomenten.measure(conn, arrivals)
+        except Exception as exc:  # blind: a lost connection fails the batch's next write anyway
+            log.warning("sleutelmomenten of %d imported messages not measured (%s)",
+                        len(arrivals), type(exc).__name__)  # fmt: skip
+            self.counts.unmeasured += len(arrivals)
+            return
+        for message_id in measured.failed:
+            log.warning("message %s: sleutelmomenten not measured", message_id)
+        self.counts.unmeasured += len(measured.failed)
+        self.counts.moments += len(measured.measurements)
 
     def _unchanged(
         self, item: Prepared, state: HistoryState, owners: dict[IdentificatieKey, uuid.UUID | None]

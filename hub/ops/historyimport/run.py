@@ -153,5 +153,7 @@ def summary(result: Result) -> list[str]:
         f"skipped: {len(result.problems)} (of which contradicting the history: {c.contradicting})",
         f"eigen-bijdrage lines: {c.eb_lines}",
         f"CAK baseline periods recorded as known: {c.baseline_periods}",
+        f"sleutelmomenten measured: {c.moments}"
+        + (f" ({c.unmeasured} messages could not be measured)" if c.unmeasured else ""),
         f"time: {result.seconds:.1f} s",
     ]
