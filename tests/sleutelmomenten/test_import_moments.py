@@ -11,6 +11,7 @@ from typing import Final
 import pytest
 from lxml import etree
 
+from handlers import sleutelmomenten
 from hub.domain.eigenbijdrage.policy import DEMO_FILE, load_policy
 from hub.domain.validation import Validator
 from hub.domain.xmlcodec import child, serialize
@@ -123,3 +124,19 @@ async def test_csv_rows_are_not_measured(pool: store.Pool, tmp_path: Path) -> No
     result = await _import(pool, csv)
     assert result.counts.imported == {"WMO301": 1, "WMO305": 1}
     assert await pool.fetchval("SELECT count(*) FROM sleutelmoment") == 0
+
+
+async def test_a_failing_measurement_never_stops_the_import(
+    pool: store.Pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("a bug in measuring")
+
+    monkeypatch.setattr(sleutelmomenten, "measure", broken)
+    result = await _import(pool, *_export(tmp_path / "export"))
+    assert result.problems == []
+    assert result.counts.imported == {"WMO301": 1, "WMO305": 1, "WMO307": 1}
+    assert await pool.fetchval("SELECT count(*) FROM history_stop") == 2
+    assert await pool.fetchval("SELECT count(*) FROM sleutelmoment") == 0
+    assert result.counts.unmeasured == 3
+    assert "sleutelmomenten measured: 0 (3 messages could not be measured)" in summary(result)
