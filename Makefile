@@ -47,7 +47,7 @@ observability-tools:
 		echo "observability-tools: kcat not installed; its README test skips"; fi
 	@if command -v promtool >/dev/null; then \
 		cd observability/prometheus && promtool check rules alerts.yml >/dev/null && \
-		promtool test rules alerts.test.yml >/dev/null && echo "promtool: rules checked and tested"; \
+		promtool test rules alerts.test.yml sleutelmomenten.test.yml >/dev/null && echo "promtool: rules checked and tested"; \
 	fi
 
 ## make xml-tools: Debian's xmllint (libxml2-utils), a second validator for the pack instance
