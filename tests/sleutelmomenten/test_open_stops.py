@@ -76,3 +76,18 @@ async def test_a_failing_write_keeps_the_signals(
     assert await runtime.pool.fetchval("SELECT count(*) FROM signal_raised") == 2
     stops = "SELECT count(*) FROM sleutelmoment WHERE moment = 'stop'"
     assert await runtime.pool.fetchval(stops) == 0
+
+
+async def test_the_307_replaces_the_open_stop_moment(runtime: Runtime) -> None:
+    ctx = await _started(runtime)
+    assert await signals.scan_once(runtime, AFTER_DEADLINE) == 2
+    await intake.process(runtime, ctx, [_item(_fixture("WMO307"), "65656055", "vecozo")])
+    rows = await runtime.pool.fetch(
+        "SELECT toewijzing_nummer, outcome, reference_date FROM sleutelmoment"
+        " WHERE moment = 'stop' ORDER BY toewijzing_nummer"
+    )
+    # The 307 (received 2025-07-21, a Monday) stopped both on Friday 18 July: 1 werkdag.
+    assert [tuple(r) for r in rows] == [
+        ("300201", "on_time", date(2025, 7, 18)),
+        ("300202", "on_time", date(2025, 7, 18)),
+    ]
