@@ -22,6 +22,7 @@ from hub.app import make_runtime
 from hub.domain import xmlcodec
 from hub.domain.decide import Incoming
 from hub.domain.parties import load_parties
+from hub.domain.sleutelmomenten import Measurement, Moment, Outcome, Source
 from hub.domain.sleutelmomenten import measure as pure
 from hub.infra import metrics, store
 from hub.infra.runtime import Runtime
@@ -179,6 +180,30 @@ async def test_a_toewijzings_chain_is_measured_moment_by_moment(hub: Runtime) ->
     before = len(await _moments(hub))
     await intake.process(hub, intake.build_context(hub), [first, begin, end, adjust, heen, answer])
     assert len(await _moments(hub)) == before
+
+
+async def test_a_stop_replaces_the_signals_open_row_and_after_a_temporary_one_has_no_deadline(
+    hub: Runtime,
+) -> None:
+    bsn, nummer = BSNS[1], "300301"
+    await _send(hub, _item(_requests.toewijzing(T(nummer, eind=None, omvang=MONTHLY), bsn=bsn),
+                           GEMEENTE, "2025-04-01"))  # fmt: skip
+    line = _build.start("2025-04-01", nummer=nummer)
+    await _send(hub, _item(_build.message("WMO305", line, bsn=bsn), AANBIEDER, "2025-04-02"))
+    # The no-stop signal's OPEN row (handlers/signals.py writes it so).
+    [toewijzing] = await _moments(hub, moment="toewijzing", toewijzing_nummer=nummer)
+    signal = Measurement(
+        Moment.STOP, Outcome.OPEN, Source.LIVE, "iwmo", GEMEENTE, AANBIEDER,
+        toewijzing["person_key"], nummer, "", date(2025, 5, 31), None, None, 5, None, None, "",
+    )  # fmt: skip
+    async with hub.pool.acquire() as conn:
+        await table.insert(conn, [signal])
+    temporary = _build.stop("2025-05-31", reden="20", begin="2025-04-01", nummer=nummer)
+    await _send(hub, _item(_build.message("WMO307", temporary, bsn=bsn), AANBIEDER, "2025-06-02"))
+    definitive = _build.stop("2025-06-30", begin="2025-04-01", nummer=nummer)
+    await _send(hub, _item(_build.message("WMO307", definitive, bsn=bsn), AANBIEDER, "2025-07-15"))
+    stops = await _moments(hub, moment="stop", toewijzing_nummer=nummer)
+    assert _summary(stops) == [("stop", "on_time", 1, 5), ("stop", "measured", 11, None)]
 
 
 async def test_the_answer_that_meets_a_verzoeks_first_clock_is_measured_once(hub: Runtime) -> None:

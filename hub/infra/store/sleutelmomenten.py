@@ -35,31 +35,38 @@ _TYPES: Final = (
 )  # fmt: skip
 # A message's line is measured once per moment (sleutelmoment_once): a second import of the
 # same messages, or a redelivery that gets this far, adds nothing.
-_INSERT: Final = (
+_INSERT_IGNORING: Final = (
     f"INSERT INTO sleutelmoment ({', '.join(_COLUMNS)})"
     f" SELECT * FROM unnest({', '.join(f'${i}::{t}[]' for i, t in enumerate(_TYPES, 1))})"
     " ON CONFLICT DO NOTHING"
 )
 
 
+def _record(m: Measurement) -> tuple[object, ...]:
+    return (
+        m.moment.value, m.outcome.value, m.source.value, m.domain, m.gemeente, m.aanbieder,
+        m.person_key, m.toewijzing_nummer, m.reference, m.reference_date, m.arrived,
+        m.werkdagen, m.deadline, m.message_id, m.about_id, m.line,
+    )  # fmt: skip
+
+
 async def insert(conn: Conn, measurements: Sequence[Measurement]) -> None:
-    """Insert the measurements in one statement, whatever their number; one already there
-    (same message, moment and line) is left as it is."""
+    """Write the measurements, one round trip whatever their number; one already there (same
+    message, moment and line) is left as it is.
+
+    COPY, in a savepoint: it costs intake a fifth of the CPU that array parameters do, and
+    only a batch holding a measurement already stored (an import run twice) takes the slower
+    statement that skips it."""
     if not measurements:
         return
-    columns: tuple[list[object], ...] = tuple([] for _ in _COLUMNS)
-    for m in measurements:
-        for column, value in zip(
-            columns,
-            (
-                m.moment.value, m.outcome.value, m.source.value, m.domain, m.gemeente,
-                m.aanbieder, m.person_key, m.toewijzing_nummer, m.reference, m.reference_date,
-                m.arrived, m.werkdagen, m.deadline, m.message_id, m.about_id, m.line,
-            ),
-            strict=True,
-        ):  # fmt: skip
-            column.append(value)
-    await conn.execute(_INSERT, *columns)
+    records = [_record(m) for m in measurements]
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                "sleutelmoment", records=records, columns=list(_COLUMNS)
+            )
+    except asyncpg.UniqueViolationError:
+        await conn.execute(_INSERT_IGNORING, *(list(c) for c in zip(*records, strict=True)))
 
 
 async def resolve(conn: Conn, ids: Sequence[int]) -> None:
@@ -71,20 +78,29 @@ async def resolve(conn: Conn, ids: Sequence[int]) -> None:
         )
 
 
+# The keys go as one text array, each key's parts joined by U+001F (which XML text cannot
+# hold), and rows come back with the key's position: a third of the CPU that an array per
+# part and the parts echoed back cost intake.
+_SEP: Final = "\x1f"
+_KEYS: Final = (
+    "unnest($1::text[]) WITH ORDINALITY AS q(k, i), LATERAL (SELECT"
+    " split_part(q.k, E'\\x1f', 1) AS d, split_part(q.k, E'\\x1f', 2) AS g,"
+    " split_part(q.k, E'\\x1f', 3) AS a, split_part(q.k, E'\\x1f', 4) AS n) k"
+)
 # A row stored before migration 0015 has domain '' and matches either domain; of several
 # versions (such a row and a newer one) the newest holds, as in hub/infra/store/history.py.
-_TOEWIJZINGEN: Final = """
-SELECT DISTINCT ON (k.d, k.g, k.a, k.n) k.d, k.g, k.a, k.n, h.einddatum, h.toegewezen_op
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(d, g, a, n)
+_TOEWIJZINGEN: Final = f"""
+SELECT DISTINCT ON (q.i) q.i, h.einddatum, h.toegewezen_op
+FROM {_KEYS}
 JOIN history_toewijzing h
   ON h.gemeente = k.g AND h.toewijzing_nummer = k.n AND h.aanbieder = k.a
  AND h.domain IN (k.d, '')
-ORDER BY k.d, k.g, k.a, k.n, h.toegewezen_op DESC
+ORDER BY q.i, h.toegewezen_op DESC
 """
 # The first 301's receipt, and the OPEN rows a 307 (stop) or a 301 (aanpassing) replaces.
-_MOMENTS: Final = """
-SELECT k.d, k.g, k.a, k.n, s.moment, s.id, s.reference_date, s.arrived_on, s.about_id
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(d, g, a, n)
+_MOMENTS: Final = f"""
+SELECT q.i, s.moment, s.id, s.reference_date, s.arrived_on, s.about_id
+FROM {_KEYS}
 JOIN sleutelmoment s
   ON s.gemeente = k.g AND s.aanbieder = k.a AND s.toewijzing_nummer = k.n
  AND s.domain IN (k.d, '')
@@ -92,29 +108,31 @@ WHERE (s.moment = 'toewijzing' AND s.arrived_on IS NOT NULL)
    OR (s.moment IN ('stop', 'aanpassing') AND s.outcome = 'open' AND s.message_id IS NULL)
 ORDER BY s.id
 """
+# Keys: gemeente, aanbieder, person, ToewijzingNummer, Categorie, Code (joined), Begindatum.
 _TEMPORARY_STOPS: Final = """
-SELECT k.g, k.a, k.p, k.n, k.c, k.o, k.b
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[])
-  AS k(g, a, p, n, c, o, b)
+SELECT q.i
+FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS q(k, b, i)
 WHERE EXISTS (
     SELECT 1 FROM history_stop h
-    WHERE h.gemeente = k.g AND h.aanbieder = k.a AND h.person_key = k.p
-      AND h.toewijzing_nummer = k.n AND h.product_categorie = k.c AND h.product_code = k.o
-      AND h.begindatum = k.b AND h.reden_beeindiging = '20' AND NOT h.deleted)
+    WHERE h.gemeente = split_part(q.k, E'\\x1f', 1) AND h.aanbieder = split_part(q.k, E'\\x1f', 2)
+      AND h.person_key = split_part(q.k, E'\\x1f', 3)
+      AND h.toewijzing_nummer = split_part(q.k, E'\\x1f', 4)
+      AND h.product_categorie = split_part(q.k, E'\\x1f', 5)
+      AND h.product_code = split_part(q.k, E'\\x1f', 6)
+      AND h.begindatum = q.b AND h.reden_beeindiging = '20' AND NOT h.deleted)
 """
 # A 323's receipt from the ledger; one the ledger does not hold (imported history, purged)
 # by its Dagtekening, as an imported message's arrival is.
 _DECLARATIES: Final = """
-SELECT k.d, k.a, k.i, d.dagtekening, d.message_id, m.received_at
-FROM unnest($1::text[], $2::text[], $3::text[]) AS k(d, a, i)
-JOIN history_declaratie d ON d.domain = k.d AND d.aanbieder = k.a AND d.identificatie = k.i
+SELECT q.i, d.dagtekening, d.message_id, m.received_at
+FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(d, a, x, i)
+JOIN history_declaratie d ON d.domain = q.d AND d.aanbieder = q.a AND d.identificatie = q.x
 LEFT JOIN message m ON m.id = d.message_id
 """
 
 
-def _columns(keys: frozenset[ToewijzingKey]) -> tuple[list[str], ...]:
-    ordered = sorted(keys)
-    return tuple([k[i] for k in ordered] for i in range(4))
+def _joined(keys: list[ToewijzingKey]) -> list[str]:
+    return [_SEP.join(k) for k in keys]
 
 
 async def lookups(conn: Conn, wanted: Wanted) -> Lookups:
@@ -122,46 +140,40 @@ async def lookups(conn: Conn, wanted: Wanted) -> Lookups:
     it, for the keys `wanted` names (no query for a kind with no key)."""
     current: dict[ToewijzingKey, Current] = {}
     if wanted.toewijzingen:
-        for r in await conn.fetch(_TOEWIJZINGEN, *_columns(wanted.toewijzingen)):
-            current[(r[0], r[1], r[2], r[3])] = Current(r[4], r[5])
+        keys = list(wanted.toewijzingen)
+        for r in await conn.fetch(_TOEWIJZINGEN, _joined(keys)):
+            current[keys[r[0] - 1]] = Current(r[1], r[2])
     first: dict[ToewijzingKey, date] = {}
     open_stops: dict[ToewijzingKey, tuple[int, ...]] = {}
     open_aanpassingen: dict[ToewijzingKey, OpenRow] = {}
-    keys = wanted.first_arrivals | wanted.open_stops | wanted.open_aanpassingen
-    if keys:
-        for r in await conn.fetch(_MOMENTS, *_columns(keys)):
-            key: ToewijzingKey = (r[0], r[1], r[2], r[3])
-            if r[4] == "toewijzing":
+    if wanted.first_arrivals or wanted.open_stops or wanted.open_aanpassingen:
+        keys = list(wanted.first_arrivals | wanted.open_stops | wanted.open_aanpassingen)
+        for r in await conn.fetch(_MOMENTS, _joined(keys)):
+            key = keys[r[0] - 1]
+            if r[1] == "toewijzing":
                 held = first.get(key)
-                first[key] = r[7] if held is None or r[7] < held else held
-            elif r[4] == "stop":
-                open_stops[key] = (*open_stops.get(key, ()), r[5])
+                first[key] = r[4] if held is None or r[4] < held else held
+            elif r[1] == "stop":
+                open_stops[key] = (*open_stops.get(key, ()), r[2])
             else:
-                open_aanpassingen.setdefault(key, OpenRow(r[5], r[6], r[8]))
-    temporary: set[StartOf] = set()
+                open_aanpassingen.setdefault(key, OpenRow(r[2], r[3], r[5]))
+    temporary: frozenset[StartOf] = frozenset()
     if wanted.temporary_stops:
-        starts = sorted(wanted.temporary_stops)
+        starts = list(wanted.temporary_stops)
         rows = await conn.fetch(
             _TEMPORARY_STOPS,
-            [s[0] for s in starts], [s[1] for s in starts], [s[2] for s in starts],
-            [s[3].toewijzing for s in starts], [s[3].categorie for s in starts],
-            [s[3].code for s in starts], [s[3].begindatum for s in starts],
-        )  # fmt: skip
-        found = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
-        temporary = {
-            s for s in starts if (s[0], s[1], s[2], *s[3].product, s[3].begindatum) in found
-        }
+            [_SEP.join((g, a, p, *s.product)) for g, a, p, s in starts],
+            [s[3].begindatum for s in starts],
+        )
+        temporary = frozenset(starts[r[0] - 1] for r in rows)
     declaraties: dict[DeclaratieKey, Declared] = {}
     if wanted.declaraties:
-        ordered = sorted(wanted.declaraties)
-        for r in await conn.fetch(
-            _DECLARATIES, [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered]
-        ):
-            received = workdays.local_date(r[5]) if r[5] is not None else r[3]
-            declaraties[(r[0], r[1], r[2])] = Declared(received, r[4])
-    return Lookups(
-        current, first, frozenset(temporary), open_stops, open_aanpassingen, declaraties
-    )  # fmt: skip
+        wanted_d = list(wanted.declaraties)
+        rows = await conn.fetch(_DECLARATIES, *([k[i] for k in wanted_d] for i in range(3)))
+        for r in rows:
+            received = workdays.local_date(r[3]) if r[3] is not None else r[1]
+            declaraties[wanted_d[r[0] - 1]] = Declared(received, r[2])
+    return Lookups(current, first, temporary, open_stops, open_aanpassingen, declaraties)
 
 
 # SQLSTATE classes of an error in the statement itself, not in the connection or the server:
