@@ -253,6 +253,58 @@ class Settings(BaseSettings):
         description="Most uploads one adapter handles at once; one more is answered 503 with "
         "Retry-After at once (before its body is read) instead of queueing without bound.",
     )
+    push_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=600,
+        description="How often an adapter looks for pushes that are due (push delivery to "
+        "the endpoints parties registered with `hub party push set`); a finished push looks "
+        "again at once.",
+    )
+    push_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long one push attempt may take (connect, send, answer); a slower "
+        "endpoint is a failed attempt.",
+    )
+    push_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="Most pushes one adapter has under way at once; a party has at most one "
+        "at a time, so a slow endpoint holds one of these, never the others' deliveries.",
+    )
+    push_retry_first_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Pause after a push's first failed attempt; it doubles with every failure "
+        "up to HUB_PUSH_RETRY_MAX_S.",
+    )
+    push_retry_max_s: float = Field(
+        default=600.0,
+        gt=0,
+        le=86400,
+        description="Longest pause between two attempts of one push.",
+    )
+    push_give_up_s: float = Field(
+        default=86400.0,
+        gt=0,
+        le=30 * 86400,
+        description="How long a push is retried after the message reached the inbox; then it "
+        "is marked failed (event delivery.push-failed) and stays in the pull inbox.",
+    )
+    push_allow_http: bool = Field(
+        default=False,
+        description="Accept http:// push endpoints (tests and development only); otherwise "
+        "only https://.",
+    )
+    push_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs push endpoints' certificates must chain to (e.g. a "
+        "private CA); unset: the system's trusted CAs.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."
     )
@@ -279,6 +331,21 @@ class Settings(BaseSettings):
         if not re.match(r"^postgres(ql)?://[^\s/]+(/[^\s]*)?$", value):
             raise ValueError("expected postgresql://user:password@host:port/database")
         return value
+
+    @field_validator("push_ca_file")
+    @classmethod
+    def _push_ca_exists(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) in ("", "."):
+            return None
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _push_retry_order(self) -> Settings:
+        if self.push_retry_first_s > self.push_retry_max_s:
+            raise ValueError("push_retry_first_s must not exceed push_retry_max_s")
+        return self
 
     @model_validator(mode="after")
     def _pool_order(self) -> Settings:
