@@ -18,12 +18,15 @@ import pytest
 from lxml import etree
 
 from handlers import intake
+from handlers import sleutelmomenten as handler
 from hub.app import make_runtime
 from hub.domain import xmlcodec
 from hub.domain.decide import Incoming
+from hub.domain.history import extract
 from hub.domain.parties import load_parties
 from hub.domain.sleutelmomenten import Measurement, Moment, Outcome, Source
 from hub.domain.sleutelmomenten import measure as pure
+from hub.domain.sleutelmomenten.measure import Arrival
 from hub.infra import metrics, store
 from hub.infra.runtime import Runtime
 from hub.infra.store import sleutelmomenten as table
@@ -269,6 +272,22 @@ async def test_a_transient_database_error_fails_the_batch_as_before(
     with pytest.raises(asyncpg.exceptions.ConnectionDoesNotExistError):
         await intake.process(hub, intake.build_context(hub), [item])
     assert await hub.pool.fetchval("SELECT count(*) FROM message WHERE id = $1", item.id) == 0
+
+
+async def test_measuring_the_same_messages_again_adds_nothing(hub: Runtime) -> None:
+    """As `hub history import` run twice: the measured rows are there already."""
+    line = _build.start("2025-03-03", nummer="300401")
+    root = _build.message("WMO305", line, bsn=BSNS[4])
+    facts = extract(root, "WMO305", _build.SECRET, message_id=uuid4())
+    assert facts.message_id is not None
+    arrival = Arrival(facts.message_id, facts, date(2025, 3, 4), Source.IMPORT)
+    async with hub.pool.acquire() as conn, conn.transaction():
+        first = await handler.measure(conn, [arrival])
+        again = await handler.measure(conn, [arrival])
+    assert [m.moment for m in first.measurements] == [Moment.START]
+    assert again.measurements == first.measurements
+    [row] = await _moments(hub, message_id=facts.message_id)
+    assert (row["source"], row["werkdagen"], row["outcome"]) == ("import", 1, "on_time")
 
 
 async def test_no_bsn_in_any_sleutelmoment_column(hub: Runtime) -> None:
