@@ -176,6 +176,14 @@ BASE: dict[EventType, dict[str, object]] = {
         "retourcodes": ["9074", "9019"],
         "findings": [{**FINDING, "rule": "TR019", "retourcode": "9019", "level": 3}, FINDING],
     },
+    EventType.PUSH_FAILED: {
+        "node": "ggk",
+        "inbox": "0363",
+        "attempts": 4,
+        "reason": "server-error",
+        "status": 503,
+        "queued_at": AT,
+    },
 }
 
 # Values tried in every field of every type: some fit, most do not, some are of other types.

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.domain.freeze import Phase
 from hub.domain.messages import Node
+from hub.domain.push import Reason as PushReason
 
 
 def _utc(moment: datetime) -> datetime:
@@ -147,6 +148,20 @@ class DownloadedData(EventModel):
 
     node: Node = Field(description="Node it was fetched from.")
     by: PartyCode = Field(description="Party that fetched it.")
+
+
+class PushFailedData(EventModel):
+    """Push delivery gave up on this message for the party's endpoint (HUB_PUSH_GIVE_UP_S
+    passed, or the endpoint answered 410 Gone): it stays in the party's pull inbox."""
+
+    node: Node = Field(description="Node whose adapter pushed it.")
+    inbox: PartyCode = Field(description="Party whose endpoint it was pushed to.")
+    attempts: int = Field(ge=0, description="Attempts made.")
+    reason: PushReason = Field(description="Why the last attempt failed.")
+    status: int | None = Field(
+        default=None, ge=100, le=599, description="HTTP status of the last answer, if any."
+    )
+    queued_at: UtcDatetime = Field(description="When the push was queued (the inbox got it).")
 
 
 class RetourReceivedData(EventModel):

@@ -34,6 +34,7 @@ from hub.domain.events.data import (
     PartyCode,
     PersonKey,
     ProductperiodeConflictData,
+    PushFailedData,
     RejectedData,
     Release,
     ReleasedData,
@@ -84,6 +85,7 @@ class EventType(StrEnum):
     RELEASED = "message.released"
     RETURNED = "message.returned"
     ADVISORY_FINDING = "message.advisory-finding"
+    PUSH_FAILED = "delivery.push-failed"
 
 
 # --- the envelope ---------------------------------------------------------------------------
@@ -150,6 +152,13 @@ class MessageDownloaded(EventBase):
 
     type: Literal["message.downloaded"] = "message.downloaded"
     data: DownloadedData
+
+
+class PushFailed(EventBase):
+    """delivery.push-failed: push delivery gave up; the message stays in the pull inbox."""
+
+    type: Literal["delivery.push-failed"] = "delivery.push-failed"
+    data: PushFailedData
 
 
 class RetourReceived(EventBase):
@@ -268,7 +277,8 @@ Event: TypeAlias = Annotated[
     | MessageParked
     | MessageReleased
     | MessageReturned
-    | MessageAdvisoryFinding,
+    | MessageAdvisoryFinding
+    | PushFailed,
     Field(discriminator="type"),
 ]
 MODELS: Final[Mapping[EventType, type[EventBase]]] = {
@@ -290,6 +300,7 @@ MODELS: Final[Mapping[EventType, type[EventBase]]] = {
     EventType.RELEASED: MessageReleased,
     EventType.RETURNED: MessageReturned,
     EventType.ADVISORY_FINDING: MessageAdvisoryFinding,
+    EventType.PUSH_FAILED: PushFailed,
 }
 
 

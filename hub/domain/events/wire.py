@@ -61,6 +61,7 @@ from hub.domain.events.data import (
     FindingRef,
     ParkedData,
     ProductperiodeConflictData,
+    PushFailedData,
     RejectedData,
     ReleasedData,
     RequestOverdueData,
@@ -73,6 +74,7 @@ from hub.domain.events.models import JSON_ENCODER, SCHEMA, EventType, MessageRow
 from hub.domain.freeze import Phase
 from hub.domain.headers import H
 from hub.domain.messages import Node, Standard
+from hub.domain.push import REASONS as PUSH_REASONS
 
 __all__ = ["FAST", "Slow", "fast_event"]
 
@@ -256,6 +258,17 @@ FAST: Final[Mapping[EventType, Fields]] = {
             "rules": sorted_unique(matching(RULE_ID_PATTERN)),
             "retourcodes": _RETOURCODES_JSON,
             "findings": each(_FINDING.nested),
+        },
+    ),
+    EventType.PUSH_FAILED: Fields(
+        PushFailedData,
+        {
+            "node": _NODE_JSON,
+            "inbox": _PARTY_JSON,
+            "attempts": int_between(0),
+            "reason": one_of(*PUSH_REASONS),
+            "status": optional(int_between(100, 599)),
+            "queued_at": utc_datetime,
         },
     ),
 }
