@@ -253,6 +253,36 @@ class Settings(BaseSettings):
         description="Most uploads one adapter handles at once; one more is answered 503 with "
         "Retry-After at once (before its body is read) instead of queueing without bound.",
     )
+    zip_max_members: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Most files one uploaded ZIP archive (POST /v1/messages/zip) may hold; more "
+        "and it is refused whole (IB902 / BRS16). Declaraties: at most 30 whatever this says.",
+    )
+    zip_max_total_mb: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Most MB the files of one uploaded ZIP archive may expand to together (each "
+        "file at most 25 MB, the nodes' limit); checked on the archive's directory and again "
+        "while decompressing, so a zip bomb is refused whole.",
+    )
+    zip_max_ratio: int = Field(
+        default=200,
+        ge=10,
+        le=100_000,
+        description="Highest compression ratio (uncompressed : compressed) a file over 1 MB in an "
+        "uploaded ZIP archive may have; above it the archive is refused whole as a zip bomb "
+        "(XML compresses about 10-50:1).",
+    )
+    zip_inbox_max_messages: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Most messages in one inbox archive (GET /v1/inbox.zip), which also stops "
+        "at 25 MB of messages; the client acknowledges what it took and asks again for the rest.",
+    )
     push_interval_s: float = Field(
         default=1.0,
         gt=0,
