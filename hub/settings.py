@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -335,6 +336,36 @@ class Settings(BaseSettings):
         description="PEM file of the CAs push endpoints' certificates must chain to (e.g. a "
         "private CA); unset: the system's trusted CAs.",
     )
+    adapter_tls_cert_file: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) the adapters serve HTTPS with, with "
+        "HUB_ADAPTER_TLS_KEY_FILE. Unset: plain HTTP (e.g. behind a TLS-terminating proxy).",
+    )
+    adapter_tls_key_file: Path | None = Field(
+        default=None, description="PEM private key of HUB_ADAPTER_TLS_CERT_FILE."
+    )
+    adapter_client_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs that issue parties' client certificates; the "
+        "adapters' TLS handshake verifies a presented certificate against it (mTLS).",
+    )
+    adapter_client_cert: Literal["off", "optional", "required"] = Field(
+        default="off",
+        description="Client certificates at the adapters: off (bearer tokens only), optional "
+        "(a certificate registered with `hub party cert add` identifies the party, else its "
+        "token), required (every party request needs one; a token, if sent, must agree).",
+    )
+    adapter_trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated) of TLS-terminating proxies whose "
+        "HUB_ADAPTER_CLIENT_CERT_HEADER the adapters believe; from any other peer it is ignored.",
+    )
+    adapter_client_cert_header: str = Field(
+        default="X-Client-Cert",
+        pattern=r"^[A-Za-z0-9-]{1,64}$",
+        description="Header in which a trusted proxy passes the client certificate: URL-encoded "
+        "PEM (nginx $ssl_client_escaped_cert), an Envoy XFCC Cert=, or base64 DER.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."
     )
@@ -375,6 +406,25 @@ class Settings(BaseSettings):
     def _push_retry_order(self) -> Settings:
         if self.push_retry_first_s > self.push_retry_max_s:
             raise ValueError("push_retry_first_s must not exceed push_retry_max_s")
+        return self
+
+    @field_validator("adapter_trusted_proxies")
+    @classmethod
+    def _proxies_shape(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad one
+        return value
+
+    @model_validator(mode="after")
+    def _adapter_tls(self) -> Settings:
+        if (self.adapter_tls_cert_file is None) != (self.adapter_tls_key_file is None):
+            raise ValueError("set adapter_tls_cert_file and adapter_tls_key_file together")
+        handshake = self.adapter_tls_cert_file is not None and self.adapter_client_ca_file
+        if self.adapter_client_cert != "off" and not (handshake or self.adapter_trusted_proxies):
+            raise ValueError(
+                "adapter_client_cert needs adapter_tls_cert_file with adapter_client_ca_file "
+                "(the adapter asks for it) or adapter_trusted_proxies (a proxy passes it)"
+            )
         return self
 
     @model_validator(mode="after")
