@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.domain.parties import PartyRegistry, new_token
@@ -96,6 +97,8 @@ async def prepare(
         version = await store.schema_version(pool)
         imported = await store.upsert_parties(pool, list(registry))
         tokens = await _demo_tokens(pool, demo_parties)
+        if demo_parties:
+            await _demo_history(pool, settings)
         async with topic_admin.admin_client(settings, bootstrap) as admin:
             created = await topic_admin.create_missing(settings, bootstrap, admin)
             # Topics this database's hub had before, created again: the broker lost its
@@ -119,6 +122,26 @@ async def _demo_tokens(pool: store.Pool, codes: Sequence[str]) -> dict[str, str]
         await store.add_token(pool, code, token, label=DEMO_TOKEN_LABEL)
         tokens[code] = token
     return tokens
+
+
+async def _demo_history(pool: store.Pool, settings: Settings) -> None:
+    """Seed the demo's back-dated history (hub.ops.demo_history) before its traffic starts."""
+    from hub.domain.eigenbijdrage.policy import load_policy
+    from hub.domain.packs import PackRegistry, load_packs
+    from hub.domain.validation import Validator
+    from hub.domain.workdays import local_date
+    from hub.ops import demo_history
+
+    try:
+        validator = Validator(load_packs([*PackRegistry.default_dirs(), *settings.extra_pack_dirs]))
+        seeded = await demo_history.seed(
+            pool, validator, settings.person_key_secret.get_secret_value().encode(),
+            load_policy(settings.eb_policy_file), local_date(datetime.now(UTC)),
+        )  # fmt: skip
+    except Exception as exc:  # blind: the demo's history is a nicety; the hub starts without it
+        log.warning("demo history not seeded: %s", exc)
+        return
+    print(seeded.line(), flush=True)
 
 
 def write_secret_json(path: Path, data: Mapping[str, str]) -> None:
