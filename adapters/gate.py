@@ -26,6 +26,9 @@ _XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/octet
 CONTENT_TYPES: Final = ("application/xml", "text/xml", "application/*+xml",
                         "application/octet-stream")  # fmt: skip
 _FORM: Final = "application/x-www-form-urlencoded"
+# What a ZIP archive of messages may say it is (Windows labels it x-zip-compressed); the body
+# is checked as a ZIP in every case.
+ZIP_TYPES: Final = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 
 
 def media_type(value: str) -> str:
@@ -45,9 +48,13 @@ class UploadGate:
     an upload beyond `max_in_flight` (503, Retry-After) before authentication or the body, so
     a burst costs neither database round trips nor memory."""
 
-    def __init__(self, app: ASGIApp, *, path: str, max_in_flight: int, node: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, path: str, max_in_flight: int, node: str, archive_path: str = ""
+    ) -> None:
         self.app = app
         self.path = path
+        # The ZIP upload (adapters/zipupload.py): the same door and in-flight count, ZIP types.
+        self.archive_path = archive_path or path
         self.max_in_flight = max_in_flight
         self.node = node
         self.in_flight = 0
@@ -55,11 +62,14 @@ class UploadGate:
         self._busy_logged = -_LOG_EVERY_S
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or _route(scope) != self.path:
+        posted = scope["type"] == "http" and scope["method"] == "POST"
+        route = _route(scope) if posted else ""
+        if route not in (self.path, self.archive_path):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refusal = _refusal(headers)
+        archive = route == self.archive_path != self.path
+        refusal = _archive_refusal(headers) if archive else _refusal(headers)
         if refusal is None and self.in_flight >= self.max_in_flight:
             self._log_busy()
             refusal = (503, Refusal(error="unavailable", reason="busy", detail=(
@@ -109,6 +119,19 @@ def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | N
             f"as application/xml (or text/xml, application/*+xml, "
             f"application/octet-stream){hint}")), {})  # fmt: skip
     return None
+
+
+def _archive_refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | None:
+    """A ZIP upload: no Content-Encoding (as any upload), and a ZIP media type or none."""
+    declared = headers.get("content-type")
+    if declared is None or not declared.strip() or media_type(declared) in ZIP_TYPES:
+        return _refusal({k: v for k, v in headers.items() if k != "content-type"})
+    shown = media_type(declared)[:60]
+    detail = (
+        f"Content-Type {shown} is not a ZIP archive: send the archive itself as the body, as "
+        "application/zip (or application/x-zip-compressed, application/octet-stream)"
+    )
+    return (415, Refusal(error="unsupported_media_type", reason="content_type", detail=detail), {})
 
 
 async def _answer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4, uuid5
@@ -68,15 +69,37 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
 
 async def take(ctx: AdapterContext, request: Request, caller: Party) -> Accepted:
     """One upload, in its span, counted as accepted or refused (the refusal raised as is)."""
-    node = ctx.node
     idempotency = request.headers.get(IDEMPOTENCY_HEADER)
+    message_id = upload_id(ctx, caller, idempotency)
+    settings = ctx.settings
+    return await judge(ctx, caller, message_id, idempotency,
+                       lambda: read_capped(request, settings.upload_body_timeout_s))  # fmt: skip
+
+
+def upload_id(
+    ctx: AdapterContext, caller: Party, idempotency: str | None, member: str = ""
+) -> UUID:
+    """A fresh id, or one derived from the Idempotency-Key (and a ZIP member's name: the key
+    never holds a space, so `key member` is never another upload's key); a bad key refused."""
     if idempotency is None:
-        message_id = uuid4()
-    elif _IDEMPOTENCY_KEY.fullmatch(idempotency):
-        message_id = uuid5(_IDEMPOTENCY_NS, f"{node}/{caller.code}/{idempotency}")
-    else:
+        return uuid4()
+    if not _IDEMPOTENCY_KEY.fullmatch(idempotency):
         refuse(400, "invalid", "idempotency_key", "Idempotency-Key must be 1-128 visible "
                "ASCII characters")  # fmt: skip
+    keyed = f"{idempotency} {member}" if member else idempotency
+    return uuid5(_IDEMPOTENCY_NS, f"{ctx.node}/{caller.code}/{keyed}")
+
+
+async def judge(
+    ctx: AdapterContext,
+    caller: Party,
+    message_id: UUID,
+    idempotency: str | None,
+    body: Callable[[], Awaitable[bytes]],
+) -> Accepted:
+    """One message (a single upload's body, or one member of a ZIP) through `accept`, in its
+    span, counted as accepted or refused (the refusal raised as is)."""
+    node = ctx.node
     seen: list[Verdict] = []
     with telemetry.span(
         "upload",
@@ -85,7 +108,7 @@ async def take(ctx: AdapterContext, request: Request, caller: Party) -> Accepted
         root_of=message_id,
     ) as span:
         try:
-            accepted = await accept(ctx, request, caller, message_id, seen, idempotency)
+            accepted = await accept(ctx, body, caller, message_id, seen, idempotency)
         except HTTPException:
             kind = seen[0].message_type if seen else None
             metrics.count("upload", "refused", message_type_=kind.name if kind else None, node=node)
@@ -97,7 +120,7 @@ async def take(ctx: AdapterContext, request: Request, caller: Party) -> Accepted
 
 async def accept(
     ctx: AdapterContext,
-    request: Request,
+    body: Callable[[], Awaitable[bytes]],
     caller: Party,
     message_id: UUID,
     seen: list[Verdict],
@@ -106,7 +129,7 @@ async def accept(
     """Read, check and produce one upload to ingress; `seen` gets its verdict once known."""
     runtime, settings, node = ctx.runtime, ctx.settings, ctx.node
     party = caller.code
-    payload = await read_capped(request, settings.upload_body_timeout_s)
+    payload = await body()
     # The node's own checks (IB001/IB014): readable, a known message, schema-valid. Rule
     # failures beyond the schema are not refused here: the core answers them with the
     # standard retour.
