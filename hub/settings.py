@@ -16,7 +16,9 @@ from hub.domain.errors import ConfigError
 from hub.domain.parties import DEFAULT_CAK_CODE, DEMO_FILE
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-_SECRET_FIELDS = frozenset({"database_url", "person_key_secret"})
+_SECRET_FIELDS = frozenset(
+    {"database_url", "person_key_secret", "kafka_sasl_password", "kafka_ssl_key_password"}
+)
 _HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-]+:\d{1,5}$")
 
 
@@ -164,8 +166,62 @@ class Settings(BaseSettings):
         ge=16_384,
         description="Producer batch size; aiokafka's 16 KiB default caps sending at ~11k msg/s.",
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How every Kafka client of the hub (core, relay, adapters, CLI) talks to the "
+        "broker: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS, for a real "
+        'cluster). See docs/operations.md, "Secured Kafka".',
+    )
+    kafka_sasl_mechanism: Literal["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="",
+        description="SASL mechanism with SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256 or "
+        "SCRAM-SHA-512 (needs HUB_KAFKA_SASL_USERNAME and HUB_KAFKA_SASL_PASSWORD).",
+    )
+    kafka_sasl_username: str = Field(
+        default="", description="SASL user (the Kafka principal the ACLs name) of this process."
+    )
+    kafka_sasl_password: SecretStr = Field(
+        default=SecretStr(""), description="SASL password of HUB_KAFKA_SASL_USERNAME (secret)."
+    )
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that signed the broker's certificate, with SSL / "
+        "SASL_SSL. Unset: the system's trust store.",
+    )
+    kafka_ssl_cert_file: Path | None = Field(
+        default=None,
+        description="PEM client certificate for mutual TLS (mTLS), with HUB_KAFKA_SSL_KEY_FILE.",
+    )
+    kafka_ssl_key_file: Path | None = Field(
+        default=None, description="PEM private key of HUB_KAFKA_SSL_CERT_FILE."
+    )
+    kafka_ssl_key_password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password of an encrypted HUB_KAFKA_SSL_KEY_FILE (secret); empty: none.",
+    )
     db_pool_min: int = Field(default=1, ge=0, le=100, description="Smallest database pool.")
     db_pool_max: int = Field(default=10, ge=1, le=200, description="Largest database pool.")
+    database_sslmode: Literal["", "disable", "prefer", "require", "verify-ca", "verify-full"] = (
+        Field(
+            default="",
+            description="TLS to PostgreSQL, as libpq's sslmode: disable, prefer, require, "
+            "verify-ca (the server's certificate is signed by HUB_DATABASE_SSL_CA_FILE) or "
+            "verify-full (and names the host). Empty: the URL's ?sslmode=, else prefer.",
+        )
+    )
+    database_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed PostgreSQL's certificate (verify-ca, "
+        "verify-full). Unset: the system's trust store.",
+    )
+    database_ssl_cert_file: Path | None = Field(
+        default=None,
+        description="PEM client certificate for PostgreSQL (cert authentication), with "
+        "HUB_DATABASE_SSL_KEY_FILE.",
+    )
+    database_ssl_key_file: Path | None = Field(
+        default=None, description="PEM private key of HUB_DATABASE_SSL_CERT_FILE."
+    )
     startup_timeout_s: float = Field(
         default=15.0, gt=0, le=300, description="How long to wait for a dependency to answer."
     )
