@@ -92,6 +92,39 @@ TABLE: Final[tuple[Nearest, ...]] = (
         "BRS01",
         _R + "sender not registered → IB002 / BRS01",
     ),
+    # A client certificate (mTLS) stands for the node's system certificate, which identifies
+    # the sending software (nodes.md §2): without a registered, valid one, it is not admitted.
+    Nearest(
+        "unauthenticated",
+        "certificate_required",
+        "IB002",
+        "BRS01",
+        _R + "sender not registered → IB002 / BRS01 (no client certificate where one is "
+        "required: the sender is not identified)",
+    ),
+    Nearest(
+        "unauthenticated",
+        "certificate_unknown",
+        "IB002",
+        "BRS01",
+        _R + "sender not registered → IB002 / BRS01 (a certificate registered for no party)",
+    ),
+    Nearest(
+        "unauthenticated",
+        "certificate_expired",
+        "IB002",
+        "BRS01",
+        _R + "sender not registered → IB002 / BRS01 (a certificate outside its validity "
+        "identifies no one)",
+    ),
+    Nearest(
+        "unauthenticated",
+        "credentials_conflict",
+        "IB002",
+        "BRS01",
+        _R + "sender not registered → IB002 / BRS01 (certificate and token name different "
+        "parties, so the sender is not identified)",
+    ),
     Nearest(
         "forbidden",
         "wrong_node",
