@@ -20,6 +20,7 @@ from adapters.context import AdapterContext
 from adapters.gate import RETRY_AFTER_S, UploadGate
 from adapters.journal import JournalTrim, journal_recovery
 from adapters.journal import role as journal_role
+from adapters.push import PushLoop
 from adapters.refusal import Refusal, refusal_handler
 from hub.infra import background, metrics, transient
 from hub.infra.health import health_routes
@@ -73,6 +74,7 @@ async def _lifespan(ctx: AdapterContext, resources: Resources, _: FastAPI) -> As
             watch.role = journal_role(node)
             watch.recover = journal_recovery(runtime, node, ctx.ingress)
             loops["journal-trim"] = JournalTrim(lambda: runtime.pool, node, settings.journal_trim_s)
+        loops["push"] = PushLoop(ctx)  # push delivery to the parties' endpoints
         async with background.running(loops):
             log.info("%s ready", ctx.adapter.title)
             yield
