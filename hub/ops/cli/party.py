@@ -30,6 +30,7 @@ from hub.domain.parties import (
 )
 from hub.infra import store
 from hub.infra.store import parties as party_store
+from hub.ops.cli import push
 from hub.ops.cli.connect import with_pool
 from hub.settings import Settings
 
@@ -369,3 +370,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke_token = token_actions.add_parser("revoke", help="revoke every token of a party now")
     revoke_token.add_argument("code", metavar="CODE")
     revoke_token.set_defaults(func=cmd_token_revoke, reach="required")
+    push.register(actions)  # hub party push set|show|remove (hub/ops/cli/push.py)
