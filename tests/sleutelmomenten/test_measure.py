@@ -1,99 +1,37 @@
-"""The pure measuring of a batch (hub/domain/sleutelmomenten/measure.py): every moment, its
-edges in werkdagen (a Friday, a weekend, Kerstmis 2026), the in-batch overlay, the
-implausible bucket, and odd dates that must never raise."""
+"""The pure measuring of a batch (hub/domain/sleutelmomenten/measure.py): toewijzing, start,
+stop and aanpassing, their edges in werkdagen (a Friday, a weekend, Kerstmis 2026), the
+in-batch overlay and shortenings."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
-from uuid import UUID
+from datetime import date, datetime
 
 import pytest
 
-from hub.domain.history.declaratie_facts import DeclaratieAntwoordFacts, DeclaratieFacts
-from hub.domain.history.facts import (
-    HistoryFacts,
-    Parties,
-    Scope,
-    StartKey,
-    StartLine,
-    StopKey,
-    StopLine,
-    ToewijzingLine,
-)
-from hub.domain.sleutelmomenten import Measurement, Moment, Outcome, Source
-from hub.domain.sleutelmomenten.antwoord import Answered, antwoord
-from hub.domain.sleutelmomenten.measure import (
-    Arrival,
-    Current,
-    Declared,
-    Lookups,
-    OpenRow,
-    measure,
-    wanted,
-)
+from hub.domain.history.facts import ToewijzingLine
+from hub.domain.sleutelmomenten import Moment, Outcome
+from hub.domain.sleutelmomenten.measure import Current, Lookups, OpenRow, measure
 
-G, A, P = "0363", "65656055", "person-key-1"
-SCOPE = Scope(G, A, P)
-PARTIES = Parties("iwmo", G, A)
-KEY = ("iwmo", G, A, "300201")
-# December 2026: Thursday 17, Friday 18, Thursday 24; Friday 25 and Saturday 26 are Kerstmis.
-THU, FRI, XMAS_EVE, XMAS, MON_28 = (date(2026, 12, d) for d in (17, 18, 24, 25, 28))
-_ids = iter(range(1, 10_000))
-
-
-def mid() -> UUID:
-    return UUID(int=next(_ids))
-
-
-def toewijzing(
-    nummer: str = "300201",
-    ingang: date = THU,
-    eind: date | None = None,
-    op: date = THU,
-    reden: str = "",
-    where: str = "/Bericht/Client/ToegewezenProducten/ToegewezenProduct",
-) -> ToewijzingLine:
-    decided = datetime.combine(op, datetime.min.time())
-    return ToewijzingLine(where, nummer, "02", "02A04", ingang, eind, decided, reden,
-                          referentie="REF-1")  # fmt: skip
-
-
-def start_key(nummer: str = "300201", begin: date = THU) -> StartKey:
-    return StartKey(nummer, "02", "02A04", begin)
-
-
-def msg(name: str, **lines: object) -> HistoryFacts:
-    return HistoryFacts(name, "", G, A, "ID-1", "", None, SCOPE, parties=PARTIES, **lines)  # type: ignore[arg-type]
-
-
-def m301(*lines: ToewijzingLine) -> HistoryFacts:
-    return msg("WMO301", toewijzingen=lines)
-
-
-def m305(*keys: StartKey, status: str = "1") -> HistoryFacts:
-    return msg("WMO305", starts=tuple(StartLine(f"/S[{i}]", k, status) for i, k in enumerate(keys)))
-
-
-def m307(
-    einde: date, reden: str = "31", key: StartKey | None = None, status: str = "1"
-) -> HistoryFacts:
-    stop = StopLine("/Stop", StopKey(key or start_key(), reden, einde), status)
-    return msg("WMO307", stops=(stop,))
-
-
-def arrive(facts: HistoryFacts, on: date, message_id: UUID | None = None) -> Arrival:
-    return Arrival(message_id or mid(), facts, on, Source.LIVE)
-
-
-def only(result: tuple[Measurement, ...], moment: Moment) -> Measurement:
-    [found] = [m for m in result if m.moment is moment]
-    return found
-
-
-def of(result: tuple[Measurement, ...], moment: Moment) -> list[Measurement]:
-    return [m for m in result if m.moment is moment]
-
+from ._facts import (
+    FRI,
+    KEY,
+    MON_28,
+    THU,
+    XMAS,
+    XMAS_EVE,
+    A,
+    G,
+    P,
+    arrive,
+    m301,
+    m305,
+    m307,
+    mid,
+    of,
+    only,
+    start_key,
+    toewijzing,
+)  # fmt: skip
 
 # --- toewijzing and toewijzingsdatum ----------------------------------------------------------
 
@@ -364,127 +302,3 @@ def test_301_305_307_and_the_adjusting_301_in_one_batch() -> None:
     assert r.resolved == ()
     [s] = r.shortenings
     assert s.previous_einddatum is None
-
-
-# --- declaratie -------------------------------------------------------------------------------
-
-
-def _323(identificatie: str = "D-1") -> HistoryFacts:
-    d = DeclaratieFacts("iwmo", G, A, identificatie, THU, "", "N", "", THU, THU, "", ())
-    return HistoryFacts("WMO323", "", A, G, identificatie, "", None, None, declaratie=d)
-
-
-def _325(identificatie: str = "D-1") -> HistoryFacts:
-    d = DeclaratieAntwoordFacts("iwmo", G, A, identificatie, THU, "", "N", "", False, ())
-    return HistoryFacts("WMO325", "", G, A, "X", "", None, None, declaratie_antwoord=d)
-
-
-@pytest.mark.parametrize(
-    ("arrived", "outcome", "werkdagen"),
-    [(date(2027, 1, 4), Outcome.ON_TIME, 10), (date(2027, 1, 5), Outcome.LATE, 11)],
-)
-def test_the_325_against_the_323s_receipt(arrived: date, outcome: Outcome, werkdagen: int) -> None:
-    # Thursday 17 December: 18, 21, 22, 23, 24, 28, 29, 30, 31 (Nieuwjaarsdag not), 4 January.
-    heen = mid()
-    lookups = Lookups(declaraties={("iwmo", A, "D-1"): Declared(THU, heen)})
-    a = arrive(_325(), arrived)
-    d = only(measure([a], lookups).measurements, Moment.DECLARATIE)
-    assert (d.outcome, d.werkdagen, d.deadline, d.reference_date) == (outcome, werkdagen, 10, THU)
-    assert (d.reference, d.about_id, d.message_id, d.person_key) == (
-        "D-1",
-        heen,
-        a.message_id,
-        None,
-    )
-    assert (d.gemeente, d.aanbieder, d.toewijzing_nummer, d.line) == (G, A, "", "")
-
-
-def test_a_323_and_its_325_in_one_batch_and_an_unknown_323() -> None:
-    heen = arrive(_323(), THU)
-    r = measure([heen, arrive(_325(), FRI), arrive(_325("D-2"), FRI)], Lookups())
-    [d] = r.measurements
-    assert (d.about_id, d.werkdagen) == (heen.message_id, 1)
-
-
-# --- wanted, failures, odd dates, antwoord ----------------------------------------------------
-
-
-def test_wanted_names_each_key_once() -> None:
-    w = wanted([
-        arrive(m301(toewijzing()), THU), arrive(m305(start_key()), THU),
-        arrive(m307(THU), THU), arrive(m307(THU, reden="20"), THU), arrive(_325(), THU),
-    ])  # fmt: skip
-    assert w.toewijzingen == w.first_arrivals == w.open_stops == w.open_aanpassingen == {KEY}
-    assert w.temporary_stops == {(G, A, P, start_key())}
-    assert w.declaraties == {("iwmo", A, "D-1")}
-
-
-def test_one_message_that_fails_is_left_out_and_the_others_are_measured() -> None:
-    broken = ToewijzingLine("/T", "9", "02", "02A04", THU, None, None)  # type: ignore[arg-type]
-    bad = arrive(m301(toewijzing(nummer="1"), broken), THU)
-    good = arrive(m305(start_key()), THU)
-    r = measure([bad, good], Lookups())
-    assert r.failed == (bad.message_id,)
-    assert [m.message_id for m in r.measurements] == [good.message_id]
-
-
-@pytest.mark.parametrize("odd", [date.min, date.max, date(1900, 2, 28), date(2099, 12, 31)])
-def test_odd_dates_are_implausible_and_never_raise(odd: date) -> None:
-    batch = [
-        arrive(m301(toewijzing(ingang=odd, op=odd)), THU),
-        arrive(m305(start_key(nummer="9", begin=odd)), THU),
-        arrive(m307(odd, key=start_key(nummer="9", begin=odd)), THU),
-        arrive(_323(), odd),
-        arrive(_325(), THU),
-    ]
-    r = measure(batch, Lookups())
-    assert r.failed == ()
-    assert len(r.measurements) == 5
-    assert {m.outcome for m in r.measurements} == {Outcome.IMPLAUSIBLE}
-    assert {m.werkdagen for m in r.measurements} == {None}
-
-
-@pytest.mark.parametrize("odd", [date.min, date.max])
-def test_an_odd_arrival_never_raises(odd: date) -> None:
-    r = measure([arrive(m301(toewijzing()), odd), arrive(m307(THU), odd)], Lookups())
-    assert r.failed == ()
-    # The 307 on a toewijzing without Einddatum opens its aanpassing, as any would.
-    assert [(m.moment, m.outcome) for m in r.measurements if m.arrived is not None] == [
-        (Moment.TOEWIJZING, Outcome.IMPLAUSIBLE),
-        (Moment.TOEWIJZINGSDATUM, Outcome.IMPLAUSIBLE),
-        (Moment.STOP, Outcome.IMPLAUSIBLE),
-    ]
-
-
-def test_a_begindatum_years_ahead_is_implausible() -> None:
-    s = only(measure([arrive(m305(start_key(begin=date(2030, 1, 1))), THU)], Lookups())
-             .measurements, Moment.START)  # fmt: skip
-    assert (s.outcome, s.werkdagen) == (Outcome.IMPLAUSIBLE, None)
-
-
-def test_antwoord_only_for_the_answer_that_met_the_first_clock() -> None:
-    verzoek, answer = mid(), mid()
-    answered = Answered(
-        "iwmo", G, A, P, "REF-1", verzoek, datetime(2026, 12, 17, 22, 30, tzinfo=UTC), answer,
-        datetime(2026, 12, 24, 10, 0, tzinfo=UTC), first=True,
-    )  # fmt: skip
-    m = antwoord(answered, nummer="300201", line="/T")
-    assert m is not None
-    # 22:30 UTC on the 17th is the 17th in Amsterdam (23:30): to the 24th is 5 werkdagen.
-    assert (m.moment, m.outcome, m.werkdagen, m.deadline) == (
-        Moment.ANTWOORD,
-        Outcome.ON_TIME,
-        5,
-        5,
-    )
-    assert (m.reference_date, m.arrived, m.reference) == (THU, XMAS_EVE, "REF-1")
-    assert (m.message_id, m.about_id, m.toewijzing_nummer, m.line) == (
-        answer,
-        verzoek,
-        "300201",
-        "/T",
-    )
-    late = replace(answered, answered_at=datetime(2026, 12, 28, 9, tzinfo=UTC))
-    assert (m := antwoord(late)) is not None
-    assert (m.outcome, m.werkdagen) == (Outcome.LATE, 6)
-    assert antwoord(replace(answered, first=False)) is None
