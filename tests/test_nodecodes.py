@@ -45,6 +45,21 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None]] = {
     ("not_found", "not_in_inbox"): (None, None),
     ("not_found", "not_found"): (None, None),
     ("method_not_allowed", "method_not_allowed"): (None, None),
+    # A ZIP archive refused whole (hub/domain/ziparchive.py).
+    ("zip", "not_a_zip"): ("IB901", "BRS15"),
+    ("zip", "empty"): ("IB905", "BRS21"),
+    ("zip", "too_many_members"): ("IB902", "BRS16"),
+    ("zip", "encrypted"): ("IB903", "BRS17"),
+    ("zip", "member_too_large"): ("IB904", "BRS19"),
+    ("zip", "total_too_large"): ("IB904", "BRS19"),
+    ("zip", "compression_ratio"): ("IB901", "BRS15"),
+    ("zip", "folder"): ("IB901", "BRS29"),
+    ("zip", "unsafe_name"): ("IB901", "BRS29"),
+    ("zip", "nested_zip"): ("IB901", "BRS15"),
+    ("zip", "duplicate_name"): ("IB901", "BRS15"),
+    ("zip", "not_xml"): ("IB001", "BRS14"),
+    ("zip", "too_many_declaraties"): ("IB902", "BRS16"),
+    ("zip", "mixed_declaraties"): ("IB901", "BRS15"),
 }
 
 

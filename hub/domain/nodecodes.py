@@ -37,6 +37,19 @@ MEANINGS: Final[dict[str, str]] = {
     "BRS05": "addressee not connected for this grondslag (Wmo/Jeugdwet…)",
     "BRS14": "not well-formed XML",
     "BRS33": "no routing rule for the message",
+    # rules.md §4 lists IB901–IB905 as "ZIP problems: not a valid ZIP; too many files; password
+    # protected; a file larger than 25 MB; no file": read as one code per problem, in order.
+    "IB901": "ZIP problem: not a valid ZIP",
+    "IB902": "ZIP problem: too many files",
+    "IB903": "ZIP problem: password protected",
+    "IB904": "ZIP problem: a file larger than 25 MB",
+    "IB905": "ZIP problem: no file",
+    "BRS15": "not a valid ZIP",
+    "BRS16": "too many files in the ZIP",
+    "BRS17": "password-protected ZIP",
+    "BRS19": "file in ZIP too large",
+    "BRS21": "empty ZIP",
+    "BRS29": "ZIP contains folders",
 }
 
 ANY: Final = "*"  # a row for every reason of its error
@@ -61,6 +74,7 @@ class Nearest:
 
 
 _R = "rules.md §4 nearest node code: "
+_Z = "rules.md §4 ZIP problems (IB901–IB905 in their listed order, VECOZO's BRS): "
 TABLE: Final[tuple[Nearest, ...]] = (
     # --- the body itself ------------------------------------------------------------------
     Nearest("unreadable", "too_large", "IB003", "IB012", _R + "too large → IB003 / IB012 (BRS06)"),
@@ -212,6 +226,89 @@ TABLE: Final[tuple[Nearest, ...]] = (
         "IB016",
         "reading: an Idempotency-Key is the upload's reference; IB016 (reference number "
         "not unique) is on the Fo01 list for VECOZO and the CAK",
+    ),
+    # --- a ZIP archive of messages (hub/domain/ziparchive.py), refused whole -----------------
+    Nearest("zip", "not_a_zip", "IB901", "BRS15", _Z + "not a valid ZIP → IB901 / BRS15"),
+    Nearest("zip", "empty", "IB905", "BRS21", _Z + "no file → IB905 / empty ZIP → BRS21"),
+    Nearest("zip", "too_many_members", "IB902", "BRS16", _Z + "too many files → IB902 / BRS16"),
+    Nearest("zip", "encrypted", "IB903", "BRS17", _Z + "password protected → IB903 / BRS17"),
+    Nearest(
+        "zip",
+        "member_too_large",
+        "IB904",
+        "BRS19",
+        _Z + "a file larger than 25 MB → IB904 / file in ZIP too large → BRS19",
+    ),
+    Nearest(
+        "zip",
+        "total_too_large",
+        "IB904",
+        "BRS19",
+        "reading: the files together expand beyond the hub's bound; nearest is a file "
+        "(in the ZIP) too large → IB904 / BRS19",
+    ),
+    Nearest(
+        "zip",
+        "compression_ratio",
+        "IB901",
+        "BRS15",
+        "reading: a zip bomb (a member expanding more than the ratio limit) is not a ZIP the "
+        "hub takes; nearest is not a valid ZIP → IB901 / BRS15",
+    ),
+    Nearest(
+        "zip",
+        "folder",
+        "IB901",
+        "BRS29",
+        _Z + "ZIP contains folders → BRS29; Fo01 has no "
+        "folder code, nearest is not a valid ZIP → IB901",
+    ),
+    Nearest(
+        "zip",
+        "unsafe_name",
+        "IB901",
+        "BRS29",
+        "reading: a name with a path (.., absolute, backslashes) names a folder; "
+        "ZIP contains folders → BRS29 / not a valid ZIP → IB901",
+    ),
+    Nearest(
+        "zip",
+        "nested_zip",
+        "IB901",
+        "BRS15",
+        "reading: an archive inside the archive is not a message; nearest is not a valid "
+        "ZIP → IB901 / BRS15",
+    ),
+    Nearest(
+        "zip",
+        "duplicate_name",
+        "IB901",
+        "BRS15",
+        "reading: two files of one name cannot both be extracted; nearest is not a valid "
+        "ZIP → IB901 / BRS15",
+    ),
+    Nearest(
+        "zip",
+        "not_xml",
+        "IB001",
+        "BRS14",
+        _R + "not well-formed → IB001 / BRS14 (a member that is not XML at all)",
+    ),
+    Nearest(
+        "zip",
+        "too_many_declaraties",
+        "IB902",
+        "BRS16",
+        "reading: issue #20 (the nodes take at most 30 declaraties per archive); nearest "
+        "is too many files → IB902 / BRS16",
+    ),
+    Nearest(
+        "zip",
+        "mixed_declaraties",
+        "IB901",
+        "BRS15",
+        "reading: issue #20 (the nodes do not mix declaraties with other messages in one "
+        "archive); no code names it, nearest is not a valid ZIP → IB901 / BRS15",
     ),
     # --- no node code fits ----------------------------------------------------------------
     Nearest(
