@@ -20,8 +20,9 @@ RETRY_AFTER_S: Final = 1
 _LOG_EVERY_S: Final = 10.0  # a burst refused is one warning per this long, with its count
 # What an upload may say it is. XML under any of its media types; a generic octet-stream (a
 # file sent as it is, as several HTTP clients and tools label it); or nothing at all: the body
-# is checked as XML in every case. Anything else names a different body (JSON, a form, a
-# multipart wrapper around the file) and is refused before it is read.
+# is checked as XML in every case. JSON is a message's JSON view (docs/json.md), encoded to
+# its XML before it is checked. Anything else names a different body (a form, a multipart
+# wrapper around the file) and is refused before it is read.
 _XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/octet-stream"})
 CONTENT_TYPES: Final = ("application/xml", "text/xml", "application/*+xml",
                         "application/octet-stream")  # fmt: skip
@@ -41,6 +42,14 @@ def xml_media_type(value: str | None) -> bool:
         return True
     kind = media_type(value)
     return kind in _XML_TYPES or (kind.startswith("application/") and kind.endswith("+xml"))
+
+
+def json_media_type(value: str | None) -> bool:
+    """Whether an upload says it is the JSON view of a message (adapters/jsonbody.py)."""
+    kind = media_type(value or "")
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
 
 
 class UploadGate:
@@ -110,14 +119,15 @@ def _refusal(headers: dict[str, str]) -> tuple[int, Refusal, dict[str, str]] | N
             f"Content-Encoding {shown} is not supported: send the message uncompressed "
             "(identity)")), {"Accept-Encoding": "identity"})  # fmt: skip
     declared = headers.get("content-type")
-    if not xml_media_type(declared):
+    if not xml_media_type(declared) and not json_media_type(declared):
         shown = media_type(declared or "")[:60]
         hint = (" (curl sends that for --data-binary unless told otherwise: add "
                 "-H 'Content-Type: application/xml')" if shown == _FORM else "")  # fmt: skip
         return (415, Refusal(error="unsupported_media_type", reason="content_type", detail=(
             f"Content-Type {shown} is not an XML message: send the message itself as the body, "
             f"as application/xml (or text/xml, application/*+xml, "
-            f"application/octet-stream){hint}")), {})  # fmt: skip
+            f"application/octet-stream), or its JSON view as application/json{hint}")),
+            {})  # fmt: skip
     return None
 
 

@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
-from adapters import docs
+from adapters import docs, jsonbody
 from adapters.auth import check_rights, check_sender
 from adapters.body import read_capped
 from adapters.context import AdapterContext
@@ -57,8 +57,9 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
         openapi_extra=docs.upload_openapi(),
     )
     async def upload(request: Request, caller: Party = ctx.authenticated) -> Accepted:
-        """Upload one message (raw XML). Refused at once when unreadable, or when its sending
-        party is neither you nor a party you may submit for.
+        """Upload one message (raw XML, or its JSON view as application/json: docs/json.md).
+        Refused at once when unreadable, or when its sending party is neither you nor a party
+        you may submit for.
 
         With an `Idempotency-Key` header (1-128 visible ASCII characters, unique per upload
         of yours) a retried upload gets the id of the first attempt and is taken once."""
@@ -72,8 +73,13 @@ async def take(ctx: AdapterContext, request: Request, caller: Party) -> Accepted
     idempotency = request.headers.get(IDEMPOTENCY_HEADER)
     message_id = upload_id(ctx, caller, idempotency)
     settings = ctx.settings
-    return await judge(ctx, caller, message_id, idempotency,
-                       lambda: read_capped(request, settings.upload_body_timeout_s))  # fmt: skip
+
+    async def body() -> bytes:
+        # A JSON upload becomes its XML message here (or is refused), then goes the XML path.
+        raw = await read_capped(request, settings.upload_body_timeout_s)
+        return jsonbody.upload_xml(ctx.runtime.packs, request, raw)
+
+    return await judge(ctx, caller, message_id, idempotency, body)
 
 
 def upload_id(

@@ -174,7 +174,7 @@ async def _refusals(client: Any, token: dict[str, str]) -> dict[str, dict[str, A
     answers = {
         "unauthenticated": await client.post("/v1/messages", content=b"<x/>"),
         "content_type": await client.post(
-            "/v1/messages", content=b"{}", headers={**token, "Content-Type": "application/json"}
+            "/v1/messages", content=b"{}", headers={**token, "Content-Type": "text/plain"}
         ),
         "unreadable": await client.post("/v1/messages", content=b"<open>", headers=token),
         "unknown_message": await client.post(

@@ -1,0 +1,245 @@
+"""The JSON view of a message: its XML decoded by its schema to plain JSON values, and back.
+
+The shape (docs/json.md): one object per message, `{"$message": "WMO301", "$release": "3.2",
+"Header": {...}, "Client": {...}}`. The two `$` keys name the message and its pack (no XML
+element can start with `$`); every other key is an element's local name, without namespace
+(local names are unique among the children of any element of the packs). Values are typed by
+the schema: xs:integer → number, every other simple type → string (dates as `2025-01-31`); an
+element that may repeat (maxOccurs > 1) is always a list, even with one item; an optional
+element that is absent is absent. xmlschema does the work (its default converter with
+`strip_namespaces`, plus local names qualified again when encoding); it costs about a
+millisecond per message, so it runs only on the JSON path, never for XML uploads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final, cast
+
+import xmlschema
+from lxml import etree
+from xmlschema.converters import ElementData, XMLSchemaConverter
+from xmlschema.validators import XsdElement, XsdGroup
+from xmlschema.validators.validation import EncodeContext
+
+from hub.domain import xmlcodec
+from hub.domain.findings import Finding, Level
+from hub.domain.messages import CATALOGUE, basisschema_namespace
+from hub.domain.packs import Pack, PackMessage, PackRegistry
+from hub.domain.validation import NO_RETOURCODE, RULE_XSD
+
+MESSAGE_KEY: Final = "$message"
+RELEASE_KEY: Final = "$release"
+MEDIA_TYPE: Final = "application/json"
+_MAX_FINDINGS: Final = 50
+_QUALIFIED: Final = re.compile(r"\{[a-z]+:[^{}]*\}")  # "{http://…}Name" → "Name"
+
+
+class JsonViewError(ValueError):
+    """A JSON body that cannot become a message: `reason` is a short code (not_json,
+    not_object, no_message, unknown_message, schema), `findings` the schema's complaints."""
+
+    def __init__(self, reason: str, detail: str, findings: tuple[Finding, ...] = ()) -> None:
+        super().__init__(detail)
+        self.reason, self.detail, self.findings = reason, detail, findings
+
+
+class _Converter(XMLSchemaConverter):
+    """The default converter with local names; encoding qualifies them again from the schema
+    and remembers where it is, so a complaint can name the element it is about."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.where: list[tuple[str, int, XsdElement]] = []  # (local name, position, decl)
+
+    def element_encode(self, obj: Any, xsd_element: XsdElement, level: int = 0) -> ElementData:
+        name = xsd_element.local_name or ""
+        here = self.where
+        position = here[level][1] + 1 if len(here) > level and here[level][0] == name else 1
+        del here[level:]
+        here.append((name, position, xsd_element))
+        data = super().element_encode(obj, xsd_element, level)
+        if not data.content:
+            return data
+        children = _child_names(xsd_element)
+        content = [
+            (children.get(_local(key), key) if isinstance(key, str) else key, value)
+            for key, value in data.content
+        ]
+        return ElementData(data.tag, data.text, content, data.attributes, data.xmlns)
+
+    def location(self, error: xmlschema.XMLSchemaValidationError) -> str:
+        """The element an encoding complaint is about: a content-model complaint is about the
+        deepest open element with that model, any other about the element just encoded."""
+        here = self.where
+        if isinstance(error.validator, XsdGroup):
+            for depth in range(len(here) - 1, -1, -1):
+                if here[depth][2].type.model_group is error.validator:
+                    here = here[: depth + 1]
+                    break
+        return "/" + "/".join(n if p == 1 else f"{n}[{p}]" for n, p, _ in here)
+
+
+class _Encoding(EncodeContext):
+    """An encoding that records each complaint with its location as it is raised."""
+
+    def __init__(self, converter: _Converter, source: Any) -> None:
+        super().__init__(source, converter)
+        self.located: list[tuple[str, xmlschema.XMLSchemaValidationError]] = []
+
+    def raise_or_collect(self, validation: str, error: Any) -> Any:
+        converter = cast("_Converter", self.converter)
+        self.located.append((converter.location(error), error))
+        return super().raise_or_collect(validation, error)
+
+
+_CHILDREN: dict[int, dict[str, str]] = {}
+
+
+def _child_names(xsd_element: XsdElement) -> dict[str, str]:
+    """Local name → qualified name of an element's children (cached per complex type)."""
+    xsd_type = xsd_element.type
+    key = id(xsd_type)
+    names = _CHILDREN.get(key)
+    if names is None:
+        group = xsd_type.model_group
+        names = (
+            {}
+            if group is None
+            else {e.local_name: e.name for e in group.iter_elements() if e.local_name and e.name}
+        )
+        _CHILDREN[key] = names
+    return names
+
+
+def _local(name: str) -> str:
+    return name[name.find("}") + 1 :] if name.startswith("{") else name.partition(":")[2] or name
+
+
+def _strip_whitespace(root: etree._Element) -> None:
+    """xmlschema indents what it builds; messages are element-only, so the padding goes."""
+    for el in root.iter():
+        if len(el):
+            el.text = None
+        el.tail = None
+
+
+def compile_pack(packs: PackRegistry, pack: Pack) -> xmlschema.XMLSchema:
+    """One xmlschema of every message XSD of `pack` (the basisschema is read once for all)."""
+    files: list[Any] = [str(m.xsd.resolve()) for m in packs if m.pack.key == pack.key]
+    basis = pack.basisschema
+    # Named outright: an official pack imports `basisschema.xsd` but may ship `Basisschema.xsd`.
+    locations = (
+        [(basisschema_namespace(pack.standard, pack.release), str(basis.resolve()))]
+        if basis else None
+    )  # fmt: skip
+    # allow="local": the XSDs import each other by file, never over a network.
+    return xmlschema.XMLSchema(files, allow="local", locations=locations)
+
+
+class JsonView:
+    """XML ↔ JSON for the messages of a pack registry; each pack's XSDs are compiled by
+    xmlschema on first use (half a second), once per process."""
+
+    def __init__(self, packs: PackRegistry) -> None:
+        self.packs = packs
+        self._schemas: dict[tuple[str, str], xmlschema.XMLSchema] = {}
+        self._lock = threading.Lock()  # a first use from two threads compiles once
+
+    def schema(self, pack: Pack) -> xmlschema.XMLSchema:
+        """The compiled xmlschema of `pack`, built on first use."""
+        key = (pack.standard.value, pack.release)
+        found = self._schemas.get(key)
+        if found is None:
+            with self._lock:
+                found = self._schemas.get(key)
+                if found is None:
+                    found = self._schemas[key] = compile_pack(self.packs, pack)
+        return found
+
+    def element(self, pm: PackMessage) -> XsdElement:
+        return self.schema(pm.pack).maps.elements[f"{{{pm.namespace}}}Bericht"]
+
+    # --- XML → JSON ------------------------------------------------------------------------
+
+    def decode(self, xml: bytes) -> dict[str, Any]:
+        """A stored (valid) message as its JSON object; ValueError when it is no known message."""
+        try:
+            root = xmlcodec.parse_message(xml)
+        except xmlcodec.XmlRejected as exc:
+            raise ValueError(f"not a readable message: {exc}") from None
+        tag = str(root.tag)
+        pm = self.packs.match(tag[1 : tag.find("}")])
+        if pm is None:
+            raise ValueError(f"no loaded pack has the message namespace of <{_local(tag)}>")
+        return self.decode_tree(root, pm)
+
+    def decode_tree(self, root: etree._Element, pm: PackMessage) -> dict[str, Any]:
+        body: Any = self.element(pm).decode(
+            cast("Any", root), validation="strict", converter=_Converter, strip_namespaces=True,
+            decimal_type=str, dict_class=dict, list_class=list,
+        )  # fmt: skip
+        return {MESSAGE_KEY: pm.name, RELEASE_KEY: pm.pack.release, **(body if body else {})}
+
+    # --- JSON → XML ------------------------------------------------------------------------
+
+    def message_of(self, data: Mapping[str, Any]) -> PackMessage:
+        """The pack message a JSON object names with its `$message` and `$release` keys."""
+        name, release = data.get(MESSAGE_KEY), data.get(RELEASE_KEY)
+        if not isinstance(name, str) or not isinstance(release, str):
+            detail = (f"the object needs {MESSAGE_KEY!r} (e.g. \"WMO301\") and {RELEASE_KEY!r} "
+                      "(e.g. \"3.2\") as strings")  # fmt: skip
+            raise JsonViewError("no_message", detail)
+        mt = CATALOGUE.get(name.upper())
+        if mt is None:
+            raise JsonViewError("unknown_message", f"{MESSAGE_KEY} {name[:40]!r} is no message "
+                                "the hub knows")  # fmt: skip
+        try:
+            return self.packs.get(mt.standard, release, mt.name)
+        except KeyError as exc:
+            raise JsonViewError("unknown_message", str(exc.args[0])) from None
+
+    def encode(self, body: bytes) -> bytes:
+        """A JSON upload as its XML message, or JsonViewError saying why it is none."""
+        try:
+            data = json.loads(body, parse_float=Decimal)
+        except (ValueError, RecursionError) as exc:
+            # json.JSONDecodeError and UnicodeDecodeError are ValueErrors.
+            raise JsonViewError("not_json", f"the body is not JSON: {str(exc)[:200]}") from None
+        if not isinstance(data, dict):
+            raise JsonViewError("not_object", "the body must be one JSON object (a message)")
+        return self.encode_object(data)
+
+    def encode_object(self, data: Mapping[str, Any]) -> bytes:
+        pm = self.message_of(data)
+        body = {k: v for k, v in data.items() if k not in (MESSAGE_KEY, RELEASE_KEY)}
+        prefix = pm.pack.standard.value
+        converter = _Converter(
+            namespaces={"": pm.namespace,
+                        prefix: basisschema_namespace(pm.pack.standard, pm.pack.release)},
+            etree_element_class=etree.Element,
+        )  # fmt: skip
+        context = _Encoding(converter, body)
+        try:
+            root: Any = self.element(pm).raw_encode(body, "lax", context)
+        except (TypeError, ValueError, AttributeError, xmlschema.XMLSchemaException) as exc:
+            # A value of a shape the encoder cannot take at all (an object for a string, …).
+            raise JsonViewError("schema", f"not a {pm.name}: {str(exc)[:300]}") from None
+        if context.located or not isinstance(root, etree._Element):
+            findings = tuple(
+                Finding(RULE_XSD, NO_RETOURCODE, Level.XSD, where, _sentence(err))
+                for where, err in context.located[:_MAX_FINDINGS]
+            ) or (Finding(RULE_XSD, NO_RETOURCODE, Level.XSD, "/Bericht", "no message"),)
+            first = findings[0]
+            raise JsonViewError("schema", f"{first.location}: {first.sentence}", findings)
+        _strip_whitespace(root)
+        return xmlcodec.serialize(root)
+
+
+def _sentence(error: xmlschema.XMLSchemaValidationError) -> str:
+    """xmlschema's reason with the namespaces left out of element names."""
+    return _QUALIFIED.sub("", str(error.reason or error.message))[:300]
