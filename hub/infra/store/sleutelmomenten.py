@@ -98,14 +98,18 @@ JOIN history_toewijzing h
 ORDER BY q.i, h.toegewezen_op DESC
 """
 # The first 301's receipt, and the OPEN rows a 307 (stop) or a 301 (aanpassing) replaces.
+# Per key (LATERAL), through index sleutelmoment_toewijzing (its predicate repeated so the
+# planner may use it): a join over the whole table would read every toewijzing measured.
 _MOMENTS: Final = f"""
 SELECT q.i, s.moment, s.id, s.reference_date, s.arrived_on, s.about_id
-FROM {_KEYS}
-JOIN sleutelmoment s
-  ON s.gemeente = k.g AND s.aanbieder = k.a AND s.toewijzing_nummer = k.n
- AND s.domain IN (k.d, '')
-WHERE (s.moment = 'toewijzing' AND s.arrived_on IS NOT NULL)
-   OR (s.moment IN ('stop', 'aanpassing') AND s.outcome = 'open' AND s.message_id IS NULL)
+FROM {_KEYS}, LATERAL (
+    SELECT s.moment, s.id, s.reference_date, s.arrived_on, s.about_id FROM sleutelmoment s
+    WHERE s.gemeente = k.g AND s.aanbieder = k.a AND s.toewijzing_nummer = k.n
+      AND s.toewijzing_nummer <> '' AND s.moment IN ('toewijzing', 'stop', 'aanpassing')
+      AND s.domain IN (k.d, '')
+      AND (s.moment = 'toewijzing' AND s.arrived_on IS NOT NULL
+           OR s.moment <> 'toewijzing' AND s.outcome = 'open' AND s.message_id IS NULL)
+) s
 ORDER BY s.id
 """
 # Keys: gemeente, aanbieder, person, ToewijzingNummer, Categorie, Code (joined), Begindatum.
@@ -126,8 +130,11 @@ WHERE EXISTS (
 _DECLARATIES: Final = """
 SELECT q.i, d.dagtekening, d.message_id, m.received_at
 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(d, a, x, i)
-JOIN history_declaratie d ON d.domain = q.d AND d.aanbieder = q.a AND d.identificatie = q.x
-LEFT JOIN message m ON m.id = d.message_id
+CROSS JOIN LATERAL (
+    SELECT h.dagtekening, h.message_id FROM history_declaratie h
+    WHERE h.domain = q.d AND h.aanbieder = q.a AND h.identificatie = q.x
+) d
+LEFT JOIN LATERAL (SELECT received_at FROM message WHERE id = d.message_id) m ON true
 """
 
 
