@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
-from adapters import docs
+from adapters import docs, jsonbody
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
 from hub.domain import events
@@ -44,11 +44,15 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
     @app.get(
         "/v1/inbox/{message_id}",
         response_class=Response,
-        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: {"content": {"application/xml": {}}}},
-    )
-    async def download(message_id: UUID, caller: Party = ctx.authenticated) -> Response:
-        """The message itself. A message that is not yours is simply not found."""
-        return await fetch(ctx, caller, message_id)
+        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: {"content": {
+            "application/xml": {}, "application/json": {"schema": {"type": "object"}}}}},
+    )  # fmt: skip
+    async def download(
+        message_id: UUID, request: Request, caller: Party = ctx.authenticated
+    ) -> Response:
+        """The message itself; with `Accept: application/json` its JSON view (docs/json.md). A
+        message that is not yours is simply not found."""
+        return await fetch(ctx, caller, message_id, request.headers.get("accept"))
 
     @app.post(
         "/v1/inbox/{message_id}/ack",
@@ -82,8 +86,11 @@ async def listing(ctx: AdapterContext, caller: Party, limit: int) -> list[InboxE
     ]
 
 
-async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Response:
-    """The message as XML, in its trace; its first download is counted and timed."""
+async def fetch(
+    ctx: AdapterContext, caller: Party, message_id: UUID, accept: str | None = None
+) -> Response:
+    """The message as XML (or as JSON when `accept` asks for it: adapters/jsonbody.py), in its
+    trace; its first download is counted and timed."""
     node = ctx.node
     with telemetry.span(
         "download",
@@ -102,7 +109,7 @@ async def fetch(ctx: AdapterContext, caller: Party, message_id: UUID) -> Respons
         if found.first:
             metrics.observe_download(found.received_at, found.message_type)
             metrics.count("download", "downloaded", message_type_=found.message_type, node=node)
-        return Response(content=found.payload, media_type="application/xml")
+        return jsonbody.download(ctx.runtime.packs, accept, found.payload)
 
 
 async def _download(

@@ -41,11 +41,11 @@ def is_json(request: Request) -> bool:
     return json_media_type(request.headers.get("content-type"))
 
 
-def wants_json(request: Request) -> bool:
+def wants_json(accept: str | None) -> bool:
     """Whether a download asks for JSON: `application/json` in Accept, ranked at least as high
     as any XML type it also lists (no Accept, `*/*` or XML alone keep the XML)."""
     json_q, xml_q = 0.0, 0.0
-    for part in (request.headers.get("accept") or "").split(","):
+    for part in (accept or "").split(","):
         kind, _, params = part.partition(";")
         kind = kind.strip().lower()
         q = 1.0
@@ -80,9 +80,9 @@ def upload_xml(packs: PackRegistry, request: Request, body: bytes) -> bytes:
         refuse(400, error, exc.reason, exc.detail, findings=findings)
 
 
-def download(packs: PackRegistry, request: Request, payload: bytes) -> Response:
-    """An inbox message as the client asked for it: its XML, or its JSON view."""
-    if not wants_json(request):
+def download(packs: PackRegistry, accept: str | None, payload: bytes) -> Response:
+    """An inbox message as the client's Accept header asks for it: its XML, or its JSON view."""
+    if not wants_json(accept):
         return Response(content=payload, media_type="application/xml")
     try:
         data = view(packs).decode(payload)
