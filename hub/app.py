@@ -62,6 +62,7 @@ async def open_resources(runtime: Runtime) -> AsyncIterator[None]:
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         connect_timeout=settings.startup_timeout_s,
+        settings=settings,
     )
     try:
         await _check_schema(pool)
@@ -163,6 +164,7 @@ def relay_app(settings: Settings, bootstrap: str, database_url: str) -> Starlett
             min_size=1,
             max_size=4,
             connect_timeout=settings.startup_timeout_s,
+            settings=settings,
         )
         try:
             await _check_schema(pool)

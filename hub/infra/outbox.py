@@ -21,6 +21,7 @@ from hub.domain.headers import H
 from hub.domain.messages import Node
 from hub.domain.records import OutboxMessage
 from hub.infra import metrics, telemetry
+from hub.infra.kafka import security
 from hub.infra.kafka.recordbatch import send_records
 from hub.infra.periodic import BACKOFF
 from hub.infra.store import outbox as table
@@ -51,6 +52,7 @@ def make_producer(settings: Settings, bootstrap: str) -> AIOKafkaProducer:
         max_request_size=32 * 1024 * 1024,
         metadata_max_age_ms=settings.metadata_max_age_ms,
         enable_idempotence=False,  # tansu refuses it; the ledger and inbox deduplicate
+        **security.client_kwargs(settings),
     )
 
 

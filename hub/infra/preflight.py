@@ -53,7 +53,11 @@ def check_ports(settings: Settings) -> None:
 
 async def check_database(settings: Settings, database_url: str) -> int:
     pool = await store.create_pool(
-        database_url, min_size=1, max_size=1, connect_timeout=settings.startup_timeout_s
+        database_url,
+        min_size=1,
+        max_size=1,
+        connect_timeout=settings.startup_timeout_s,
+        settings=settings,
     )
     try:
         has_schema = await pool.fetchval("SELECT to_regclass('schema_migration') IS NOT NULL")

@@ -18,7 +18,9 @@ from hub.settings import Settings
 
 FILENAME = "hub.json"
 # Never written to hub.json: a secret, or a file only the running hub's demo uses.
-_NOT_RECORDED = frozenset({"person_key_secret", "demo_tokens_file"})
+_NOT_RECORDED = frozenset(
+    {"person_key_secret", "kafka_sasl_password", "kafka_ssl_key_password", "demo_tokens_file"}
+)
 Reach = Literal["required", "optional", "embedded"]
 
 

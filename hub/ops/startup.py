@@ -91,7 +91,9 @@ async def prepare(
     demo_parties: Sequence[str] = (),
 ) -> Prepared:
     """Apply migrations, import the party registry, issue demo tokens, create topics."""
-    pool = await store.create_pool(database_url, connect_timeout=settings.startup_timeout_s)
+    pool = await store.create_pool(
+        database_url, connect_timeout=settings.startup_timeout_s, settings=settings
+    )
     try:
         await store.migrate(pool)
         version = await store.schema_version(pool)

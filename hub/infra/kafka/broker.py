@@ -8,6 +8,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from hub.infra.kafka.security import faststream_security
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,11 @@ def build_broker(
     middlewares: Sequence[Any] = (),
 ) -> KafkaBroker:
     """A broker whose producer batches (not aiokafka's 16 KiB default) and never auto-creates
-    topics; subscribers choose their own ack policy explicitly."""
+    topics; subscribers choose their own ack policy explicitly. Its SASL / TLS come from
+    hub.infra.kafka.security, like every other Kafka client of the hub."""
     return KafkaBroker(
         bootstrap,
+        security=faststream_security(settings),
         client_id=client_id,
         allow_auto_create_topics=False,
         acks="all",

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from hub.infra.kafka import topic_admin
+from hub.infra.kafka import security, topic_admin
 from hub.infra.periodic import Periodic
 from hub.infra.store import Pool, recovery
 from hub.settings import Settings
@@ -104,6 +104,7 @@ class BrokerWatch:
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap,
             request_timeout_ms=int(self.settings.startup_timeout_s * 1000),
+            **security.client_kwargs(self.settings),
         )
         try:
             await asyncio.wait_for(admin.start(), self.settings.startup_timeout_s)

@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 
 from hub.domain.errors import ConfigError
 from hub.domain.topics import ALL, name
+from hub.infra.kafka import security
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ _TOPIC_ALREADY_EXISTS = 36
 async def admin_client(settings: Settings, bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     """A started admin client, or one line that names the setting when no broker answers."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(settings.startup_timeout_s * 1000)
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=int(settings.startup_timeout_s * 1000),
+        **security.client_kwargs(settings),
     )
     try:
         await asyncio.wait_for(admin.start(), settings.startup_timeout_s)

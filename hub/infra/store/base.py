@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Literal
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from hub.domain.errors import ConfigError, MigrationError
+from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +23,24 @@ Pool = asyncpg.Pool
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 10, connect_timeout: float = 15.0
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    connect_timeout: float = 15.0,
+    settings: Settings | None = None,
 ) -> Pool:
-    """Open a pool or fail with the setting to fix."""
+    """Open a pool or fail with the setting to fix; with `settings`, over TLS as its
+    HUB_DATABASE_SSL* settings say (every pool of a hub process is opened here)."""
+    tls = database_tls(settings) if settings is not None else None  # None: as the URL says
     try:
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, timeout=connect_timeout, command_timeout=60
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=connect_timeout,
+            command_timeout=60,
+            ssl=tls,
         )
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise ConfigError(f"HUB_DATABASE_URL: cannot connect to PostgreSQL ({exc})") from None
@@ -33,6 +49,57 @@ async def create_pool(
 
 
 DbConnection = asyncpg.Connection | PoolConnectionProxy
+
+_FILES = ("ca", "cert", "key")
+
+
+def database_tls(settings: Settings) -> ssl.SSLContext | Literal["disable", "prefer"] | None:
+    """asyncpg's `ssl=` for HUB_DATABASE_SSLMODE and its files, as libpq reads sslmode: None
+    leaves it to the URL; verify-ca / verify-full check the server's certificate against
+    HUB_DATABASE_SSL_CA_FILE (else the system's trust store), verify-full its host name too;
+    require encrypts and checks only when a CA file is given. ConfigError names the setting."""
+    mode = settings.database_sslmode
+    ca = settings.database_ssl_ca_file
+    cert, key = settings.database_ssl_cert_file, settings.database_ssl_key_file
+    files = {"ca": ca, "cert": cert, "key": key}
+    given = [f"HUB_DATABASE_SSL_{name.upper()}_FILE" for name in _FILES if files[name]]
+    if mode in ("", "disable", "prefer"):
+        if given:
+            raise ConfigError(
+                f"{given[0]}: TLS files need HUB_DATABASE_SSLMODE=require, verify-ca or "
+                f"verify-full (it is {mode or 'unset'})"
+            )
+        return None if mode == "" else mode
+    if (cert is None) != (key is None):
+        raise ConfigError(
+            "HUB_DATABASE_SSL_CERT_FILE / HUB_DATABASE_SSL_KEY_FILE: a client certificate "
+            "needs both"
+        )
+    for name in _FILES:
+        _readable(f"HUB_DATABASE_SSL_{name.upper()}_FILE", files[name])
+    try:
+        if mode == "require" and ca is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # libpq's require: encrypted, unverified
+        else:
+            context = ssl.create_default_context(cafile=str(ca) if ca else None)
+            context.check_hostname = mode == "verify-full"
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"HUB_DATABASE_SSL_CA_FILE: cannot load {ca} ({exc})") from None
+    if cert is not None and key is not None:
+        try:
+            context.load_cert_chain(str(cert), str(key))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"HUB_DATABASE_SSL_CERT_FILE: cannot load {cert} with key {key} ({exc})"
+            ) from None
+    return context
+
+
+def _readable(setting: str, path: Path | None) -> None:
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{setting}: {path} does not exist or is not a file")
 
 
 # --- migrations --------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def with_pool(
     async def run() -> T:
         if migrated:
             await preflight.check_database(settings, url)
-        pool = await store.create_pool(url, connect_timeout=settings.startup_timeout_s)
+        pool = await store.create_pool(
+            url, connect_timeout=settings.startup_timeout_s, settings=settings
+        )
         try:
             return await work(pool)
         finally:
