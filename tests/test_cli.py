@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from hub.ops.cli.main import build_parser, main
+from tests.e2e.stack import TEST_PERSON_KEY_SECRET
 
 
 def _hub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -95,6 +96,7 @@ def test_taken_port_is_named(kafka_bootstrap: str) -> None:
             "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "HUB_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x",
             "HUB_CORE_PORT": port,  # the broker already listens there
+            "HUB_PERSON_KEY_SECRET": TEST_PERSON_KEY_SECRET,  # external: the default is refused
         },
     )
     assert result.returncode == 2
@@ -114,7 +116,11 @@ def test_db_upgrade_twice_is_a_no_op(database_url: str) -> None:
 def test_core_refuses_an_unmigrated_database(database_url: str, kafka_bootstrap: str) -> None:
     result = _hub(
         "core",
-        env={"HUB_KAFKA_BOOTSTRAP": kafka_bootstrap, "HUB_DATABASE_URL": database_url},
+        env={
+            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "HUB_DATABASE_URL": database_url,
+            "HUB_PERSON_KEY_SECRET": TEST_PERSON_KEY_SECRET,
+        },
     )
     assert result.returncode == 2
     assert "run `hub db upgrade` first" in result.stderr
@@ -130,6 +136,7 @@ async def test_core_refuses_missing_topics(
             "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "HUB_DATABASE_URL": database_url,
             "HUB_TOPIC_PREFIX": "never-created",
+            "HUB_PERSON_KEY_SECRET": TEST_PERSON_KEY_SECRET,
         },
     )
     assert result.returncode == 2

@@ -151,9 +151,24 @@ def hub_env(settings: Settings, database_url: str, **extra: str) -> dict[str, st
         HUB_PARTITIONS=str(settings.partitions),
         HUB_LOG_LEVEL="WARNING",
         HUB_CONSUMER_SESSION_TIMEOUT_MS=str(settings.consumer_session_timeout_ms),
+        HUB_PERSON_KEY_SECRET=child_secret(settings),
     )
     env.update(extra)
     return env
+
+
+# `hub core`, `relay` and `adapter` refuse the public development secret once HUB_DATABASE_URL or
+# HUB_KAFKA_BOOTSTRAP is set (hub.ops.startchecks): the children get a secret of the tests.
+TEST_PERSON_KEY_SECRET = "isd-hub-tests-only-secret-0123456789"
+
+
+def child_secret(settings: Settings) -> str:
+    """The settings' secret, or the tests' own when it is still the development value."""
+    from hub.ops.startchecks import development_secrets
+
+    if "HUB_PERSON_KEY_SECRET" in development_secrets(settings):
+        return TEST_PERSON_KEY_SECRET
+    return settings.person_key_secret.get_secret_value()
 
 
 async def prepare(

@@ -22,7 +22,7 @@ from hub.infra.embedded import free_port
 from hub.infra.kafka import topic_admin
 from hub.ops import dashboards
 from hub.settings import Settings
-from tests.e2e.stack import terminate
+from tests.e2e.stack import child_secret, terminate
 
 pytestmark = pytest.mark.e2e
 
@@ -107,6 +107,7 @@ async def test_every_panel_and_rule_query_returns_data_from_a_running_hub(
         HUB_VECOZO_PORT=str(ports["vecozo"]),
         HUB_LOG_LEVEL="WARNING",
         HUB_CONSUMER_SESSION_TIMEOUT_MS=str(settings.consumer_session_timeout_ms),
+        HUB_PERSON_KEY_SECRET=child_secret(settings),
     )
     for name, argv in (("core", ["core"]), ("ggk", ["adapter", "ggk"]),
                        ("vecozo", ["adapter", "vecozo"])):  # fmt: skip

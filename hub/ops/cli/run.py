@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from hub.infra import preflight
+from hub.ops import startchecks
 from hub.ops.cli.connect import need
 from hub.ops.cli.packs import load_registry
 from hub.settings import Settings
@@ -16,10 +18,13 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from hub.ops.supervisor import Supervisor
 
     load_registry(settings, [], complete=True)  # refuse an incomplete pack set before starting
+    startchecks.check(settings, "up")  # an external broker or database: no development secret
+    if not startchecks.external(settings):
+        startchecks.mark_embedded_children()  # they may use the development defaults
     return Supervisor(settings, demo=args.demo).run()
 
 
-def _serve(app: object, host: str, port: int, level: str) -> int:
+def _serve(app: object, host: str, port: int, level: str, **options: Any) -> int:
     import uvicorn
 
     from hub.infra.embedded import ensure_port_free
@@ -33,6 +38,7 @@ def _serve(app: object, host: str, port: int, level: str) -> int:
         lifespan="on",
         access_log=False,
         log_config=None,  # keep the hub's own log format
+        **options,
     )
     server = uvicorn.Server(config)
     server.run()
@@ -48,6 +54,7 @@ def cmd_core(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "core")
     database_url = need(settings.database_url, "HUB_DATABASE_URL", "core")
     load_registry(settings, [], complete=True)  # before any connection: the packs are local
+    startchecks.check(settings, "core")
     asyncio.run(preflight.check(settings, bootstrap, database_url))
     app = core_app(settings, bootstrap, database_url)
     return _serve(app, settings.host, settings.core_port, settings.log_level)
@@ -60,6 +67,7 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level, "relay")
     bootstrap = need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "relay")
     database_url = need(settings.database_url, "HUB_DATABASE_URL", "relay")
+    startchecks.check(settings, "relay")
     asyncio.run(preflight.check(settings, bootstrap, database_url))
     app = relay_app(settings, bootstrap, database_url)
     return _serve(app, settings.host, settings.relay_port, settings.log_level)
@@ -67,6 +75,7 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.registry import get_adapter
+    from adapters.tlsserve import server_options
     from hub.app import adapter_app
     from hub.infra.logs import configure
 
@@ -74,10 +83,12 @@ def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level, f"adapter-{args.name}")
     bootstrap = need(settings.kafka_bootstrap, "HUB_KAFKA_BOOTSTRAP", "adapter")
     database_url = need(settings.database_url, "HUB_DATABASE_URL", "adapter")
+    startchecks.check(settings, f"adapter {args.name}")
     asyncio.run(preflight.check(settings, bootstrap, database_url))
     port = settings.ggk_port if adapter.node.value == "ggk" else settings.vecozo_port
+    options = server_options(settings)  # HTTPS and client certificates, when configured
     app = adapter_app(args.name, settings, bootstrap, database_url)
-    return _serve(app, settings.host, port, settings.log_level)
+    return _serve(app, settings.host, port, settings.log_level, **options)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
