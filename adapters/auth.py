@@ -1,10 +1,12 @@
 """Who is at the door: a party authenticates with its bearer token on every party endpoint.
 
-Missing, unknown, expired and revoked tokens all get the same 401, so an answer never tells
-which tokens exist. Refusals are logged with the party code and reason only. After the
-message is read, `check_sender` and `check_rights` say whether this caller may upload it: for
-whom (its own code, a toestemmingsverklaring, or an intermediary's parties) and in which
-standard (each party's `exchanges`).
+Where HUB_ADAPTER_CLIENT_CERT is on, a registered client certificate identifies the party
+instead (adapters/clientcert.py); a token sent beside it must be the same party's. Missing,
+unknown, expired and revoked tokens all get the same 401, so an answer never tells which
+tokens exist. Refusals are logged with the party code and reason only. After the message is
+read, `check_sender` and `check_rights` say whether this caller may upload it: for whom (its
+own code, a toestemmingsverklaring, or an intermediary's parties) and in which standard (each
+party's `exchanges`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.base import NodeAdapter
+from adapters.clientcert import CertPolicy, certificate_party
 from adapters.refusal import refuse
 from hub.domain.messages import Standard
 from hub.domain.parties import Party
@@ -41,38 +44,68 @@ _UNAUTHENTICATED = (
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
 
-def party_authenticator(
-    adapter: NodeAdapter, runtime: Runtime
-) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Party]]:
-    """A FastAPI dependency that yields the authenticated party served by this node."""
+def party_authenticator(adapter: NodeAdapter, runtime: Runtime) -> Callable[..., Awaitable[Party]]:
+    """A FastAPI dependency that yields the authenticated party served by this node: the
+    party of its client certificate when HUB_ADAPTER_CLIENT_CERT is on and one is presented
+    (adapters/clientcert.py), else the party of its bearer token."""
+    policy = CertPolicy.of(runtime.settings)
 
-    async def authenticated_party(credentials: Credentials) -> Party:
-        found = None
-        if credentials is not None:
-            found = await store.authenticate(runtime.pool, credentials.credentials)
-        if found is None:
-            why = "no bearer token" if credentials is None else "token not valid"
-            log.info("refused party -: unauthenticated (%s)", why)
+    async def authenticated_party(request: Request, credentials: Credentials) -> Party:
+        by_certificate = None
+        if policy.on:
+            by_certificate = await certificate_party(
+                runtime.pool, policy, request.scope, runtime.clock
+            )
+        if by_certificate is not None and credentials is None:
+            return _served(adapter, by_certificate)
+        party = await _token_party(runtime, credentials)
+        if by_certificate is not None and by_certificate.code != party.code:
+            # 401, not 403: the two credentials name different parties, so who is calling is
+            # not established; nothing is refused to a known caller.
+            log.warning("refused party -: unauthenticated (credentials_conflict)")
             refuse(
                 401,
                 "unauthenticated",
-                "unauthenticated",
-                _UNAUTHENTICATED,
+                "credentials_conflict",
+                f"the client certificate is registered for party {by_certificate.code}, the "
+                f"bearer token is {party.code}'s; send one party's credentials",
                 headers={"WWW-Authenticate": 'Bearer realm="isd-hub"'},
             )
-        party = found.party
-        if not adapter.serves(party):
-            log.warning("refused party %s: wrong_node", party.code)
-            refuse(
-                403,
-                "forbidden",
-                "wrong_node",
-                f"this node serves {adapter.party_kind}; party {party.code} is served by "
-                f"the {party.node.value} node",
-            )
-        return party
+        return _served(adapter, party)
 
     return authenticated_party
+
+
+async def _token_party(runtime: Runtime, credentials: HTTPAuthorizationCredentials | None) -> Party:
+    """The party of a working bearer token; 401 otherwise."""
+    found = None
+    if credentials is not None:
+        found = await store.authenticate(runtime.pool, credentials.credentials)
+    if found is None:
+        why = "no bearer token" if credentials is None else "token not valid"
+        log.info("refused party -: unauthenticated (%s)", why)
+        refuse(
+            401,
+            "unauthenticated",
+            "unauthenticated",
+            _UNAUTHENTICATED,
+            headers={"WWW-Authenticate": 'Bearer realm="isd-hub"'},
+        )
+    return found.party
+
+
+def _served(adapter: NodeAdapter, party: Party) -> Party:
+    """The party, when this node serves it; 403 `wrong_node` otherwise."""
+    if not adapter.serves(party):
+        log.warning("refused party %s: wrong_node", party.code)
+        refuse(
+            403,
+            "forbidden",
+            "wrong_node",
+            f"this node serves {adapter.party_kind}; party {party.code} is served by "
+            f"the {party.node.value} node",
+        )
+    return party
 
 
 def check_sender(party: Party, sender: str | None) -> None:

@@ -27,6 +27,11 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None]] = {
     ("invalid", "schema"): ("IB001", "IB014"),
     ("invalid", "unknown_message"): ("IB004", "IB004"),
     ("unauthenticated", "unauthenticated"): ("IB002", "BRS01"),
+    # Client certificates (adapters/clientcert.py): the sender is not identified.
+    ("unauthenticated", "certificate_required"): ("IB002", "BRS01"),
+    ("unauthenticated", "certificate_unknown"): ("IB002", "BRS01"),
+    ("unauthenticated", "certificate_expired"): ("IB002", "BRS01"),
+    ("unauthenticated", "credentials_conflict"): ("IB002", "BRS01"),
     ("forbidden", "wrong_node"): ("IB002", "BRS01"),
     ("forbidden", "sender_mismatch"): ("IB006", "BRS03"),
     ("forbidden", "standard_not_allowed"): ("IB007", "IB008"),

@@ -30,8 +30,10 @@ from hub.domain.parties import (
 )
 from hub.infra import store
 from hub.infra.store import parties as party_store
+from hub.infra.store import party_certs
 from hub.ops.cli import push
 from hub.ops.cli.connect import with_pool
+from hub.ops.cli.party_cert import certificate_lines, register_cert
 from hub.settings import Settings
 
 
@@ -62,22 +64,27 @@ def _standards(party: Party) -> str:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(pool: store.Pool) -> tuple[Party, list[str], int]:
+    async def work(
+        pool: store.Pool,
+    ) -> tuple[Party, list[str], int, list[party_certs.PartyCertificate]]:
         party = await store.get_party(pool, args.code)
         if party is None:
             raise ConfigError(
                 f"unknown party {args.code}; add it with `hub party add` or `hub party import`"
             )
         tokens = (await store.active_token_counts(pool)).get(party.code, 0)
-        return party, await party_store.acting_for(pool, party.code), tokens
+        certs = await party_certs.certificates(pool, party.code)
+        return party, await party_store.acting_for(pool, party.code), tokens, certs
 
-    party, agents, tokens = with_pool(settings, work, migrated=True)
+    party, agents, tokens, certs = with_pool(settings, work, migrated=True)
     listed = "" if party.standards else " (none listed: the default of its kind)"
     print(f"code:        {party.code}")
     print(f"name:        {party.name}")
     print(f"kind:        {party.kind.value}")
     print(f"node:        {party.node.value}")
     print(f"tokens:      {tokens} working")
+    for i, line in enumerate(certificate_lines(certs) or ["-"]):
+        print(f"{'certificates:' if i == 0 else '':<14}{line}")
     print(f"standards:   {_standards(party)}{listed}")
     what = "acts for" if party.is_intermediary else "may submit for"
     print(f"{what + ':':<13}{' '.join(sorted(party.may_submit_for)) or '-'}")
@@ -370,4 +377,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke_token = token_actions.add_parser("revoke", help="revoke every token of a party now")
     revoke_token.add_argument("code", metavar="CODE")
     revoke_token.set_defaults(func=cmd_token_revoke, reach="required")
+    register_cert(actions)  # hub party cert add|remove (hub/ops/cli/party_cert.py)
     push.register(actions)  # hub party push set|show|remove (hub/ops/cli/push.py)
