@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters import delivery, docs, inbox, uploads
+from adapters import delivery, docs, inbox, uploads, zipinbox, zipupload
 from adapters.base import NodeAdapter
 from adapters.body import ClientDisconnect, client_gone
 from adapters.context import AdapterContext
@@ -48,7 +48,7 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
         redoc_url=None,
     )
     docs.install(app)
-    app.add_middleware(UploadGate, path=uploads.UPLOAD_PATH,
+    app.add_middleware(UploadGate, path=uploads.UPLOAD_PATH, archive_path=zipupload.ZIP_PATH,
                        max_in_flight=settings.upload_max_in_flight, node=ctx.node)  # fmt: skip
     app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(StarletteHTTPException, refusal_handler(adapter.node))
@@ -59,6 +59,8 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
         app.add_exception_handler(kind, _unavailable)
     uploads.install(app, ctx)
     inbox.install(app, ctx)
+    zipupload.install(app, ctx)  # POST /v1/messages/zip: a ZIP archive of messages
+    zipinbox.install(app, ctx)  # GET /v1/inbox.zip: the waiting messages as one ZIP
     return app
 
 
