@@ -241,5 +241,13 @@ class JsonView:
 
 
 def _sentence(error: xmlschema.XMLSchemaValidationError) -> str:
-    """xmlschema's reason with the namespaces left out of element names."""
-    return _QUALIFIED.sub("", str(error.reason or error.message))[:300]
+    """xmlschema's reason without namespaces and without the offending value, as the XML
+    findings have it (hub/domain/validation.py): a value may be a BSN or a birth date, and
+    findings are logged and returned to parties."""
+    text = _QUALIFIED.sub("", str(error.reason or error.message))
+    value = error.obj
+    if isinstance(value, (str, int, Decimal)):
+        shown = str(value)
+        for form in (repr(value), repr(shown), *((shown,) if len(shown.strip()) > 2 else ())):
+            text = text.replace(form, "…")
+    return text[:300]
