@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters import delivery, docs, inbox, uploads, zipinbox, zipupload
+from adapters import delivery, docs, inbox, status, uploads, zipinbox, zipupload
 from adapters.base import NodeAdapter
 from adapters.body import ClientDisconnect, client_gone
 from adapters.context import AdapterContext
@@ -61,6 +61,7 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
     inbox.install(app, ctx)
     zipupload.install(app, ctx)  # POST /v1/messages/zip: a ZIP archive of messages
     zipinbox.install(app, ctx)  # GET /v1/inbox.zip: the waiting messages as one ZIP
+    status.install(app, ctx)  # GET /v1/messages: what became of an upload, for its sender
     return app
 
 

@@ -149,7 +149,7 @@ async def test_chromium_renders_the_endpoints_offline(
 async def test_the_frameworks_own_errors_come_in_the_refusal_shape(app: Starlette) -> None:
     async with _client(app) as client:
         unknown = await client.get("/v1/nothing-here")
-        method = await client.get("/v1/messages")
+        method = await client.put("/v1/messages")  # GET is the status lookup, POST the upload
     assert unknown.status_code == 404
     assert unknown.json()["detail"]["error"] == "not_found"
     assert method.status_code == 405

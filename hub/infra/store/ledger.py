@@ -12,9 +12,9 @@ from typing import Final
 from uuid import UUID
 
 from hub.domain.advisory import AdvisoryFinding
-from hub.domain.findings import Finding, Level
+from hub.domain.findings import Finding
 from hub.domain.records import DeadLetter, HeenRef, MessageRow
-from hub.infra.store import history_modes
+from hub.infra.store import history_modes, message_status
 from hub.infra.store.base import DbConnection as Conn
 from hub.infra.store.base import Pool
 
@@ -316,36 +316,22 @@ async def trace(pool: Pool, ref: str) -> list[TraceEntry]:
         by_id,
         ref,
     )
+    # Findings and deliveries of every message at once (the same queries as the sender's
+    # status answer, hub/infra/store/message_status.py).
+    ids = [r["id"] for r in rows]
+    findings = await message_status.findings_of(pool, ids)
+    deliveries = await message_status.deliveries_of(pool, ids)
     out: list[TraceEntry] = []
     for r in rows:
-        found = await pool.fetch(
-            "SELECT rule, retourcode, level, location, sentence FROM finding"
-            " WHERE message_id = $1 ORDER BY position",
-            r["id"],
-        )
-        deliveries = await pool.fetch(
-            "SELECT party, available_at, downloaded_at, acked_at FROM delivery"
-            " WHERE message_id = $1 ORDER BY id",
-            r["id"],
-        )
         data = dict(r)
         data["retourcodes"] = tuple(data["retourcodes"] or ())
         out.append(
             TraceEntry(
                 **data,
-                findings=tuple(
-                    Finding(
-                        f["rule"],
-                        f["retourcode"],
-                        Level(str(f["level"])),
-                        f["location"],
-                        f["sentence"],
-                    )
-                    for f in found
-                ),
+                findings=findings.get(r["id"], ()),
                 deliveries=tuple(
-                    (d["party"], d["available_at"], d["downloaded_at"], d["acked_at"])
-                    for d in deliveries
+                    (d.party, d.available_at, d.downloaded_at, d.acked_at)
+                    for d in deliveries.get(r["id"], ())
                 ),
                 advisory=await history_modes.of_message(pool, r["id"]),
             )

@@ -2,36 +2,85 @@
 
 The same queries as hub/infra/store/inbox.py and gauges.download, over a list of receiving
 parties (Party.inbox_parties): a party's own code, or the codes of the parties that authorised
-an intermediary. Each message is delivered to its one Ontvanger, so it is listed once.
+an intermediary. Each message is delivered to its one Ontvanger, so it is listed once. The
+listing pages by delivery id: a position that only grows, so a walk sees each message once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from hub.infra.store.base import DbConnection, Pool
 from hub.infra.store.gauges import Download
-from hub.infra.store.inbox import InboxItem
 
 
-async def inbox(pool: Pool, node: str, parties: Sequence[str], limit: int) -> list[InboxItem]:
-    """At most `limit` waiting messages of these parties, in delivery order (oldest first)."""
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The heenbericht a listed retour answers."""
+
+    id: UUID
+    bericht_code: str | None
+    identificatie: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One waiting message as the inbox lists it; `position` orders the listing (a cursor)."""
+
+    position: int
+    message_id: UUID
+    party: str
+    bericht_code: str | None
+    afzender: str | None
+    identificatie: str | None
+    available_at: datetime
+    downloaded_at: datetime | None
+    retourcodes: tuple[str, ...]
+    answers: Answered | None
+
+
+async def inbox(
+    pool: Pool, node: str, parties: Sequence[str], limit: int, after: int = 0
+) -> list[Listed]:
+    """At most `limit` waiting messages of these parties after position `after`, in delivery
+    order (oldest first); a retour names the heenbericht it answers (one query: a join)."""
     rows = await pool.fetch(
         """
-        SELECT d.message_id, d.party, m.bericht_code, m.afzender,
-               m.identificatie, d.available_at, d.downloaded_at
+        SELECT d.id AS position, d.message_id, d.party, m.bericht_code, m.afzender,
+               m.identificatie, d.available_at, d.downloaded_at, m.retourcodes,
+               h.id AS h_id, h.bericht_code AS h_bericht_code, h.identificatie AS h_identificatie
         FROM delivery d JOIN message m ON m.id = d.message_id
+        LEFT JOIN message h ON h.id = m.answers
         WHERE d.node = $1 AND d.party = ANY($2::text[]) AND d.acked_at IS NULL
-          AND m.purged_at IS NULL
+          AND m.purged_at IS NULL AND d.id > $3
         ORDER BY d.id
-        LIMIT $3
+        LIMIT $4
         """,
         node,
         list(parties),
+        after,
         limit,
     )
-    return [InboxItem(**dict(r)) for r in rows]
+    return [
+        Listed(
+            position=r["position"],
+            message_id=r["message_id"],
+            party=r["party"],
+            bericht_code=r["bericht_code"],
+            afzender=r["afzender"],
+            identificatie=r["identificatie"],
+            available_at=r["available_at"],
+            downloaded_at=r["downloaded_at"],
+            retourcodes=tuple(r["retourcodes"] or ()),
+            answers=None
+            if r["h_id"] is None
+            else Answered(r["h_id"], r["h_bericht_code"], r["h_identificatie"]),
+        )
+        for r in rows
+    ]
 
 
 async def download(
