@@ -173,6 +173,17 @@ async def test_required_certificates_over_real_tls(
     record = await ingress_record(settings, upload.json()["id"])
     headers = {k: bytes(v).decode() for k, v in record.headers}
     assert headers[H.PARTY.value] == PROVIDER  # uploaded as the certificate's party
+    colons = ":".join(expired.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+    code, out = await _hub(monkeypatch, capsys, database_url, "cert", "remove", PROVIDER, colons)
+    assert code == 0, out
+    assert f"removed 1 certificate registration(s) of {PROVIDER}" in out
+    code, out = await _hub(
+        monkeypatch, capsys, database_url, "cert", "remove", PROVIDER, str(expired.cert)
+    )
+    assert code == 1, out  # nothing left to remove
+    assert [c.fingerprint for c in await party_certs.certificates(registry, PROVIDER)] == [
+        mine.fingerprint
+    ]
 
 
 async def test_a_proxy_header_counts_only_from_a_trusted_proxy(
