@@ -68,7 +68,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
         ZIP_PATH,
         response_model=ArchiveAnswer,
         response_model_exclude_none=True,
-        responses={**docs.REFUSALS, **docs.FREEZE_REFUSALS, **_REFUSALS},
+        responses={**docs.REFUSALS, **_REFUSALS},
         openapi_extra=_openapi(),
     )
     async def upload_zip(request: Request, caller: Party = ctx.authenticated) -> ArchiveAnswer:

@@ -122,12 +122,20 @@ async def test_a_hostile_archive_is_refused_whole_and_nothing_produced(
             detail = answer.json()["detail"]
             assert (detail["error"], detail["reason"]) == ("zip", reason), (name, detail)
             assert detail["node_code"].startswith(("BRS", "IB")), name
+        document = (await vecozo.get("/openapi.json")).json()
         wrong_type = await vecozo.post(
             "/v1/messages/zip",
             content=GOOD,
             headers={"Content-Type": "application/xml", **bearer(provider)},
         )
     assert wrong_type.status_code == 415
+    upload = document["paths"]["/v1/messages/zip"]["post"]
+    assert "application/zip" in upload["requestBody"]["content"]
+    assert upload["security"]
+    assert (
+        "application/zip"
+        in document["paths"]["/v1/inbox.zip"]["get"]["responses"]["200"]["content"]
+    )
     assert await journal.count(registry) == 0
 
 
