@@ -65,12 +65,15 @@ def _existing(path: Path | None, setting: str) -> str | None:
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn.Config's keyword arguments for an adapter: the protocol above, and TLS when
-    HUB_ADAPTER_TLS_CERT_FILE is set. A client certificate is asked for (CERT_OPTIONAL) and
-    verified against the client CA when HUB_ADAPTER_CLIENT_CERT is not off; the handshake
-    never demands one, so probes without a certificate reach /healthz and a party without
-    one gets the adapters' 401 with its node code rather than a bare TLS alert."""
-    options: dict[str, Any] = {"http": CertificateAwareH11}
+    """uvicorn.Config's keyword arguments for an adapter: the protocol above when client
+    certificates are on, and TLS when HUB_ADAPTER_TLS_CERT_FILE is set. A client certificate
+    is asked for (CERT_OPTIONAL) and verified against the client CA when
+    HUB_ADAPTER_CLIENT_CERT is not off; the handshake never demands one, so probes without a
+    certificate reach /healthz and a party without one gets the adapters' 401 with its node
+    code rather than a bare TLS alert."""
+    options: dict[str, Any] = {}
+    if settings.adapter_client_cert != "off":  # off: uvicorn's own protocol, as always
+        options["http"] = CertificateAwareH11
     cert = _existing(settings.adapter_tls_cert_file, "HUB_ADAPTER_TLS_CERT_FILE")
     if cert is None:
         return options
