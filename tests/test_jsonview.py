@@ -94,8 +94,9 @@ def _minimal_301(view: JsonView) -> dict[str, Any]:
         (lambda d: d["Header"].update(Afzender=3074), "/Bericht/Header/Afzender", "str"),
         (lambda d: d["Client"].update(Onbekend="1"), "/Bericht/Client", "Onbekend"),
         (lambda d: d["Client"].pop("Bsn"), "/Bericht/Client", "Bsn"),
+        (lambda d: d["Client"].update(Geslacht=None), "/Bericht/Client/Geslacht", "null"),
     ],
-    ids=["pattern", "not-a-number", "number-for-a-string", "unknown-key", "missing"],
+    ids=["pattern", "not-a-number", "number-for-a-string", "unknown-key", "missing", "null"],
 )
 def test_a_schema_error_names_its_place_in_the_finding_shape(
     view: JsonView, change: Any, location: str, words: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final, cast
 
@@ -217,6 +217,14 @@ class JsonView:
     def encode_object(self, data: Mapping[str, Any]) -> bytes:
         pm = self.message_of(data)
         body = {k: v for k, v in data.items() if k not in (MESSAGE_KEY, RELEASE_KEY)}
+        # xmlschema writes null as an empty element; the view has no null (absent is absent).
+        absent = "null is not a value: leave an absent element out"
+        nulls = tuple(
+            Finding(RULE_XSD, NO_RETOURCODE, Level.XSD, where, absent)
+            for where in _nulls(body, "/Bericht")
+        )[:_MAX_FINDINGS]
+        if nulls:
+            raise JsonViewError("schema", f"{nulls[0].location}: {nulls[0].sentence}", nulls)
         prefix = pm.pack.standard.value
         converter = _Converter(
             namespaces={"": pm.namespace,
@@ -238,6 +246,18 @@ class JsonView:
             raise JsonViewError("schema", f"{first.location}: {first.sentence}", findings)
         _strip_whitespace(root)
         return xmlcodec.serialize(root)
+
+
+def _nulls(value: Any, path: str) -> Iterator[str]:
+    """The element path of every null in a JSON value."""
+    if value is None:
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nulls(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value, 1):
+            yield from _nulls(item, f"{path}[{n}]" if len(value) > 1 else path)
 
 
 def _sentence(error: xmlschema.XMLSchemaValidationError) -> str:
