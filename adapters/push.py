@@ -59,6 +59,7 @@ class PushLoop:
     in_flight: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # party -> its push
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _client: httpx.AsyncClient | None = None
+    _gauged: float = float("-inf")  # when the pending gauge was last refreshed (monotonic)
 
     def __post_init__(self) -> None:
         settings = self.ctx.settings
@@ -90,8 +91,11 @@ class PushLoop:
     async def step(self) -> None:
         """Refresh the gauge, then start as many due pushes as there are free slots."""
         settings, node, pool = self.ctx.settings, self.ctx.node, self.ctx.runtime.pool
-        count, oldest_s = await store.pending(pool, node)
-        pushmetrics.pending(node, count, oldest_s)
+        # The gauge once an interval, not on every wake (a busy adapter wakes per push).
+        if time.monotonic() - self._gauged >= settings.push_interval_s:
+            count, oldest_s = await store.pending(pool, node)
+            pushmetrics.pending(node, count, oldest_s)
+            self._gauged = time.monotonic()
         slots = settings.push_concurrency - len(self.in_flight)
         jobs = await store.claim(pool, node, list(self.in_flight), slots, settings.push_timeout_s)
         for job in jobs:

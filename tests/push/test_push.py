@@ -162,6 +162,9 @@ async def test_a_receiver_down_for_a_while_gets_the_push_once_it_is_back(
             return bool(row["attempts"] >= 3)
 
         await _until(retried)
+        await asyncio.sleep(0.1)  # the gauge is refreshed once an interval
+        assert pushmetrics.PUSH_PENDING.labels("ggk")._value.get() == 1
+        assert pushmetrics.PUSH_OLDEST_PENDING.labels("ggk")._value.get() > 0
         row = await _state(pool, message_id, A)
         assert row["state"] == "pending"
         assert row["last_error"] == "connect"
