@@ -196,8 +196,9 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
     async def message_status_by_id(
         message_id: UUID, caller: Party = ctx.authenticated
     ) -> MessageStatusOut:
-        """What became of one upload of yours (or of a party you upload for). A message that
-        is not yours is simply not found."""
+        """What became of one upload of yours (or of a party you upload for). Right after the
+        upload it is `received` until the core has decided it (a moment, while the broker is
+        up). A message that is not yours is simply not found."""
         return await by_id(ctx, caller, message_id)
 
     @app.get("/v1/messages", response_model=list[MessageStatusOut], responses=docs.REFUSALS)

@@ -14,10 +14,11 @@ from handlers import intake
 from hub.domain.decide import Context
 from hub.domain.parties import new_token
 from hub.infra import store
+from hub.infra.kafka import topic_admin
 from hub.infra.runtime import Runtime
 from hub.infra.store import ledger
 from hub.settings import Settings
-from tests.adapterkit import Client, adapters, bearer
+from tests.adapterkit import WMO305, Client, adapters, bearer
 from tests.core.test_intake import FIXTURES, _fixture, _item
 from tests.core.test_request_clock import _319, _accepted
 
@@ -182,6 +183,29 @@ async def test_a_routed_upload_shows_its_delivery_download_ack_and_linked_retour
     assert (answers["id"], answers["bericht_code"], answers["identificatie"]) == (
         str(heen), "418", "30520250405",
     )  # fmt: skip
+
+
+async def test_an_upload_the_core_has_not_decided_yet_is_received(
+    runtime: Runtime, settings: Settings, adapter: Client
+) -> None:
+    assert settings.kafka_bootstrap is not None
+    await topic_admin.ensure_topics(settings, settings.kafka_bootstrap)
+    who = await _tokens(runtime.pool, PROVIDER, OTHER_PROVIDER)
+    async with adapter("vecozo") as vecozo:  # no core runs: the upload stays undecided
+        upload = await vecozo.post(
+            "/v1/messages", content=WMO305, headers={**who[PROVIDER], "Idempotency-Key": "k1"}
+        )
+        assert upload.status_code == 202, upload.text
+        message_id = upload.json()["id"]
+        own = await vecozo.get(f"/v1/messages/{message_id}", headers=who[PROVIDER])
+        other = await vecozo.get(f"/v1/messages/{message_id}", headers=who[OTHER_PROVIDER])
+    assert own.status_code == 200, own.text
+    status = own.json()
+    assert (status["status"], status["submitted_by"], status["findings"]) == (
+        "received", PROVIDER, [],
+    )  # fmt: skip
+    assert status["received_at"]
+    assert other.status_code == 404
 
 
 async def test_a_verzoek_shows_its_answer_clock(

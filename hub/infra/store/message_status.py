@@ -2,8 +2,9 @@
 
 One message's verdict with its findings, its route, its deliveries to the receiver, the retour it
 got (or the heenbericht it answers), its retour deadline, a verzoek's answer clocks and a dead
-letter's reason. The per-message lists (findings, deliveries) are fetched for many messages in one
-query each; `hub trace` (ledger.trace) uses the same two queries.
+letter's reason; an upload not yet decided is `received` (from the adapter's ingress journal).
+The per-message lists (findings, deliveries) are fetched for many messages in one query each;
+`hub trace` (ledger.trace) uses the same two queries.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from hub.domain.findings import Finding, Level
+from hub.domain.headers import H
 from hub.infra.store.base import DbConnection, Pool
 
 
@@ -87,6 +89,8 @@ class MessageStatus:
     dead_letter: DeadLetterReason | None
 
 
+RECEIVED: Final = "received"  # taken by the adapter, not decided by the core yet
+
 # Who may see a message: its uploader, or anyone reading the sending party's inbox (the party
 # itself, an intermediary it authorised). A retour the hub built is no upload of anyone's. A row
 # without a sender (recorded before the core decided it) falls back to its Header/Afzender.
@@ -118,7 +122,47 @@ async def of_message(
         f"{_SELECT} WHERE m.id = $3 AND {_VISIBLE}", caller, list(parties), message_id
     )
     found = await _complete(db, rows)
-    return found[0] if found else None
+    return found[0] if found else await _journaled(db, message_id, caller)
+
+
+async def _journaled(
+    db: DbConnection | Pool, message_id: UUID, caller: str
+) -> MessageStatus | None:
+    """An upload of `caller`'s the core has not recorded yet: still in its adapter's ingress
+    journal (hub/infra/store/journal.py), which keeps each upload until the ledger has it."""
+    row = await db.fetchrow(
+        "SELECT node, headers->>$3 AS received_at FROM ingress_journal"
+        " WHERE message_id = $1 AND headers->>$2 = $4",
+        message_id,
+        H.PARTY.value,
+        H.RECEIVED_AT.value,
+        caller,
+    )
+    if row is None or row["received_at"] is None:
+        return None
+    return MessageStatus(
+        id=message_id,
+        received_at=datetime.fromisoformat(row["received_at"]),
+        source_node=row["node"],
+        submitted_by=caller,
+        message_type=None,
+        bericht_code=None,
+        identificatie=None,
+        sender=None,
+        receiver=None,
+        receiver_node=None,
+        status=RECEIVED,
+        retourcodes=(),
+        retour_due=None,
+        overdue_at=None,
+        deadline_passed=False,
+        answers=None,
+        retour=None,
+        findings=(),
+        deliveries=(),
+        clocks=(),
+        dead_letter=None,
+    )
 
 
 async def by_identificatie(
