@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Request, Response
 
@@ -94,3 +94,20 @@ def download(packs: PackRegistry, accept: str | None, payload: bytes) -> Respons
         return Response(content=payload, media_type="application/xml")
     content = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(content=content, media_type=MEDIA_TYPE)
+
+
+def with_json_body(openapi: dict[str, Any]) -> dict[str, Any]:
+    """The upload's OpenAPI request body with the JSON view added beside the XML types."""
+    body = openapi["requestBody"]
+    body["content"][MEDIA_TYPE] = {
+        "schema": {"type": "object", "required": ["$message", "$release"],
+                   "description": "The message's JSON view: its schema per message is "
+                   "docs/json/<standard>-<release>/<MESSAGE>.schema.json (docs/json.md)."},
+        "example": {"$message": "WMO305", "$release": "3.2", "Header": {"BerichtCode": "418"},
+                    "Client": {"Bsn": "..."}},
+    }  # fmt: skip
+    body["description"] += (
+        " Or its JSON view as application/json (docs/json.md), encoded to the XML message and "
+        "judged as that XML."
+    )
+    return openapi

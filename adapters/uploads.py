@@ -54,7 +54,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
         status_code=202,
         response_model=Accepted,
         responses={**docs.REFUSALS, **docs.FREEZE_REFUSALS, **docs.UPLOAD_REFUSALS},
-        openapi_extra=docs.upload_openapi(),
+        openapi_extra=jsonbody.with_json_body(docs.upload_openapi()),
     )
     async def upload(request: Request, caller: Party = ctx.authenticated) -> Accepted:
         """Upload one message (raw XML, or its JSON view as application/json: docs/json.md).

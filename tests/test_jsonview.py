@@ -14,7 +14,7 @@ from lxml import etree
 
 from hub.domain.jsonview import MESSAGE_KEY, RELEASE_KEY, JsonView, JsonViewError
 from hub.domain.messages import CATALOGUE, MessageType
-from hub.ops.jsonschema_doc import COMMAND, file_of, render
+from hub.ops.jsonschema_doc import COMMAND, file_of, render, write
 from hub.ops.packgen.instances import Kind, Model, build, serialize
 from hub.ops.packgen.packspec import PACKS, PackSpec
 from tests.packkit import default_packs
@@ -159,3 +159,15 @@ def test_the_schema_refuses_what_the_encoder_refuses(
     data = _minimal_301(view)
     data["Header"]["BerichtVersie"] = 4
     assert not jsonschema.Draft202012Validator(schema).is_valid(data)
+
+
+def test_the_generator_writes_one_file_per_message_and_drops_what_is_gone(
+    view: JsonView, tmp_path: Path
+) -> None:
+    gone = tmp_path / "iwmo-3.1" / "WMO301.schema.json"
+    gone.parent.mkdir()
+    gone.write_text("{}", encoding="utf-8")
+    written = write(tmp_path, view)
+    assert len(written) == len(default_packs())
+    assert not gone.exists()
+    assert (tmp_path / "ijw-3.2" / "JW301.schema.json").is_file()

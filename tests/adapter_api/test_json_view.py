@@ -31,7 +31,7 @@ def view() -> JsonView:
 
 @pytest.fixture
 async def registry(pool: store.Pool) -> store.Pool:
-    await store.upsert_parties(pool, load_parties(DEMO_FILE))
+    await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     return pool
 
 
@@ -126,6 +126,7 @@ async def test_an_inbox_message_downloads_as_the_json_its_xml_decodes_to(
         prefers_xml = await ggk.get(
             path, headers={**headers, "Accept": "application/xml, application/json;q=0.5"}
         )
+        openapi = (await ggk.get("/openapi.json")).json()["paths"]
     assert as_json.status_code == 200, as_json.text
     assert as_json.headers["content-type"].startswith("application/json")
     decoded: dict[str, Any] = as_json.json()
@@ -136,3 +137,9 @@ async def test_an_inbox_message_downloads_as_the_json_its_xml_decodes_to(
     assert prefers_xml.content == WMO305
     # The JSON encodes back to the same message.
     assert _canonical(view.encode(as_json.content)) == _canonical(WMO305)
+    # Both directions are in the OpenAPI document.
+    assert "application/json" in openapi["/v1/messages"]["post"]["requestBody"]["content"]
+    assert (
+        "application/json"
+        in openapi["/v1/inbox/{message_id}"]["get"]["responses"]["200"]["content"]
+    )
