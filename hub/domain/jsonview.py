@@ -55,6 +55,7 @@ class _Converter(XMLSchemaConverter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.where: list[tuple[str, int, XsdElement]] = []  # (local name, position, decl)
+        self.children: _Children = {}  # the JsonView's, set when it encodes
 
     def element_encode(self, obj: Any, xsd_element: XsdElement, level: int = 0) -> ElementData:
         name = xsd_element.local_name or ""
@@ -65,7 +66,7 @@ class _Converter(XMLSchemaConverter):
         data = super().element_encode(obj, xsd_element, level)
         if not data.content:
             return data
-        children = _child_names(xsd_element)
+        children = _child_names(self.children, xsd_element)
         content = [
             (children.get(_local(key), key) if isinstance(key, str) else key, value)
             for key, value in data.content
@@ -97,22 +98,22 @@ class _Encoding(EncodeContext):
         return super().raise_or_collect(validation, error)
 
 
-_CHILDREN: dict[int, dict[str, str]] = {}
+# Per complex type (by id, with the type kept beside it, so an id is never reused while
+# cached): its children's local name → qualified name. One per JsonView.
+_Children = dict[int, tuple[Any, dict[str, str]]]
 
 
-def _child_names(xsd_element: XsdElement) -> dict[str, str]:
+def _child_names(cache: _Children, xsd_element: XsdElement) -> dict[str, str]:
     """Local name → qualified name of an element's children (cached per complex type)."""
     xsd_type = xsd_element.type
-    key = id(xsd_type)
-    names = _CHILDREN.get(key)
-    if names is None:
-        group = xsd_type.model_group
-        names = (
-            {}
-            if group is None
-            else {e.local_name: e.name for e in group.iter_elements() if e.local_name and e.name}
-        )
-        _CHILDREN[key] = names
+    hit = cache.get(id(xsd_type))
+    if hit is not None and hit[0] is xsd_type:
+        return hit[1]
+    group = xsd_type.model_group
+    names = {} if group is None else {
+        e.local_name: e.name for e in group.iter_elements() if e.local_name and e.name
+    }  # fmt: skip
+    cache[id(xsd_type)] = (xsd_type, names)
     return names
 
 
@@ -149,6 +150,7 @@ class JsonView:
         self.packs = packs
         self._schemas: dict[tuple[str, str], xmlschema.XMLSchema] = {}
         self._lock = threading.Lock()  # a first use from two threads compiles once
+        self._children: _Children = {}
 
     def schema(self, pack: Pack) -> xmlschema.XMLSchema:
         """The compiled xmlschema of `pack`, built on first use."""
@@ -231,6 +233,7 @@ class JsonView:
                         prefix: basisschema_namespace(pm.pack.standard, pm.pack.release)},
             etree_element_class=etree.Element,
         )  # fmt: skip
+        converter.children = self._children
         context = _Encoding(converter, body)
         try:
             root: Any = self.element(pm).raw_encode(body, "lax", context)
