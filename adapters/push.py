@@ -70,7 +70,6 @@ class PushLoop:
             settings.push_interval_s,
             failure="push claim failed; will retry",
             log=log,
-            backoff=Backoff(1.0, 30.0),
             wait=self._wait,
         )
 

@@ -50,6 +50,9 @@ BACKOFF: Final[Mapping[str, Backoff]] = MappingProxyType(
         "intake": Backoff(1.0, 1.0),
         "delivery": Backoff(1.0, 1.0),
         "journal": Backoff(1.0, 1.0),
+        # The push loop's claim (adapters/push.py); each push's own retries double from
+        # HUB_PUSH_RETRY_FIRST_S to HUB_PUSH_RETRY_MAX_S, settings since a receiver sets them.
+        "push": Backoff(1.0, 30.0),
     }
 )
 
