@@ -129,10 +129,14 @@ def settings_from(env: dict[str, str]) -> Settings:
 def required_settings() -> set[str]:
     """Settings a deployed process must be given: every field without a usable default (None:
     `hub core`/`hub adapter` refuse to start without it), every default that points at a
-    built-in demo file, the development-only person-key secret, and the bind address."""
+    built-in demo file, the development-only person-key secret, and the bind address. An
+    optional file (a `*_file` that defaults to None: a CA, a TLS certificate) is not required:
+    unset, its feature is off."""
     required = {"HUB_PERSON_KEY_SECRET", "HUB_HOST"}
     for name, field in Settings.model_fields.items():
         if name == "demo_tokens_file":  # only `hub demo` reads it
+            continue
+        if name.endswith("_file") and field.default is None:
             continue
         if field.default is None or "demo" in str(field.default):
             required.add(f"HUB_{name.upper()}")
