@@ -149,3 +149,22 @@ def test_an_encrypted_key_needs_its_password(pki: Pki, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HUB_KAFKA_SSL_KEY_PASSWORD"):
         security.check(Settings(**values, kafka_ssl_key_password="wrong"))  # type: ignore[arg-type]
     security.check(Settings(**values, kafka_ssl_key_password="key-pass"))  # type: ignore[arg-type]
+
+
+def test_the_operations_guide_gives_an_acl_for_every_topic() -> None:
+    """docs/operations.md's ACL section names every topic of hub/domain/topics.py, each with a
+    Write grant, and grants Write on ingress to no integrator."""
+    from hub.domain import topics
+
+    text = (Path(__file__).parents[1] / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = text.split("### ACLs: only the adapters write `isd.ingress`", 1)[1]
+    for spec in topics.ALL:
+        name = f"isd.{spec.suffix}"
+        assert f"| `{name}` |" in section, name
+        assert name in section.split("```sh", 1)[1], name
+    ingress_grant = section.split("--operation Write --topic isd.ingress", 1)[0].rsplit("acl ", 1)[
+        1
+    ]
+    assert "integrator" not in ingress_grant
+    assert "User:isd-hub-ggk" in ingress_grant
+    assert "User:isd-hub-vecozo" in ingress_grant
