@@ -1,11 +1,13 @@
-"""Typed settings (prefix HUB_), read once at start-up and validated with actionable messages."""
+"""Typed settings (prefix HUB_), read once at start-up and validated with actionable messages.
+
+`Settings` is one class; its fields are grouped in modules by what they configure: the
+infrastructure's security (`security.py`) and the integrators' doors (`integrators.py`)."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,15 +16,17 @@ from hub.domain.advisory import DEMO_FILE as HISTORY_MODES_DEMO
 from hub.domain.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
 from hub.domain.errors import ConfigError
 from hub.domain.parties import DEFAULT_CAK_CODE, DEMO_FILE
+from hub.settings.integrators import IntegratorSettings
+from hub.settings.security import SecuritySettings
+from hub.settings.types import Port
 
-Port = Annotated[int, Field(ge=1, le=65535)]
 _SECRET_FIELDS = frozenset(
     {"database_url", "person_key_secret", "kafka_sasl_password", "kafka_ssl_key_password"}
 )
 _HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-]+:\d{1,5}$")
 
 
-class Settings(BaseSettings):
+class Settings(SecuritySettings, IntegratorSettings, BaseSettings):
     """Every knob of the hub. Unset infrastructure URLs mean: start the embedded one."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)
@@ -166,62 +170,8 @@ class Settings(BaseSettings):
         ge=16_384,
         description="Producer batch size; aiokafka's 16 KiB default caps sending at ~11k msg/s.",
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
-        default="PLAINTEXT",
-        description="How every Kafka client of the hub (core, relay, adapters, CLI) talks to the "
-        "broker: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS, for a real "
-        'cluster). See docs/operations.md, "Secured Kafka".',
-    )
-    kafka_sasl_mechanism: Literal["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
-        default="",
-        description="SASL mechanism with SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256 or "
-        "SCRAM-SHA-512 (needs HUB_KAFKA_SASL_USERNAME and HUB_KAFKA_SASL_PASSWORD).",
-    )
-    kafka_sasl_username: str = Field(
-        default="", description="SASL user (the Kafka principal the ACLs name) of this process."
-    )
-    kafka_sasl_password: SecretStr = Field(
-        default=SecretStr(""), description="SASL password of HUB_KAFKA_SASL_USERNAME (secret)."
-    )
-    kafka_ssl_ca_file: Path | None = Field(
-        default=None,
-        description="PEM file of the CA(s) that signed the broker's certificate, with SSL / "
-        "SASL_SSL. Unset: the system's trust store.",
-    )
-    kafka_ssl_cert_file: Path | None = Field(
-        default=None,
-        description="PEM client certificate for mutual TLS (mTLS), with HUB_KAFKA_SSL_KEY_FILE.",
-    )
-    kafka_ssl_key_file: Path | None = Field(
-        default=None, description="PEM private key of HUB_KAFKA_SSL_CERT_FILE."
-    )
-    kafka_ssl_key_password: SecretStr = Field(
-        default=SecretStr(""),
-        description="Password of an encrypted HUB_KAFKA_SSL_KEY_FILE (secret); empty: none.",
-    )
     db_pool_min: int = Field(default=1, ge=0, le=100, description="Smallest database pool.")
     db_pool_max: int = Field(default=10, ge=1, le=200, description="Largest database pool.")
-    database_sslmode: Literal["", "disable", "prefer", "require", "verify-ca", "verify-full"] = (
-        Field(
-            default="",
-            description="TLS to PostgreSQL, as libpq's sslmode: disable, prefer, require, "
-            "verify-ca (the server's certificate is signed by HUB_DATABASE_SSL_CA_FILE) or "
-            "verify-full (and names the host). Empty: the URL's ?sslmode=, else prefer.",
-        )
-    )
-    database_ssl_ca_file: Path | None = Field(
-        default=None,
-        description="PEM file of the CA that signed PostgreSQL's certificate (verify-ca, "
-        "verify-full). Unset: the system's trust store.",
-    )
-    database_ssl_cert_file: Path | None = Field(
-        default=None,
-        description="PEM client certificate for PostgreSQL (cert authentication), with "
-        "HUB_DATABASE_SSL_KEY_FILE.",
-    )
-    database_ssl_key_file: Path | None = Field(
-        default=None, description="PEM private key of HUB_DATABASE_SSL_CERT_FILE."
-    )
     startup_timeout_s: float = Field(
         default=15.0, gt=0, le=300, description="How long to wait for a dependency to answer."
     )
@@ -310,118 +260,6 @@ class Settings(BaseSettings):
         description="Most uploads one adapter handles at once; one more is answered 503 with "
         "Retry-After at once (before its body is read) instead of queueing without bound.",
     )
-    zip_max_members: int = Field(
-        default=100,
-        ge=1,
-        le=10_000,
-        description="Most files one uploaded ZIP archive (POST /v1/messages/zip) may hold; more "
-        "and it is refused whole (IB902 / BRS16). Declaraties: at most 30 whatever this says.",
-    )
-    zip_max_total_mb: int = Field(
-        default=100,
-        ge=1,
-        le=10_000,
-        description="Most MB the files of one uploaded ZIP archive may expand to together (each "
-        "file at most 25 MB, the nodes' limit); checked on the archive's directory and again "
-        "while decompressing, so a zip bomb is refused whole.",
-    )
-    zip_max_ratio: int = Field(
-        default=200,
-        ge=10,
-        le=100_000,
-        description="Highest compression ratio (uncompressed : compressed) a file over 1 MB in an "
-        "uploaded ZIP archive may have; above it the archive is refused whole as a zip bomb "
-        "(XML compresses about 10-50:1).",
-    )
-    zip_inbox_max_messages: int = Field(
-        default=100,
-        ge=1,
-        le=1000,
-        description="Most messages in one inbox archive (GET /v1/inbox.zip), which also stops "
-        "at 25 MB of messages; the client acknowledges what it took and asks again for the rest.",
-    )
-    push_interval_s: float = Field(
-        default=1.0,
-        gt=0,
-        le=600,
-        description="How often an adapter looks for pushes that are due (push delivery to "
-        "the endpoints parties registered with `hub party push set`); a finished push looks "
-        "again at once.",
-    )
-    push_timeout_s: float = Field(
-        default=10.0,
-        gt=0,
-        le=300,
-        description="How long one push attempt may take (connect, send, answer); a slower "
-        "endpoint is a failed attempt.",
-    )
-    push_concurrency: int = Field(
-        default=8,
-        ge=1,
-        le=1000,
-        description="Most pushes one adapter has under way at once; a party has at most one "
-        "at a time, so a slow endpoint holds one of these, never the others' deliveries.",
-    )
-    push_retry_first_s: float = Field(
-        default=5.0,
-        gt=0,
-        le=3600,
-        description="Pause after a push's first failed attempt; it doubles with every failure "
-        "up to HUB_PUSH_RETRY_MAX_S.",
-    )
-    push_retry_max_s: float = Field(
-        default=600.0,
-        gt=0,
-        le=86400,
-        description="Longest pause between two attempts of one push.",
-    )
-    push_give_up_s: float = Field(
-        default=86400.0,
-        gt=0,
-        le=30 * 86400,
-        description="How long a push is retried after the message reached the inbox; then it "
-        "is marked failed (event delivery.push-failed) and stays in the pull inbox.",
-    )
-    push_allow_http: bool = Field(
-        default=False,
-        description="Accept http:// push endpoints (tests and development only); otherwise "
-        "only https://.",
-    )
-    push_ca_file: Path | None = Field(
-        default=None,
-        description="PEM file of the CAs push endpoints' certificates must chain to (e.g. a "
-        "private CA); unset: the system's trusted CAs.",
-    )
-    adapter_tls_cert_file: Path | None = Field(
-        default=None,
-        description="PEM certificate (chain) the adapters serve HTTPS with, with "
-        "HUB_ADAPTER_TLS_KEY_FILE. Unset: plain HTTP (e.g. behind a TLS-terminating proxy).",
-    )
-    adapter_tls_key_file: Path | None = Field(
-        default=None, description="PEM private key of HUB_ADAPTER_TLS_CERT_FILE."
-    )
-    adapter_client_ca_file: Path | None = Field(
-        default=None,
-        description="PEM file of the CAs that issue parties' client certificates; the "
-        "adapters' TLS handshake verifies a presented certificate against it (mTLS).",
-    )
-    adapter_client_cert: Literal["off", "optional", "required"] = Field(
-        default="off",
-        description="Client certificates at the adapters: off (bearer tokens only), optional "
-        "(a certificate registered with `hub party cert add` identifies the party, else its "
-        "token), required (every party request needs one; a token, if sent, must agree).",
-    )
-    adapter_trusted_proxies: str = Field(
-        default="",
-        description="Addresses or networks (comma-separated) of TLS-terminating proxies whose "
-        "HUB_ADAPTER_CLIENT_CERT_HEADER the adapters believe; from any other peer it is ignored.",
-    )
-    adapter_client_cert_header: str = Field(
-        default="X-Client-Cert",
-        pattern=r"^[A-Za-z0-9-]{1,64}$",
-        description="Header in which a trusted proxy passes the client certificate: URL-encoded "
-        "PEM (nginx $ssl_client_escaped_cert), an Envoy XFCC Cert=, or base64 DER.",
-    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of every hub process."
     )
@@ -448,40 +286,6 @@ class Settings(BaseSettings):
         if not re.match(r"^postgres(ql)?://[^\s/]+(/[^\s]*)?$", value):
             raise ValueError("expected postgresql://user:password@host:port/database")
         return value
-
-    @field_validator("push_ca_file")
-    @classmethod
-    def _push_ca_exists(cls, value: Path | None) -> Path | None:
-        if value is None or str(value) in ("", "."):
-            return None
-        if not value.is_file():
-            raise ValueError(f"no such file: {value}")
-        return value
-
-    @model_validator(mode="after")
-    def _push_retry_order(self) -> Settings:
-        if self.push_retry_first_s > self.push_retry_max_s:
-            raise ValueError("push_retry_first_s must not exceed push_retry_max_s")
-        return self
-
-    @field_validator("adapter_trusted_proxies")
-    @classmethod
-    def _proxies_shape(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            ipaddress.ip_network(part, strict=False)  # ValueError names the bad one
-        return value
-
-    @model_validator(mode="after")
-    def _adapter_tls(self) -> Settings:
-        if (self.adapter_tls_cert_file is None) != (self.adapter_tls_key_file is None):
-            raise ValueError("set adapter_tls_cert_file and adapter_tls_key_file together")
-        handshake = self.adapter_tls_cert_file is not None and self.adapter_client_ca_file
-        if self.adapter_client_cert != "off" and not (handshake or self.adapter_trusted_proxies):
-            raise ValueError(
-                "adapter_client_cert needs adapter_tls_cert_file with adapter_client_ca_file "
-                "(the adapter asks for it) or adapter_trusted_proxies (a proxy passes it)"
-            )
-        return self
 
     @model_validator(mode="after")
     def _pool_order(self) -> Settings:
@@ -516,6 +320,8 @@ def load_settings(**overrides: object) -> Settings:
             field = ".".join(str(p) for p in err["loc"]) or "settings"
             env = f"HUB_{field.upper()}"
             # Never echo a value that may hold a password or secret.
-            shown = "" if field in _SECRET_FIELDS else f" (got {err.get('input')!r})"
+            # A check of several fields (loc empty) gets every input: show none of it.
+            secret = field in _SECRET_FIELDS or not err["loc"]
+            shown = "" if secret else f" (got {err.get('input')!r})"
             lines.append(f"{env}: {err['msg']}{shown}")
         raise ConfigError("invalid settings: " + "; ".join(lines)) from None
