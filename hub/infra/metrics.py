@@ -11,6 +11,7 @@ only in one place: the gemeente of the advisory findings (a public body's CBS co
 
 from __future__ import annotations
 
+import collections
 import re
 import time
 from collections import OrderedDict
@@ -375,12 +376,23 @@ _MEASURED: Final = frozenset({"on_time", "late", "measured"})
 
 
 def observe_moments(measurements: Iterable[Measurement]) -> None:
-    """Count live sleutelmomenten once their transaction committed; the
-    werkdagen histogram takes only those with a lateness that counts (not open, not
-    implausible), early arrivals as 0."""
+    """Count live sleutelmomenten once their transaction committed; the werkdagen histogram
+    takes only those with a lateness that counts (not open, not implausible), early arrivals
+    as 0. Counted per label set first: resolving a labelled child costs more than counting."""
+    counts: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    lateness: dict[tuple[str, str], list[int]] = {}
     for m in measurements:
-        gemeente = m.gemeente if _GEMEENTE.fullmatch(m.gemeente) else "other"
-        moment, outcome = str(m.moment), str(m.outcome)
-        SLEUTELMOMENTEN.labels(moment, gemeente, outcome).inc()
-        if outcome in _MEASURED and m.werkdagen is not None:
-            SLEUTELMOMENT_WERKDAGEN.labels(moment, gemeente).observe(max(0, m.werkdagen))
+        key = (m.moment.value, m.gemeente, m.outcome.value)
+        counts[key] += 1
+        if key[2] in _MEASURED and m.werkdagen is not None:
+            lateness.setdefault(key[:2], []).append(max(0, m.werkdagen))
+    for (moment, gemeente, outcome), n in counts.items():
+        SLEUTELMOMENTEN.labels(moment, _gemeente_label(gemeente), outcome).inc(n)
+    for (moment, gemeente), values in lateness.items():
+        child = SLEUTELMOMENT_WERKDAGEN.labels(moment, _gemeente_label(gemeente))
+        for v in values:
+            child.observe(v)
+
+
+def _gemeente_label(code: str) -> str:
+    return code if _GEMEENTE.fullmatch(code) else "other"
