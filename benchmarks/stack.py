@@ -95,6 +95,10 @@ class Stack:
                 "HUB_PARTITIONS": str(self.partitions),
                 "HUB_LOG_LEVEL": "WARNING",
                 "HUB_DATA_DIR": str(self.workdir),
+                # `hub core` refuses the public development secret with HUB_DATABASE_URL set.
+                "HUB_PERSON_KEY_SECRET": os.environ.get(
+                    "HUB_PERSON_KEY_SECRET", "isd-hub-benchmark-only-secret"
+                ),
                 **self.core_env,
             }
             with (self.workdir / f"core{i}.log").open("ab") as log:
