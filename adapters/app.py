@@ -62,6 +62,8 @@ def build_app(adapter: NodeAdapter, runtime: Runtime, resources: Resources) -> F
     zipupload.install(app, ctx)  # POST /v1/messages/zip: a ZIP archive of messages
     zipinbox.install(app, ctx)  # GET /v1/inbox.zip: the waiting messages as one ZIP
     status.install(app, ctx)  # GET /v1/messages: what became of an upload, for its sender
+    for door in adapter.doors:  # the node's own doors (issue #21): GGk SOAP, VECOZO REST
+        door(app, ctx)
     return app
 
 

@@ -8,10 +8,21 @@ node adapter only says what is particular to its node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub.domain.messages import Node
 from hub.domain.parties import Party
+
+if TYPE_CHECKING:  # the door's signature only: adapters/context.py imports this module
+    from fastapi import FastAPI
+
+    from adapters.context import AdapterContext
+
+# A node's own door (issue #21: the GGk SOAP door, the VECOZO REST door): installs its routes
+# on the adapter's app beside the JSON API, like uploads.install.
+Door = Callable[["FastAPI", "AdapterContext"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +32,7 @@ class NodeAdapter:
     node: Node
     title: str
     party_kind: str  # human description of who is served, for error messages and docs
+    doors: tuple[Door, ...] = ()  # the node's own doors, installed beside the JSON API
 
     def serves(self, party: Party) -> bool:
         """Whether this party may use this adapter at all (the party registry decides)."""
