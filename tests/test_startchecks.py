@@ -56,7 +56,7 @@ def test_only_the_children_of_an_embedded_hub_up_may_use_it(
         startchecks.check(settings, "adapter ggk")
 
 
-@pytest.mark.parametrize("command", [["core"], ["relay"], ["adapter", "vecozo"]])
+@pytest.mark.parametrize("command", [["core"], ["relay"], ["adapter", "vecozo"], ["up"]])
 def test_each_process_refuses_in_one_line_with_exit_2(command: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.pop(startchecks.EMBEDDED_PARENT_ENV, None)

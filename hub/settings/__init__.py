@@ -179,7 +179,9 @@ class Settings(SecuritySettings, IntegratorSettings, BaseSettings):
         default=SecretStr("isd-hub-development-only-secret"),
         min_length=16,
         description="Secret for the keyed hash that pseudonymises BSNs in keys, state and "
-        "events. Set a long random value in production and keep it stable.",
+        "events. Set a long random value in production and keep it stable: the built-in one is "
+        "public, and `hub core`, `relay` and `adapter` refuse it once HUB_KAFKA_BOOTSTRAP or "
+        "HUB_DATABASE_URL is set.",
     )
     deadline_scan_s: float = Field(
         default=30.0,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pydantic import SecretStr
+
 from hub.settings import Settings
 
 # Said after the value of a secret still at its built-in, public value (hub.ops.startchecks).
@@ -18,7 +20,8 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for field_name, info in Settings.model_fields.items():
         env = f"HUB_{field_name.upper()}"
         value = getattr(settings, field_name)
-        shown = "(unset)" if value is None else str(value)
+        unset = value is None or (isinstance(value, SecretStr) and not value.get_secret_value())
+        shown = "(unset)" if unset else str(value)
         if field_name == "database_url" and value:
             from hub.ops.locate import redact
 
