@@ -65,6 +65,14 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None]] = {
     ("zip", "not_xml"): ("IB001", "BRS14"),
     ("zip", "too_many_declaraties"): ("IB902", "BRS16"),
     ("zip", "mixed_declaraties"): ("IB901", "BRS15"),
+    # The GGk door's SOAP envelope (issue #21; adapters/ggkdoor.py), GGK-like adapter only.
+    ("envelope", "not_an_envelope"): ("IB001", None),
+    ("envelope", "schema"): ("IB001", None),
+    ("envelope", "base64"): ("IB001", None),
+    ("envelope", "action_mismatch"): ("IB006", None),
+    ("envelope", "functie_mismatch"): ("IB006", None),
+    ("envelope", "text_file"): ("IB004", None),
+    ("envelope", "referentienummer_reused"): ("IB016", None),
 }
 
 

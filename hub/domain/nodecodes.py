@@ -74,6 +74,8 @@ class Nearest:
 
 
 _R = "rules.md §4 nearest node code: "
+_G = "reading: the envelope's XSD (issue #21): "
+_F = "nodes.md §1, berichtcode and functie not allowed together (issue #21): "
 _Z = "rules.md §4 ZIP problems (IB901–IB905 in their listed order, VECOZO's BRS): "
 TABLE: Final[tuple[Nearest, ...]] = (
     # --- the body itself ------------------------------------------------------------------
@@ -310,6 +312,14 @@ TABLE: Final[tuple[Nearest, ...]] = (
         "reading: issue #20 (the nodes do not mix declaraties with other messages in one "
         "archive); no code names it, nearest is not a valid ZIP → IB901 / BRS15",
     ),
+    # --- the GGk door's SOAP envelope (issue #21; only the GGK-like adapter raises these) ---
+    Nearest("envelope", "not_an_envelope", "IB001", None, _G + "not an envelope → IB001"),
+    Nearest("envelope", "schema", "IB001", None, _R + "the message fails its XSD → IB001"),
+    Nearest("envelope", "base64", "IB001", None, _G + "xmlBestand is xs:base64Binary → IB001"),
+    Nearest("envelope", "action_mismatch", "IB006", None, _F + "SOAPAction ≠ body → IB006"),
+    Nearest("envelope", "functie_mismatch", "IB006", None, _F + "functie ≠ message → IB006"),
+    Nearest("envelope", "text_file", "IB004", None, _G + "no message: unsupported → IB004"),
+    Nearest("envelope", "referentienummer_reused", "IB016", None, _R + "not unique → IB016"),
     # --- no node code fits ----------------------------------------------------------------
     Nearest(
         "invalid",
