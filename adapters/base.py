@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
+
+from fastapi import FastAPI
 
 from hub.domain.messages import Node
 from hub.domain.parties import Party
 
-if TYPE_CHECKING:  # the door's signature only: adapters/context.py imports this module
-    from fastapi import FastAPI
-
-    from adapters.context import AdapterContext
-
 # A node's own door (issue #21: the GGk SOAP door, the VECOZO REST door): installs its routes
-# on the adapter's app beside the JSON API, like uploads.install.
-Door = Callable[["FastAPI", "AdapterContext"], None]
+# on the adapter's app beside the JSON API, like uploads.install(app, ctx). The second argument
+# is the AdapterContext, typed Any because adapters/context.py imports this module (no cycle).
+Door = Callable[[FastAPI, Any], None]
 
 
 @dataclass(frozen=True, slots=True)
