@@ -17,6 +17,7 @@ from hub.domain.eigenbijdrage.policy import DEMO_FILE as EB_DEMO_POLICY
 from hub.domain.errors import ConfigError
 from hub.domain.parties import DEFAULT_CAK_CODE, DEMO_FILE
 from hub.settings.integrators import IntegratorSettings
+from hub.settings.nodedoors import NodeDoorSettings
 from hub.settings.security import SecuritySettings
 from hub.settings.types import Port
 
@@ -26,7 +27,7 @@ _SECRET_FIELDS = frozenset(
 _HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-]+:\d{1,5}$")
 
 
-class Settings(SecuritySettings, IntegratorSettings, BaseSettings):
+class Settings(SecuritySettings, IntegratorSettings, NodeDoorSettings, BaseSettings):
     """Every knob of the hub. Unset infrastructure URLs mean: start the embedded one."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)

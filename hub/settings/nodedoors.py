@@ -1,0 +1,44 @@
+"""Settings of the nodes' own doors (issue #21): the GGk SOAP door's HUB_GGK_* fields (and the
+VECOZO REST door's HUB_VECOZO_* fields at the end); one mixin of `hub.settings.Settings`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+from hub.domain import stufcodes
+
+
+class NodeDoorSettings(BaseModel):
+    """The HUB_GGK_* fields (GGk SOAP door) and the HUB_VECOZO_* fields (VECOZO REST door)."""
+
+    ggk_applicatie: str = Field(
+        default="GGk",
+        min_length=3,
+        max_length=50,
+        description="The StUF applicatie the hub names itself in the GGk door's envelopes, "
+        "receipts and faults (the real node is 'GGk'; the party is the organisatie).",
+    )
+    ggk_du01_functies: str = Field(
+        default=stufcodes.DEFAULT_DU01,
+        description="Comma-separated message numbers that travel as ggk_Du01 (a retour) at the "
+        "GGk door, in and out; every other message travels as ggk_Di01. Default: the "
+        "retourberichten of nodes.md §1.",
+    )
+    ggk_codes: str = Field(
+        default="",
+        description="Overrides of the Fo03/Fo01 code per refusal kind at the GGk door, as "
+        "'error/reason=CODE, ...' (reason * for every reason of an error), e.g. "
+        "'invalid/schema=IB014'; unlisted kinds take docs/node-codes.md's GGK column.",
+    )
+
+    @field_validator("ggk_du01_functies")
+    @classmethod
+    def _du01_numbers(cls, value: str) -> str:
+        stufcodes.parse_numbers(value)  # ValueError names the bad entry
+        return value
+
+    @field_validator("ggk_codes")
+    @classmethod
+    def _code_table(cls, value: str) -> str:
+        stufcodes.parse_code_table(value)
+        return value
