@@ -81,6 +81,20 @@ def test_a_known_toewijzing_gets_only_its_toewijzingsdatum() -> None:
     assert [m.moment for m in r.measurements] == [Moment.TOEWIJZINGSDATUM]
 
 
+def test_a_version_sent_again_is_not_measured_again() -> None:
+    # OP087: a 301 about a new toewijzing repeats the client's current ones unchanged.
+    known = Lookups(toewijzingen={KEY: Current(None, datetime(2026, 1, 5))})
+    repeated = toewijzing(ingang=date(2026, 1, 5), op=date(2026, 1, 5))
+    new = toewijzing(nummer="300202", ingang=FRI, op=FRI)
+    r = measure([arrive(m301(repeated, new), FRI)], known)
+    assert [(m.moment, m.toewijzing_nummer) for m in r.measurements] == [
+        (Moment.TOEWIJZING, "300202"), (Moment.TOEWIJZINGSDATUM, "300202"),
+    ]  # fmt: skip
+    # The same within one batch: the second message's copy of the version adds nothing.
+    again = measure([arrive(m301(new), FRI), arrive(m301(new), MON_28)], Lookups())
+    assert len(of(again.measurements, Moment.TOEWIJZINGSDATUM)) == 1
+
+
 def test_a_number_earlier_in_the_batch_is_not_new_again() -> None:
     first = arrive(m301(toewijzing(op=THU)), THU)
     second = arrive(m301(toewijzing(op=FRI)), FRI)

@@ -265,6 +265,11 @@ class _Batch:
             self.current[key] = Current(t.einddatum, t.toegewezen_op)
         if t.deleted:
             return  # a deleted toewijzing is not measured (its number may come back: TR332)
+        if previous is not None and previous.toegewezen_op == t.toegewezen_op:
+            # The version the hub already holds, sent again: a 301 repeats every toewijzing
+            # of the client still current (OP087). Measured when it first came; measuring it
+            # again would count a months-old Toewijzingsdatum as months late.
+            return
         odd = t.einddatum is not None and t.einddatum < t.ingangsdatum
         whose = Whose(a.facts.domain, scope.gemeente, scope.aanbieder, scope.person, t.nummer,
                       t.referentie, t.location)  # fmt: skip
