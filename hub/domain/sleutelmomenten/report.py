@@ -71,6 +71,7 @@ class Worst:
 
     moment: Moment
     toewijzing_nummer: str
+    domain: str  # iwmo / ijw: a ToewijzingNummer names a toewijzing within its domain only
     reference: str
     gemeente: str
     aanbieder: str

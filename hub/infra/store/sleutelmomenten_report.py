@@ -71,11 +71,12 @@ SELECT moment, werkdagen, count(*) AS n
  GROUP BY moment, werkdagen
 """
 
-# The latest rows per moment: late (or, without a deadline, measured) and at least a werkdag
-# after the clock; implausible rows are not lateness and would swamp the list.
+# The latest rows (most werkdagen late) per moment: late (or, without a deadline, measured)
+# and at least a werkdag after the clock; implausible rows are not lateness and would swamp
+# the list.
 _WORST: Final = f"""
 SELECT * FROM (
-    SELECT moment, toewijzing_nummer, reference, gemeente, aanbieder,
+    SELECT moment, toewijzing_nummer, domain, reference, gemeente, aanbieder,
            coalesce(left(person_key, {PERSON_PREFIX}), '') AS person,
            reference_date, arrived_on, werkdagen, deadline, message_id,
            row_number() OVER (PARTITION BY moment
@@ -180,6 +181,7 @@ async def read(
             Worst(
                 moment=Moment(r["moment"]),
                 toewijzing_nummer=r["toewijzing_nummer"],
+                domain=r["domain"],
                 reference=r["reference"],
                 gemeente=r["gemeente"],
                 aanbieder=r["aanbieder"],

@@ -31,7 +31,9 @@ h3 { margin-top: 1.5rem; } .meta, .clock { color: #444; }
 .empty { background: #fff4d6; border-left: 4px solid #b7791f; padding: .6rem 1rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .82rem; }
 th, td { border: 1px solid #bbb; padding: .2rem .4rem; text-align: right; }
-td { white-space: nowrap; } table.ids td:last-child { white-space: normal; word-break: break-all; }
+td { white-space: nowrap; }
+table.ids td:last-child { white-space: normal; word-break: break-all; font-size: .75rem;
+                          font-family: ui-monospace, monospace; }
 caption { text-align: left; font-size: .85rem; color: #444; padding-bottom: .2rem; }
 th { background: #eef3f7; } td.l, th.l { text-align: left; }
 code { font-size: .85rem; }
@@ -195,16 +197,16 @@ def _worst_table(report: Report, moment: Moment) -> str:
     if not rows:
         return "<p>None late.</p>"
     return _table(
-        ("toewijzing", "reference", "gemeente", "aanbieder", "person", "clock date", "arrived",
-         "werkdagen", "deadline", "message (hub trace)"),
+        ("toewijzing", "domain", "reference", "gemeente", "aanbieder", "person", "clock date",
+         "arrived", "werkdagen", "deadline", "message (hub trace)"),
         (
-            [w.toewijzing_nummer, w.reference, w.gemeente, w.aanbieder, w.person,
+            [w.toewijzing_nummer, w.domain, w.reference, w.gemeente, w.aanbieder, w.person,
              str(w.reference_date), str(w.arrived_on), str(w.werkdagen),
              "" if w.deadline is None else str(w.deadline),
              "" if w.message_id is None else str(w.message_id)]
             for w in rows
         ),
-        7,
+        8,
         ids=True,
     )  # fmt: skip
 
@@ -236,7 +238,7 @@ def _moment_section(report: Report, moment: Moment) -> str:
     for by in ("gemeente", "aanbieder"):
         parts += [f"<h3>{_BY_TITLE[by]}</h3>", _group_table(report, moment, by)]
     parts += [
-        "<h3>Latest toewijzingen (worst first)</h3>",
+        "<h3>Worst toewijzingen (most werkdagen late first)</h3>",
         _worst_table(report, moment),
         "</section>",
     ]
