@@ -73,6 +73,12 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None]] = {
     ("envelope", "functie_mismatch"): ("IB006", None),
     ("envelope", "text_file"): ("IB004", None),
     ("envelope", "referentienummer_reused"): ("IB016", None),
+    # The VECOZO door's push (issue #21; adapters/vecozodoor_push.py), VECOZO-like adapter only.
+    ("metadata", "metadata"): (None, "IB017"),
+    ("metadata", "contradicts_payload"): (None, "IB017"),
+    ("metadata", "multipart"): (None, "IB017"),
+    ("metadata", "content_type"): (None, "IB017"),
+    ("invalid", "traceer_id_reused"): (None, "BRS114"),
 }
 
 

@@ -37,6 +37,8 @@ MEANINGS: Final[dict[str, str]] = {
     "BRS05": "addressee not connected for this grondslag (Wmo/Jeugdwet…)",
     "BRS14": "not well-formed XML",
     "BRS33": "no routing rule for the message",
+    "IB017": "Application data missing or wrong",
+    "BRS114": "TraceerID not unique for this AGB code",
     # rules.md §4 lists IB901–IB905 as "ZIP problems: not a valid ZIP; too many files; password
     # protected; a file larger than 25 MB; no file": read as one code per problem, in order.
     "IB901": "ZIP problem: not a valid ZIP",
@@ -320,6 +322,24 @@ TABLE: Final[tuple[Nearest, ...]] = (
     Nearest("envelope", "functie_mismatch", "IB006", None, _F + "functie ≠ message → IB006"),
     Nearest("envelope", "text_file", "IB004", None, _G + "no message: unsupported → IB004"),
     Nearest("envelope", "referentienummer_reused", "IB016", None, _R + "not unique → IB016"),
+    # --- the VECOZO door's push (issue #21; only the VECOZO-like adapter raises these) -----
+    Nearest(
+        "metadata",
+        ANY,
+        None,
+        "IB017",
+        "rules.md §4 IB017/IB018 (application data missing or wrong): a push without its "
+        "berichtMetadata or payload part, metadata not JSON or not the shape, or metadata "
+        "that contradicts the payload's header → IB017",
+    ),
+    Nearest(
+        "invalid",
+        "traceer_id_reused",
+        None,
+        "BRS114",
+        "rules.md §4 BRS114 (TraceerID not unique for this AGB code): a traceerId the "
+        "afzender used for another payload → BRS114",
+    ),
     # --- no node code fits ----------------------------------------------------------------
     Nearest(
         "invalid",
