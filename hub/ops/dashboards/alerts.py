@@ -141,8 +141,9 @@ ALERTS: Final = (
         "Gemeente {{ $labels.gemeente }}: only {{ $value | humanizePercentage }} of moment "
         "{{ $labels.moment }} on time over 7 days",
         "Of the {{ $labels.moment }} moments of gemeente {{ $labels.gemeente }} judged "
-        f"in the last 7 days, fewer than {ON_TIME_SHARE_MIN:.0%} arrived within the "
-        "standard's deadline. `hub report sleutelmomenten --gemeente {{ $labels.gemeente }}` "
+        f"in the last 7 days, fewer than {ON_TIME_SHARE_MIN:.0%} arrived on time (within the "
+        "standard's deadline; for toewijzing: not retroactive, the hub's own measure). "
+        "`hub report sleutelmomenten --gemeente {{ $labels.gemeente }}` "
         "shows which aanbieders and toewijzingen; call the functional administrator of the "
         "party that sends the message (docs/operations.md, Sleutelmomenten).",
     ),
