@@ -5,6 +5,7 @@ pack, the JSON matches its published schema, and a bad JSON body says why. Pure:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,19 @@ def test_a_schema_error_names_its_place_in_the_finding_shape(
     assert error.detail == f"{first.location}: {first.sentence}"
     assert "3074" not in error.detail  # never the value (it may be a BSN)
     assert "'x'" not in error.detail
+
+
+def test_a_stored_message_the_schema_refuses_is_no_json_and_its_error_names_no_value(
+    view: JsonView,
+) -> None:
+    # The adapter logs why a download has no JSON view: never the value (a BSN).
+    xml = (ROOT / "tests" / "fixtures" / "iwmo-3.2" / "WMO305.xml").read_bytes()
+    bsn = re.search(rb"<Bsn>(\d+)</Bsn>", xml)
+    assert bsn is not None
+    broken = xml.replace(bsn.group(0), b"<Bsn>" + bsn.group(1)[:-1] + b"X</Bsn>", 1)
+    with pytest.raises(ValueError, match=r"^/Bericht/Client/Bsn: ") as caught:
+        view.decode(broken)
+    assert bsn.group(1)[:-1].decode() not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -181,10 +181,16 @@ class JsonView:
         return self.decode_tree(root, pm)
 
     def decode_tree(self, root: etree._Element, pm: PackMessage) -> dict[str, Any]:
-        body: Any = self.element(pm).decode(
-            cast("Any", root), validation="strict", converter=_Converter, strip_namespaces=True,
-            decimal_type=str, dict_class=dict, list_class=list,
-        )  # fmt: skip
+        try:
+            body: Any = self.element(pm).decode(
+                cast("Any", root), validation="strict", converter=_Converter,
+                strip_namespaces=True, decimal_type=str, dict_class=dict, list_class=list,
+            )  # fmt: skip
+        except xmlschema.XMLSchemaValidationError as exc:
+            # xmlschema's own text starts with the offending value (a BSN, a birth date) and
+            # the caller logs it: the reason and the place only, as the findings have them.
+            where = exc.path or "/Bericht"
+            raise ValueError(f"{where}: {_sentence(exc)}") from None
         return {MESSAGE_KEY: pm.name, RELEASE_KEY: pm.pack.release, **(body if body else {})}
 
     # --- JSON → XML ------------------------------------------------------------------------
