@@ -65,9 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report_sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     moments = report_sub.add_parser(
         "sleutelmomenten",
-        help="how late toewijzing, start, stop, adjustment and declaratie-antwoord were",
+        help="how late toewijzing, answer, start, stop, adjustment and declaratie-antwoord were",
         description="Per moment, gemeente, aanbieder and month: the on-time share, median and "
-        "90th-percentile lateness in werkdagen, counts (open, implausible), the latest "
+        "90th-percentile lateness in werkdagen, counts (open, implausible), the worst "
         "toewijzingen and the productperiode conflicts (docs/sleutelmomenten.md).",
     )
     moments.add_argument("--from", dest="start", type=_day, required=True, metavar="DATE",
