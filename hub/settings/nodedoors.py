@@ -3,9 +3,13 @@ VECOZO REST door's HUB_VECOZO_* fields at the end); one mixin of `hub.settings.S
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field, field_validator
 
 from hub.domain import stufcodes
+from hub.domain.errors import ConfigError
+from hub.domain.vspstream import load_berichttypes
 
 
 class NodeDoorSettings(BaseModel):
@@ -41,4 +45,22 @@ class NodeDoorSettings(BaseModel):
     @classmethod
     def _code_table(cls, value: str) -> str:
         stufcodes.parse_code_table(value)
+        return value
+
+    # --- the VECOZO REST door (issue #21; adapters/vecozodoor.py) ---------------------------
+    vecozo_berichttype_file: Path | None = Field(
+        default=None,
+        description="TOML file of the berichttype (and berichtsubtype) per message at the "
+        'VECOZO door, as `[WMO305] berichttype = "..."`; VECOZO\'s own values are not public, '
+        "so unset (or for a message the file leaves out) the message's name is its berichttype "
+        "(WMO305), without berichtsubtype.",
+    )
+
+    @field_validator("vecozo_berichttype_file")
+    @classmethod
+    def _berichttypes(cls, value: Path | None) -> Path | None:
+        try:
+            load_berichttypes(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return value
