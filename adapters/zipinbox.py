@@ -1,7 +1,8 @@
 """The inbox as one ZIP archive: the caller's waiting messages, oldest first, in one download.
 
 `GET /v1/inbox.zip` holds `<id>.xml` per message and a `manifest.json` listing each (id,
-berichtcode, afzender, ontvanger, identificatie, available_at). It is bounded: at most `limit`
+berichtcode, afzender, ontvanger, identificatie, available_at; a retour's `answers` and
+`retourcodes` as the inbox listing has them). It is bounded: at most `limit`
 (HUB_ZIP_INBOX_MAX_MESSAGES) messages and 25 MB of them (the nodes' limit). Each message in it is
 downloaded exactly as `GET /v1/inbox/{id}` downloads it (adapters/inbox.fetch: the first
 download is marked and raises message.downloaded). Messages stay waiting until acknowledged, so
@@ -11,6 +12,7 @@ a client acknowledges what it took and asks again; `X-More-Messages: true` (and 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -83,36 +85,55 @@ async def archive(ctx: AdapterContext, caller: Party, limit: int | None) -> Resp
         count += 1
         total += nbytes
     chosen = items[:count]
-    buffer = io.BytesIO()
+    files: list[tuple[str, bytes]] = []
     listed: list[dict[str, object]] = []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for item in chosen:
-            try:
-                # The single download's own path: its span, metrics, first-download event.
-                got = await inbox.fetch(ctx, caller, item.message_id)
-            except HTTPException as exc:
-                if exc.status_code == 404:
-                    continue  # purged or taken away since the listing
-                raise
-            zipped.writestr(f"{item.message_id}.xml", bytes(got.body))
-            listed.append(
-                {
-                    "id": str(item.message_id),
-                    "berichtcode": item.bericht_code,
-                    "afzender": item.afzender,
-                    "ontvanger": item.party,
-                    "identificatie": item.identificatie,
-                    "available_at": item.available_at.isoformat(),
-                }
-            )
-        manifest = {"node": ctx.node, "messages": listed, "more": more}
-        zipped.writestr(MANIFEST, json.dumps(manifest, indent=1))
+    for item in chosen:
+        try:
+            # The single download's own path: its span, metrics, first-download event.
+            got = await inbox.fetch(ctx, caller, item.message_id)
+        except HTTPException as exc:
+            if exc.status_code == 404:
+                continue  # purged or taken away since the listing
+            raise
+        files.append((f"{item.message_id}.xml", bytes(got.body)))
+        listed.append(
+            {
+                "id": str(item.message_id),
+                "berichtcode": item.bericht_code,
+                "afzender": item.afzender,
+                "ontvanger": item.party,
+                "identificatie": item.identificatie,
+                "available_at": item.available_at.isoformat(),
+                # A retour: the heenbericht it answers, as the inbox listing names it.
+                "answers": None
+                if item.answers is None
+                else {
+                    "id": str(item.answers.id),
+                    "bericht_code": item.answers.bericht_code,
+                    "identificatie": item.answers.identificatie,
+                },
+                "retourcodes": list(item.retourcodes),
+            }
+        )
+    manifest = {"node": ctx.node, "messages": listed, "more": more}
+    files.append((MANIFEST, json.dumps(manifest, indent=1).encode()))
+    # Compressing up to 25 MB is CPU work: off the event loop, so other parties' requests
+    # are not held up meanwhile (as the ZIP upload decompresses in a thread).
+    content = await asyncio.to_thread(_zipped, files)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Response(
-        content=buffer.getvalue(),
+        content=content,
         media_type="application/zip",
         headers={
             MORE_HEADER: "true" if more else "false",
             "Content-Disposition": f'attachment; filename="inbox-{ctx.node}-{stamp}.zip"',
         },
     )
+
+
+def _zipped(files: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in files:
+            zipped.writestr(name, data)
+    return buffer.getvalue()

@@ -162,6 +162,8 @@ async def test_the_inbox_comes_as_one_zip_each_message_counted_as_downloaded(
         assert archive.read(f"{ids[0]}.xml") == WMO305
     assert [m["id"] for m in manifest["messages"]] == [str(i) for i in ids[:2]]
     assert manifest["messages"][0]["berichtcode"] == "418"
+    first_entry = manifest["messages"][0]
+    assert (first_entry["answers"], first_entry["retourcodes"]) == (None, [])  # not a retour
     assert manifest["more"] is True
     # Downloaded as a single download marks it; the third was not in the archive.
     assert [e["downloaded"] for e in listed] == [True, True, False]
