@@ -21,7 +21,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from fastapi import FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from adapters import docs
@@ -55,7 +55,48 @@ class MemberAnswer(BaseModel):
     refusal: Refusal | None = None
 
 
+_ANSWER_EXAMPLE: dict[str, Any] = {
+    "accepted": 1,
+    "refused": 1,
+    "members": [
+        {
+            "name": "start-0001.xml",
+            "status": "accepted",
+            "id": "5d0c64a2-8d0e-4a43-9a41-6f1f0e0f3b21",
+            "received_at": "2026-03-02T09:30:00.125Z",
+        },
+        {
+            "name": "start-0002.xml",
+            "status": "refused",
+            "http_status": 400,
+            "refusal": {
+                "error": "invalid",
+                "reason": "schema",
+                "detail": "/Bericht/Client/Bsn: Element 'Bsn': [facet 'pattern'] The value is "
+                "not accepted by the pattern '[0-9]{9}'.",
+                "findings": [
+                    {
+                        "rule": "XSD",
+                        "level": 1,
+                        "location": "/Bericht/Client/Bsn",
+                        "sentence": "Element 'Bsn': [facet 'pattern'] The value is not "
+                        "accepted by the pattern '[0-9]{9}'.",
+                    }
+                ],
+                "node_code": "IB001",
+                "node_code_meaning": "The message fails its XSD (at BIDN only the envelope; "
+                "CAK/VWS the payload)",
+            },
+        },
+    ],
+}
+
+
 class ArchiveAnswer(BaseModel):
+    """Each file of the archive, in its order, with its id or its refusal."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_ANSWER_EXAMPLE]})
+
     accepted: int
     refused: int
     members: list[MemberAnswer]

@@ -132,6 +132,8 @@ async def test_a_hostile_archive_is_refused_whole_and_nothing_produced(
     upload = document["paths"]["/v1/messages/zip"]["post"]
     assert "application/zip" in upload["requestBody"]["content"]
     assert upload["security"]
+    example = document["components"]["schemas"]["ArchiveAnswer"]["examples"][0]
+    assert {m["status"] for m in example["members"]} == {"accepted", "refused"}
     assert (
         "application/zip"
         in document["paths"]["/v1/inbox.zip"]["get"]["responses"]["200"]["content"]
