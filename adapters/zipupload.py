@@ -138,9 +138,9 @@ async def take_archive(ctx: AdapterContext, request: Request, caller: Party) -> 
         max_ratio=settings.zip_max_ratio,
     )
     try:
-        # Decompressing up to HUB_ZIP_MAX_TOTAL_MB is CPU work: off the event loop.
-        members = await asyncio.to_thread(ziparchive.read_archive, data, limits)
-        ziparchive.check_kinds([(m.name, _number(ctx, m.payload)) for m in members], limits)
+        # Decompressing and parsing up to HUB_ZIP_MAX_TOTAL_MB is CPU work: off the event
+        # loop, so other parties' requests go on meanwhile.
+        members = await asyncio.to_thread(_checked, ctx, data, limits)
     except ArchiveRefused as exc:
         metrics.count("upload", "refused", node=node)
         # The reason only: member names are the client's and may name a person.
@@ -170,6 +170,13 @@ async def _one(
                             refusal=Refusal.model_validate(shaped))  # fmt: skip
     return MemberAnswer(name=member.name, status=got.status, id=got.id,
                         received_at=got.received_at)  # fmt: skip
+
+
+def _checked(ctx: AdapterContext, data: bytes, limits: Limits) -> list[Member]:
+    """The archive's members, checked whole: its directory and files, then the declaratie rule."""
+    members = ziparchive.read_archive(data, limits)
+    ziparchive.check_kinds([(m.name, _number(ctx, m.payload)) for m in members], limits)
+    return members
 
 
 def _given(payload: bytes) -> Callable[[], Awaitable[bytes]]:
