@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters import vecozodoor
 from adapters.base import NodeAdapter
 from hub.domain.messages import Node
 
@@ -9,4 +10,5 @@ ADAPTER = NodeAdapter(
     node=Node.VECOZO,
     title="VECOZO-like node adapter (zorgaanbieders)",
     party_kind="care providers (8-digit AGB code)",
+    doors=(vecozodoor.install,),  # the VSP-Koppeling REST door (issue #21) beside the JSON API
 )
