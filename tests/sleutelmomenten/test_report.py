@@ -46,12 +46,13 @@ def _m(
     arrived: date | None,
     reference_date: date = date(2025, 2, 20),
     nummer: str = "",
+    domain: str = "iwmo",
 ) -> Measurement:
     return Measurement(
         moment=moment,
         outcome=outcome,
         source=Source.LIVE,
-        domain="iwmo",
+        domain=domain,
         gemeente=gemeente,
         aanbieder=aanbieder,
         person_key=KEYS[aanbieder],
@@ -85,6 +86,9 @@ ROWS = [
     _m(S, Outcome.OPEN, "0363", A1, None, None, reference_date=date(2025, 6, 2), nummer="TX"),
     # No deadline: 4 and 10 werkdagen.
     *(_m(Moment.TOEWIJZINGSDATUM, Outcome.MEASURED, "0363", A1, w, MARCH) for w in (4, 10)),
+    # stop, 0363 / A1 in both domains: the Wmo team's two on time, the Jeugd team's one late.
+    *(_m(Moment.STOP, ON, "0363", A1, w, MARCH, nummer=f"W{w}") for w in (1, 2)),
+    _m(Moment.STOP, LATE, "0363", A1, 9, APRIL, nummer="J9", domain="ijw"),
 ]
 
 
@@ -122,11 +126,12 @@ async def db(postgres_admin: str) -> AsyncIterator[tuple[str, store.Pool]]:
 
 
 def _one(
-    report: Report, moment: Moment, by: str, group: str, month: date | None
+    report: Report, moment: Moment, by: str, group: str, month: date | None, domain: str = ""
 ) -> dict[str, object]:
     found = [
         f for f in report.figures
         if f.moment == moment and f.by == by and f.group == group and f.month == month
+        and (not domain or f.domain == domain)
     ]  # fmt: skip
     assert len(found) == 1, found
     f = found[0]
@@ -171,6 +176,32 @@ async def test_filters(db: tuple[str, store.Pool]) -> None:
     assert _one(two, S, "all", "", None)["on_time"] == 4
     assert not [w for w in two.worst if w.aanbieder != A2]
     assert not (await read(db[1], START, END, gemeente="0599", aanbieder=A1)).figures
+
+
+async def test_a_gemeentes_wmo_and_jeugd_figures_stay_apart(db: tuple[str, store.Pool]) -> None:
+    report = await read(db[1], START, END)
+    stop = Moment.STOP
+    assert {(f.domain, f.group) for f in report.of(stop, "gemeente")} == {
+        ("iwmo", "0363"), ("ijw", "0363"),
+    }  # fmt: skip
+    wmo = _one(report, stop, "gemeente", "0363", None, "iwmo")
+    assert (wmo["share"], wmo["on_time"], wmo["late"]) == (100.0, 2, 0)
+    jeugd = _one(report, stop, "aanbieder", A1, None, "ijw")
+    assert (jeugd["share"], jeugd["on_time"], jeugd["late"], jeugd["median"]) == (0.0, 0, 1, 9.0)
+    assert _one(report, stop, "all", "", None)["share"] == 66.7  # over both: no team's own
+    assert {f.domain for f in report.figures if f.by == "all"} == {""}
+    only = await read(db[1], START, END, domain="ijw")
+    assert {(f.moment, f.domain) for f in only.figures if f.by != "all"} == {(stop, "ijw")}
+    assert _one(only, stop, "all", "", None)["late"] == 1
+    assert not [w for w in only.worst if w.domain != "ijw"]
+    page = html.render(report, NOW)
+    section = page.split('<section id="stop">', 1)[1].split("</section>", 1)[0]
+    per_gemeente = section.split("<h3>Per gemeente</h3>", 1)[1].split("</table>", 1)[0]
+    assert '<th class="l" scope="col">domain</th>' in per_gemeente
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r)[:4] for r in per_gemeente.split("<tr>")[2:]]
+    assert cells == [["ijw", "0363", "0.0", "9.0"], ["iwmo", "0363", "100.0", "1.5"]]
+    rows = list(csv.DictReader(io.StringIO(csvfile.render(only))))
+    assert {r["domain"] for r in rows} == {"ijw"}
 
 
 def _html_numbers(page: str, moment: Moment) -> list[list[str]]:
@@ -240,6 +271,9 @@ def test_the_command(db: tuple[str, store.Pool], tmp_path: Path, monkeypatch: py
     assert main([*args, "--gemeente", "0599", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert {r["group"] for r in rows if r["by"] == "gemeente"} == {"0599"}
+    assert main([*args, "--domain", "ijw", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {(r["moment"], r["domain"]) for r in rows} == {("stop", "ijw")}
     page = tmp_path / "r.html"
     assert main([*args, "--out", str(page)]) == 0
     assert "<svg" in page.read_text(encoding="utf-8")
@@ -248,7 +282,8 @@ def test_the_command(db: tuple[str, store.Pool], tmp_path: Path, monkeypatch: py
     assert "Nothing measured" in page.read_text(encoding="utf-8")
     capsys.readouterr()
     for bad, reason in ((["--from", "2025-02-30"], "day is out of range"),
-                        (["--from", "2025-05-01"], "is after --to")):  # fmt: skip
+                        (["--from", "2025-05-01"], "is after --to"),
+                        (["--domain", "wmo"], "invalid choice")):  # fmt: skip
         with pytest.raises(SystemExit) as exited:
             main([*args, *bad, "--out", str(page)])
         assert exited.value.code == 2

@@ -39,7 +39,7 @@ def test_every_bucket_is_listed() -> None:
 
 
 def _f(moment: Moment, on_time: int, late: int) -> Figures:
-    return Figures(moment, "all", "", None, on_time, late, 0, 0, 0, None, None)
+    return Figures(moment, "all", "", "", None, on_time, late, 0, 0, 0, None, None)
 
 
 def test_shares() -> None:

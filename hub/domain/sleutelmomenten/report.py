@@ -34,12 +34,13 @@ BUCKETS: Final[tuple[tuple[str, int | None, int | None], ...]] = (
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """One moment's figures for one group (all, a gemeente or an aanbieder) over one month
-    (None: the whole period). Medians and percentiles are of the rows with a lateness
-    (on_time, late, measured), in werkdagen; None when there are none."""
+    """One moment's figures for one group (all, or a gemeente or an aanbieder within one
+    domain) over one month (None: the whole period). Medians and percentiles are of the rows
+    with a lateness (on_time, late, measured), in werkdagen; None when there are none."""
 
     moment: Moment
     by: By
+    domain: str  # iwmo / ijw: a gemeente's Wmo and Jeugd teams each see their own; "" for all
     group: str  # the gemeente or aanbieder code; "" for all
     month: date | None  # the month's first day
     on_time: int
@@ -111,6 +112,7 @@ class Report:
     end: date
     gemeente: str | None
     aanbieder: str | None
+    domain: str | None  # the --domain filter (iwmo / ijw); None: both
     figures: tuple[Figures, ...]
     distribution: Mapping[Moment, Mapping[int, int]]  # werkdagen -> rows with that lateness
     worst: tuple[Worst, ...]
@@ -122,9 +124,10 @@ class Report:
         return not any(f.total for f in self.figures)
 
     def of(self, moment: Moment, by: By) -> list[Figures]:
-        """The figures of one moment and grouping, by group then month (the period first)."""
+        """The figures of one moment and grouping, by domain, group, then month (the period
+        first)."""
         found = [f for f in self.figures if f.moment == moment and f.by == by]
-        return sorted(found, key=lambda f: (f.group, f.month or date.min))
+        return sorted(found, key=lambda f: (f.domain, f.group, f.month or date.min))
 
     def monthly(self, moment: Moment) -> dict[date, Figures]:
         """The moment's figures over all groups, per month."""

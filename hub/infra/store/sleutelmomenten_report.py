@@ -28,26 +28,28 @@ CONFLICTS_SHOWN: Final = 200
 
 # Measured rows count by the day they arrived, open rows (no arrival yet) by the day their clock
 # runs from: each branch is one range scan of its own partial index (sleutelmoment_arrived,
-# sleutelmoment_open). $3 / $4 filter on gemeente / aanbieder when given.
-_ROWS: Final = """
-    SELECT moment, outcome, gemeente, aanbieder, werkdagen,
+# sleutelmoment_open). $3 / $4 / $5 filter on gemeente / aanbieder / domain when given.
+_FILTER: Final = """
+       AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+       AND ($5::text IS NULL OR domain = $5)"""
+_ROWS: Final = f"""
+    SELECT moment, outcome, domain, gemeente, aanbieder, werkdagen,
            date_trunc('month', arrived_on)::date AS month
       FROM sleutelmoment
-     WHERE arrived_on BETWEEN $1 AND $2 AND outcome <> 'open'
-       AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+     WHERE arrived_on BETWEEN $1 AND $2 AND outcome <> 'open'{_FILTER}
     UNION ALL
-    SELECT moment, outcome, gemeente, aanbieder, NULL,
+    SELECT moment, outcome, domain, gemeente, aanbieder, NULL,
            date_trunc('month', reference_date)::date
       FROM sleutelmoment
-     WHERE outcome = 'open' AND reference_date BETWEEN $1 AND $2
-       AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+     WHERE outcome = 'open' AND reference_date BETWEEN $1 AND $2{_FILTER}
 """
 
 # Per moment: over all, per gemeente, per aanbieder; each per month and over the whole period.
+# A gemeente's (aanbieder's) figures are per domain: its Wmo and Jeugd teams each see their own.
 # GROUPING(...) tells the sets apart (a grouped-away column reads NULL).
 _FIGURES: Final = f"""
 WITH r AS ({_ROWS})
-SELECT moment, month, gemeente, aanbieder,
+SELECT moment, month, domain, gemeente, aanbieder,
        GROUPING(gemeente) AS no_gemeente, GROUPING(aanbieder) AS no_aanbieder,
        count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
        count(*) FILTER (WHERE outcome = 'late') AS late,
@@ -59,15 +61,15 @@ SELECT moment, month, gemeente, aanbieder,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY werkdagen)
            FILTER (WHERE outcome IN ('on_time', 'late', 'measured')) AS p90
   FROM r
- GROUP BY GROUPING SETS ((moment, month), (moment), (moment, month, gemeente), (moment, gemeente),
-                         (moment, month, aanbieder), (moment, aanbieder))
+ GROUP BY GROUPING SETS ((moment, month), (moment),
+                         (moment, month, domain, gemeente), (moment, domain, gemeente),
+                         (moment, month, domain, aanbieder), (moment, domain, aanbieder))
 """
 
-_DISTRIBUTION: Final = """
+_DISTRIBUTION: Final = f"""
 SELECT moment, werkdagen, count(*) AS n
   FROM sleutelmoment
- WHERE arrived_on BETWEEN $1 AND $2 AND outcome IN ('on_time', 'late', 'measured')
-   AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+ WHERE arrived_on BETWEEN $1 AND $2 AND outcome IN ('on_time', 'late', 'measured'){_FILTER}
  GROUP BY moment, werkdagen
 """
 
@@ -83,9 +85,9 @@ SELECT * FROM (
                               ORDER BY werkdagen DESC, arrived_on DESC, id) AS place
       FROM sleutelmoment
      WHERE arrived_on BETWEEN $1 AND $2 AND outcome IN ('late', 'measured') AND werkdagen > 0
-       AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+           {_FILTER}
 ) ranked
- WHERE place <= $5
+ WHERE place <= $6
  ORDER BY moment, place
 """
 
@@ -94,26 +96,26 @@ SELECT raised_at, domain, gemeente, aanbieder, left(person_key, {PERSON_PREFIX})
        toewijzing_nummer, einddatum, previous_einddatum, declaratie, referentie_nummers,
        periode_begin, periode_eind, relation, message_id, count(*) OVER () AS total
   FROM productperiode_conflict
- WHERE raised_at >= $1 AND raised_at < $2
-   AND ($3::text IS NULL OR gemeente = $3) AND ($4::text IS NULL OR aanbieder = $4)
+ WHERE raised_at >= $1 AND raised_at < $2{_FILTER}
  ORDER BY raised_at DESC, id DESC
- LIMIT $5
+ LIMIT $6
 """
 
 
-def _by(row: asyncpg.Record) -> tuple[By, str]:
+def _by(row: asyncpg.Record) -> tuple[By, str, str]:
     if not row["no_gemeente"]:
-        return "gemeente", row["gemeente"]
+        return "gemeente", row["domain"], row["gemeente"]
     if not row["no_aanbieder"]:
-        return "aanbieder", row["aanbieder"]
-    return "all", ""
+        return "aanbieder", row["domain"], row["aanbieder"]
+    return "all", "", ""
 
 
 def _figures(row: asyncpg.Record) -> Figures:
-    by, group = _by(row)
+    by, domain, group = _by(row)
     return Figures(
         moment=Moment(row["moment"]),
         by=by,
+        domain=domain,
         group=group,
         month=row["month"],
         on_time=row["on_time"],
@@ -167,11 +169,17 @@ async def _conflicts(
 
 
 async def read(
-    pool: Pool, start: date, end: date, gemeente: str | None = None, aanbieder: str | None = None
+    pool: Pool,
+    start: date,
+    end: date,
+    gemeente: str | None = None,
+    aanbieder: str | None = None,
+    domain: str | None = None,
 ) -> Report:
-    """The report over [start, end] (both included), optionally for one gemeente / aanbieder,
-    read in one repeatable-read snapshot so its figures, lists and totals agree."""
-    filters = (gemeente, aanbieder)
+    """The report over [start, end] (both included), optionally for one gemeente / aanbieder /
+    domain (iwmo, ijw), read in one repeatable-read snapshot so its figures, lists and totals
+    agree."""
+    filters = (gemeente, aanbieder, domain)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         figures = [_figures(r) for r in await conn.fetch(_FIGURES, start, end, *filters)]
         distribution: dict[Moment, dict[int, int]] = {}
@@ -200,6 +208,7 @@ async def read(
         end=end,
         gemeente=gemeente,
         aanbieder=aanbieder,
+        domain=domain,
         figures=tuple(figures),
         distribution=distribution,
         worst=tuple(worst),

@@ -35,7 +35,9 @@ def cmd_sleutelmomenten(args: argparse.Namespace, settings: Settings) -> int:
     end: date = args.end
     report = with_pool(
         settings,
-        lambda pool: sleutelmomenten_report.read(pool, start, end, args.gemeente, args.aanbieder),
+        lambda pool: sleutelmomenten_report.read(
+            pool, start, end, args.gemeente, args.aanbieder, args.domain
+        ),
         migrated=True,
     )
     written = (
@@ -66,9 +68,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     moments = report_sub.add_parser(
         "sleutelmomenten",
         help="how late toewijzing, answer, start, stop, adjustment and declaratie-antwoord were",
-        description="Per moment, gemeente, aanbieder and month: the on-time share, median and "
-        "90th-percentile lateness in werkdagen, counts (open, implausible), the worst "
-        "toewijzingen and the productperiode conflicts (docs/sleutelmomenten.md).",
+        description="Per moment, gemeente, aanbieder (each per domain) and month: the on-time "
+        "share, median and 90th-percentile lateness in werkdagen, counts (open, implausible), "
+        "the worst toewijzingen and the productperiode conflicts (docs/sleutelmomenten.md).",
     )
     moments.add_argument("--from", dest="start", type=_day, required=True, metavar="DATE",
                          help="first day (YYYY-MM-DD), included")  # fmt: skip
@@ -76,6 +78,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          help="last day (YYYY-MM-DD), included")  # fmt: skip
     moments.add_argument("--gemeente", type=_code, metavar="CODE", help="only this gemeente")
     moments.add_argument("--aanbieder", type=_code, metavar="CODE", help="only this aanbieder")
+    moments.add_argument("--domain", choices=("iwmo", "ijw"),
+                         help="only iWmo or only iJw (the figures per gemeente and per aanbieder "
+                         "are per domain either way)")  # fmt: skip
     moments.add_argument("--out", required=True, metavar="FILE", help="file to write; - for stdout")
     moments.add_argument("--format", choices=("html", "csv"), default="html")
     # The parser itself, so a --from after --to is a usage error like a malformed date.

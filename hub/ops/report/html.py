@@ -97,13 +97,14 @@ def _month_table(rows: Sequence[Figures]) -> str:
 
 
 def _group_table(report: Report, moment: Moment, by: By) -> str:
-    """One row per gemeente / aanbieder: its whole period's figures, then its on-time share
-    (median werkdagen without a deadline) per month, so a trend reads along the row; every
-    figure of every month is in the CSV."""
+    """One row per domain and gemeente / aanbieder (a gemeente's Wmo and Jeugd teams each see
+    their own): its whole period's figures, then its on-time share (median werkdagen without a
+    deadline) per month, so a trend reads along the row; every figure of every month is in the
+    CSV."""
     labels = months(report.start, report.end)
-    per: dict[str, dict[date | None, Figures]] = {}
+    per: dict[tuple[str, str], dict[date | None, Figures]] = {}
     for f in report.of(moment, by):
-        per.setdefault(f.group, {})[f.month] = f
+        per.setdefault((f.domain, f.group), {})[f.month] = f
     monthly = "on time %" if SPECS[moment].deadline is not None else "median wd"
 
     def trend(f: Figures | None) -> str:
@@ -112,12 +113,12 @@ def _group_table(report: Report, moment: Moment, by: By) -> str:
         return text.share(f) if f.has_deadline else text.werkdagen(f.median)
 
     rows = [
-        [group, *_figure_cells(found[None]), *(trend(found.get(m)) for m in labels)]
-        for group, found in sorted(per.items())
+        [domain, group, *_figure_cells(found[None]), *(trend(found.get(m)) for m in labels)]
+        for (domain, group), found in sorted(per.items())
         if None in found
     ]
-    head = (by, *_FIGURE_HEAD, *(f"{m:%Y-%m}" for m in labels))
-    return _table(head, rows, 1, f"The whole period, then the {monthly} per month")
+    head = ("domain", by, *_FIGURE_HEAD, *(f"{m:%Y-%m}" for m in labels))
+    return _table(head, rows, 2, f"The whole period, then the {monthly} per month")
 
 
 def _said(f: Figures) -> str:
@@ -251,7 +252,7 @@ def _summary(report: Report) -> str:
         f = report.period(moment)
         deadline = text.NO_DEADLINE if spec.deadline is None else f"{spec.deadline} wd"
         if f is None:  # nothing in the period: zeros, and no share to give
-            f = Figures(moment, "all", "", None, 0, 0, 0, 0, 0, None, None)
+            f = Figures(moment, "all", "", "", None, 0, 0, 0, 0, 0, None, None)
         rows.append([spec.title, moment.value, deadline, *_figure_cells(f)])
     return _table(("moment", "code", "deadline", *_FIGURE_HEAD), rows, 3)
 
@@ -286,7 +287,8 @@ def _conflicts(report: Report) -> str:
 def _filters(report: Report) -> str:
     said = [f"gemeente {report.gemeente}"] if report.gemeente else []
     said += [f"aanbieder {report.aanbieder}"] if report.aanbieder else []
-    return ", ".join(said) or "all gemeenten and aanbieders"
+    said += [f"domain {report.domain}"] if report.domain else []
+    return ", ".join(said) or "all gemeenten and aanbieders, iWmo and iJw"
 
 
 def render(report: Report, generated: datetime) -> str:
