@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from hub.ops.dashboards.moments import MIN_JUDGED, judged, on_time_share
+from hub.ops.dashboards.moments import ALERTING_MOMENTS, MIN_JUDGED, judged, on_time_share
 
-# The hub's choice, not the standard's: the standard sets each moment's deadline (5 or 10
-# werkdagen, not retroactive) but no share of moments that must meet it. Below 80% on time over
+# The hub's choice, not the standard's: the standard sets the deadlines of the alerting moments
+# (5 or 10 werkdagen) but no share of moments that must meet it. Below 80% on time over
 # a week, a gemeente's chain is late often enough that someone should call.
 ON_TIME_SHARE_MIN: Final = 0.8
 
@@ -131,9 +131,11 @@ ALERTS: Final = (
     ),
     Alert(
         "IsdHubSleutelmomentOnTimeLow",
-        on_time_share("moment, gemeente"),
+        # Only the moments whose deadline is the standard's: toewijzing's "on time" (not
+        # retroactive) is the hub's own measure, and most toewijzingen are retroactive.
+        on_time_share("moment, gemeente", moments=ALERTING_MOMENTS),
         f"< {ON_TIME_SHARE_MIN} and on (moment, gemeente) "
-        f"{judged('moment, gemeente')} >= {MIN_JUDGED}",
+        f"{judged('moment, gemeente', moments=ALERTING_MOMENTS)} >= {MIN_JUDGED}",
         # The share is a week's: it moves slowly, and an hour keeps a burst of late messages
         # right at the threshold from paging and clearing in turn.
         "1h",
@@ -142,7 +144,7 @@ ALERTS: Final = (
         "{{ $labels.moment }} on time over 7 days",
         "Of the {{ $labels.moment }} moments of gemeente {{ $labels.gemeente }} judged "
         f"in the last 7 days, fewer than {ON_TIME_SHARE_MIN:.0%} arrived on time (within the "
-        "standard's deadline; for toewijzing: not retroactive, the hub's own measure). "
+        "standard's deadline). "
         "`hub report sleutelmomenten --gemeente {{ $labels.gemeente }}` "
         "shows which aanbieders and toewijzingen; call the functional administrator of the "
         "party that sends the message (docs/operations.md, Sleutelmomenten).",

@@ -3,6 +3,7 @@ rule: how many of each key moment arrive on time, per moment and gemeente, and h
 
 Which moments have a deadline comes from hub.domain.sleutelmomenten.SPECS, never a list kept
 here: only those have an on-time share; the others (no deadline in the standard) show lateness.
+Only those whose deadline is the standard's (SPECS' `alerting`) page: not toewijzing.
 The series are isdhub_sleutelmomenten_total{moment,gemeente,outcome} and the histogram
 isdhub_sleutelmoment_werkdagen{moment,gemeente} (hub.infra.metrics.observe_moments).
 """
@@ -28,33 +29,44 @@ WINDOW: Final = "7d"
 MIN_JUDGED: Final = 20
 DEADLINE_MOMENTS: Final = tuple(str(m) for m, s in SPECS.items() if s.deadline is not None)
 NO_DEADLINE_MOMENTS: Final = tuple(str(m) for m, s in SPECS.items() if s.deadline is None)
+# The moments whose deadline is the standard's: the alert and the worst-gemeenten panel (what
+# the alert looks at). Toewijzing's "on time" (not retroactive) is the hub's own measure.
+ALERTING_MOMENTS: Final = tuple(str(m) for m, s in SPECS.items() if s.alerting)
 _ON_TIME, _LATE = str(Outcome.ON_TIME), str(Outcome.LATE)
-_WITH_DEADLINE: Final = f'moment=~"{"|".join(DEADLINE_MOMENTS)}"'
 
 
-def judged(by: str, window: str = WINDOW) -> str:
-    """How many moments with a deadline were judged (on time or late) in the window."""
+def _among(moments: tuple[str, ...]) -> str:
+    return f'moment=~"{"|".join(moments)}"'
+
+
+def judged(by: str, window: str = WINDOW, moments: tuple[str, ...] = DEADLINE_MOMENTS) -> str:
+    """How many of `moments` (those with a deadline) were judged (on time or late) in the
+    window."""
     return (
-        f'sum by ({by}) (increase({COUNTER}{{outcome=~"{_ON_TIME}|{_LATE}",{_WITH_DEADLINE}}}'
+        f'sum by ({by}) (increase({COUNTER}{{outcome=~"{_ON_TIME}|{_LATE}",{_among(moments)}}}'
         f"[{window}]))"
     )
 
 
-def on_time_share(by: str, window: str = WINDOW) -> str:
-    """on_time / (on_time + late) per `by` over the window. The late series, times 0, stands in
-    for a missing on_time series: a gemeente with only late moments has share 0, not no data
-    (which would keep the worst case from ever alerting)."""
-    on_time = f'increase({COUNTER}{{outcome="{_ON_TIME}",{_WITH_DEADLINE}}}[{window}])'
-    late = f'increase({COUNTER}{{outcome="{_LATE}",{_WITH_DEADLINE}}}[{window}])'
-    return f"sum by ({by}) ({on_time} or 0 * {late}) / {judged(by, window)}"
+def on_time_share(
+    by: str, window: str = WINDOW, moments: tuple[str, ...] = DEADLINE_MOMENTS
+) -> str:
+    """on_time / (on_time + late) of `moments` per `by` over the window. The late series,
+    times 0, stands in for a missing on_time series: a gemeente with only late moments has
+    share 0, not no data (which would keep the worst case from ever alerting)."""
+    among = _among(moments)
+    on_time = f'increase({COUNTER}{{outcome="{_ON_TIME}",{among}}}[{window}])'
+    late = f'increase({COUNTER}{{outcome="{_LATE}",{among}}}[{window}])'
+    return f"sum by ({by}) ({on_time} or 0 * {late}) / {judged(by, window, moments)}"
 
 
 def _worst(k: int) -> str:
     """The k gemeente / moment pairs with the lowest share among those with MIN_JUDGED or more;
     while no pair has that many (a new hub, the demo), among all pairs, so the panel is not
     empty where there is little traffic."""
-    by = "moment, gemeente"
-    share, enough = on_time_share(by), f"{judged(by)} >= {MIN_JUDGED}"
+    by, alerting = "moment, gemeente", ALERTING_MOMENTS
+    share = on_time_share(by, moments=alerting)
+    enough = f"{judged(by, moments=alerting)} >= {MIN_JUDGED}"
     return (
         f"bottomk({k}, {share} and on ({by}) {enough}) "
         f"or (bottomk({k}, {share}) unless on () {enough})"
@@ -102,7 +114,9 @@ MOMENT_ROWS: Final = (
                 "The ten gemeente / moment pairs with the lowest on-time share over a rolling "
                 f"week, among those with at least {MIN_JUDGED} judged in it (what the alert "
                 "IsdHubSleutelmomentOnTimeLow looks at); while no pair has that many, among "
-                "all of them.",
+                "all of them. Only the moments whose deadline is the standard's "
+                f"({', '.join(ALERTING_MOMENTS)}): toewijzing's 'on time' (not retroactive) is "
+                "the hub's own measure and is in the share per moment only.",
             ),
         ),
     ),
