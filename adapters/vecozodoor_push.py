@@ -22,7 +22,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from adapters import uploads
 from adapters.auth import check_sender
-from adapters.body import read_capped
+from adapters.body import MAX_UPLOAD_BYTES, read_capped
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
 from adapters.vecozodoor_problem import Problem, for_push, malformed
@@ -39,7 +39,6 @@ METADATA: Final = "berichtMetadata"
 PAYLOAD: Final = "payload"
 # Upload ids of pushes: (node, afzender, traceerId) → one id, so a resend is the same upload.
 _NS: Final = UUID("6a4f0f3e-3c55-4f0b-8d7e-5b0c2e9a41d7")
-_METADATA_MAX: Final = 64 * 1024  # far above any real metadata; the payload is the file
 
 TRACEER_REUSED: Final = "traceer_id_reused"
 
@@ -63,7 +62,9 @@ async def _parts(request: Request, raw: bytes) -> dict[str, bytes]:
         _once(raw),
         max_files=2,
         max_fields=2,
-        max_part_size=_METADATA_MAX,
+        # A part sent as a plain field (no file name) may be the whole payload: the body
+        # as a whole is capped at 25 MB already.
+        max_part_size=MAX_UPLOAD_BYTES,
     )
     try:
         form = await parser.parse()

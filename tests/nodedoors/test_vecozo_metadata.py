@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 
+from adapters.registry import build_adapter_app
+from hub.app import make_runtime
 from hub.domain import vsp, vspstream, xmlcodec
 from hub.domain.errors import ConfigError
 from hub.settings import Settings
 from tests.core.test_intake import _fixture
-from tests.nodedoors.vecozokit import GEMEENTE, PROVIDER, metadata
+from tests.nodedoors.vecozokit import GEMEENTE, PROVIDER, _no_resources, metadata
 
 
 def _read(data: object) -> vsp.BerichtMetadata | vsp.Errors:
@@ -106,3 +109,32 @@ def test_berichtstatus_follows_the_verdict_then_the_delivery() -> None:
     assert status("accepted", at, fetched) == ("opgehaald", later[1])
     confirmed = vspstream.Delivery(later[0], later[1], later[2])
     assert status("accepted", at, confirmed) == ("ontvangst-bevestigd", later[2])
+
+
+def test_the_openapi_document_shows_every_answer_of_the_door() -> None:
+    runtime = make_runtime(Settings(), "127.0.0.1:9", "postgresql://unused", "t-openapi")
+    app = build_adapter_app("vecozo", runtime, _no_resources)
+    assert isinstance(app, FastAPI)
+    document = app.openapi()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    expected = {
+        ("/berichten", "post"): {"204", "400", "401", "422", "423", "503"},
+        ("/berichten", "get"): {"200", "400", "401"},
+        ("/berichten/zoeken", "post"): {"200", "400", "401"},
+        ("/berichten/{traceerId}/payload", "get"): {"200", "401", "404"},
+        ("/berichten/{traceerId}", "delete"): {"202", "401", "404"},
+        ("/berichtstatussen", "get"): {"200", "400", "401"},
+    }
+    for (path, method), statuses in expected.items():
+        answers = paths[path][method]["responses"]
+        assert statuses <= set(answers), (path, method, sorted(answers))
+        for status in statuses - {"200", "202", "204"}:
+            problem = answers[status]["content"]["application/problem+json"]["schema"]
+            assert problem == {"$ref": "#/components/schemas/ValidationProblemDetails"}
+    form = paths["/berichten"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert form["schema"]["required"] == ["berichtMetadata", "payload"]
+    assert form["schema"]["properties"]["berichtMetadata"]["$ref"].endswith("/BerichtMetadata")
+    for name in ("BerichtMetadata", "Bericht", "Berichtstatus", "ValidationProblemDetails"):
+        assert schemas[name].get("examples"), name
+    # The metadata's nested parts resolve in the document too.
+    assert {"Routeringgegevens", "Referentiegegevens", "Verwerkingscontext"} <= set(schemas)
