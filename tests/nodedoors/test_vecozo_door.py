@@ -244,6 +244,10 @@ async def test_bad_pushes_are_refused_with_their_code_and_nothing_is_kept(
         "xml bomb": (meta(), _BOMB, 422, "BRS14", None),
         "not for whom it may send": (
             metadata(OTHER_PROVIDER, GEMEENTE, "WMO305"), spoofed, 422, "BRS03", None),
+        "schema": (meta(), _fixture("WMO305", Bsn="12"), 422, "IB014", None),
+        "unknown receiver": (metadata(PROVIDER, "0999", "WMO305"),
+                             _fixture("WMO305", Ontvanger="0999"), 422, "BRS04",
+                             "Header/Ontvanger"),
     }  # fmt: skip
     async with (
         served(tls_settings(settings, pki), pool) as port,
@@ -257,6 +261,8 @@ async def test_bad_pushes_are_refused_with_their_code_and_nothing_is_kept(
             assert problem.get("code") == code, (name, problem)
             if field is not None:
                 assert field in problem["errors"], (name, problem["errors"])
+            if code == "IB014":  # every schema finding, with its place
+                assert problem["findings"][0]["location"].startswith("/Bericht"), problem
             if data is not None:
                 traceer = data["referentiegegevens"].get("traceerId")
                 assert await _kept(pool, traceer or "-") == (0, 0), name
