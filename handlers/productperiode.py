@@ -63,6 +63,7 @@ def event(topic: str, conflict: Conflict, now: datetime) -> OutboxMessage:
                 "previous_einddatum": s.previous_einddatum,
                 "declaratie": conflict.declaratie,
                 "relation": conflict.relation,
+                "deleted": s.deleted,
                 "prestaties": [
                     {
                         "referentie_nummer": _referentie(p.referentie_nummer),
@@ -70,7 +71,7 @@ def event(topic: str, conflict: Conflict, now: datetime) -> OutboxMessage:
                         "einddatum": p.einddatum,
                         "categorie": p.product_categorie or None,
                         "code": p.product_code if _CODE.match(p.product_code) else None,
-                        "relation": p.relation(end),
+                        "relation": conflict.relation_of(p),
                     }
                     for p in conflict.prestaties
                 ],

@@ -112,6 +112,7 @@ async def test_a_shortening_below_a_pending_prestatie_is_announced_once(
              "einddatum": "2025-06-30", "categorie": "02", "code": "02A01",
              "relation": "wholly"},
         ],
+        "deleted": False,
     }  # fmt: skip
 
     # The 301 redelivered (or measured again): nothing new, no second event.
@@ -158,3 +159,25 @@ async def test_a_value_the_event_may_not_carry_is_recorded_but_not_published(
     assert await _check(pool, replace(SHORT, toewijzing_nummer="T-1")) == 0
     assert await pool.fetchval("SELECT count(*) FROM productperiode_conflict") == 1
     assert await _events(pool) == []
+
+
+async def test_a_deleted_toewijzing_conflicts_with_every_pending_prestatie(
+    pool: store.Pool,
+) -> None:
+    # The 301 deletes toewijzing 300201 (Ingangsdatum 1 May = Einddatum, RedenWijziging 13).
+    await _prestatie(pool, "R-DAY", date(2025, 5, 1), date(2025, 5, 1))  # its only day
+    await _prestatie(pool, "R-MAY", date(2025, 4, 28), date(2025, 5, 31))
+    await _prestatie(pool, "R-CR", date(2025, 5, 1), date(2025, 5, 31), credit=True)
+    deleted = replace(SHORT, einddatum=date(2025, 5, 1), deleted=True)
+    assert await _check(pool, deleted) == 1
+    row = await pool.fetchrow("SELECT * FROM productperiode_conflict")
+    assert row is not None
+    assert (row["referentie_nummers"], row["relation"]) == (["R-MAY", "R-DAY"], "wholly")
+    (payload,) = await _events(pool)
+    event = events.parse_event(payload)
+    assert isinstance(event, events.ProductperiodeConflict)
+    assert event.data.deleted
+    assert event.data.relation == "wholly"
+    assert [(p.referentie_nummer, p.relation) for p in event.data.prestaties] == [
+        ("R-MAY", "wholly"), ("R-DAY", "wholly"),
+    ]  # fmt: skip

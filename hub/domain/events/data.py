@@ -332,6 +332,11 @@ class ProductperiodeConflictData(EventModel):
     prestaties: tuple[ConflictPrestatie, ...] = Field(
         description="The declaratie's prestaties for the toewijzing ending after it, by period."
     )
+    deleted: bool = Field(
+        default=False,
+        description="The 301 deleted the toewijzing (Einddatum = Ingangsdatum, RedenWijziging "
+        "13 or 01): every prestatie declared on it will be refused, each listed as wholly.",
+    )
 
 
 class ParkedData(EventModel):

@@ -226,6 +226,7 @@ FAST: Final[Mapping[EventType, Fields]] = {
             "declaratie": matching(IDENTIFICATIE_PATTERN),
             "relation": one_of("partly", "wholly"),
             "prestaties": each(_CONFLICT_PRESTATIE.nested),
+            "deleted": boolean,
         },
     ),
     EventType.PARKED: Fields(

@@ -47,11 +47,17 @@ class Conflict:
     declaratie: str
     prestaties: tuple[PendingPrestatie, ...]  # by begindatum, then ReferentieNummer
 
+    def relation_of(self, prestatie: PendingPrestatie) -> Relation:
+        """The prestatie against the new end; wholly, whatever its period, when the 301
+        deleted the toewijzing (there is no day left it could be declared on)."""
+        s = self.shortening
+        return "wholly" if s.deleted else prestatie.relation(s.einddatum)
+
     @property
     def relation(self) -> Relation:
         """wholly when every prestatie lies wholly after the new Einddatum, else partly."""
-        end = self.shortening.einddatum
-        return "wholly" if all(p.relation(end) == "wholly" for p in self.prestaties) else "partly"
+        wholly = all(self.relation_of(p) == "wholly" for p in self.prestaties)
+        return "wholly" if wholly else "partly"
 
     @property
     def periode_begin(self) -> date:
@@ -75,11 +81,12 @@ def _toewijzing(x: Shortening | PendingPrestatie) -> _Toewijzing:
 
 def crosses(shortening: Shortening, prestatie: PendingPrestatie) -> bool:
     """Whether the gemeente would refuse the prestatie on its period after this 301: a debet
-    of the same toewijzing whose ProductPeriode ends after the new Einddatum."""
+    of the same toewijzing whose ProductPeriode ends after the new Einddatum, or any debet of
+    a toewijzing the 301 deleted."""
     return (
         not prestatie.credit
         and _toewijzing(prestatie) == _toewijzing(shortening)
-        and prestatie.einddatum > shortening.einddatum
+        and (shortening.deleted or prestatie.einddatum > shortening.einddatum)
     )
 
 

@@ -263,16 +263,21 @@ class _Batch:
         newer = previous is None or previous.toegewezen_op < t.toegewezen_op
         if newer:
             self.current[key] = Current(t.einddatum, t.toegewezen_op)
+        whose = Whose(a.facts.domain, scope.gemeente, scope.aanbieder, scope.person, t.nummer,
+                      t.referentie, t.location)  # fmt: skip
         if t.deleted:
-            return  # a deleted toewijzing is not measured (its number may come back: TR332)
+            # Not measured itself (its number may come back: TR332), but a deletion ends the
+            # toewijzing: it warns of the prestaties declared on it and is the adjustment an
+            # open aanpassing row waits for.
+            if newer and previous is not None:
+                self.shortened(a, scope, t, previous, whose, True)
+            return
         if previous is not None and previous.toegewezen_op == t.toegewezen_op:
             # The version the hub already holds, sent again: a 301 repeats every toewijzing
             # of the client still current (OP087). Measured when it first came; measuring it
             # again would count a months-old Toewijzingsdatum as months late.
             return
         odd = t.einddatum is not None and t.einddatum < t.ingangsdatum
-        whose = Whose(a.facts.domain, scope.gemeente, scope.aanbieder, scope.person, t.nummer,
-                      t.referentie, t.location)  # fmt: skip
         if previous is None and key not in self.first:
             self.first[key] = a.arrived
             self.out.append(measured(Moment.TOEWIJZING, a, whose, t.ingangsdatum, implausible=odd))
@@ -282,10 +287,18 @@ class _Batch:
             return
         if previous.einddatum is not None and t.einddatum >= previous.einddatum:
             return
+        self.shortened(a, scope, t, previous, whose)
+
+    def shortened(self, a: Arrival, scope: Scope, t: ToewijzingLine, previous: Current,
+                  whose: Whose, deleted: bool = False) -> None:  # fmt: skip
+        """A newer version of the toewijzing ends it earlier (or deletes it): the conflict
+        check's shortening, and the measured row of the aanpassing it may have waited for."""
+        assert t.einddatum is not None  # a shortening (a deletion too) has an Einddatum
         self.shortenings.append(
             Shortening(a.facts.domain, scope.gemeente, scope.aanbieder, scope.person, t.nummer,
-                       t.einddatum, previous.einddatum, a.message_id)
+                       t.einddatum, previous.einddatum, a.message_id, deleted)
         )  # fmt: skip
+        key = _toewijzing_key(a.facts, scope, t.nummer)
         waiting = self.open_aanpassing(key)
         if waiting is None:
             return

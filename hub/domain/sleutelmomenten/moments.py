@@ -133,7 +133,7 @@ class Measurement:
 @dataclass(frozen=True, slots=True)
 class Shortening:
     """A 301 version that ends a toewijzing earlier than its previous version did (or ends one
-    that had no Einddatum): what the productperiode-conflict check looks at."""
+    that had no Einddatum), or deletes it: what the productperiode-conflict check looks at."""
 
     domain: str
     gemeente: str
@@ -143,6 +143,9 @@ class Shortening:
     einddatum: date  # the new Einddatum
     previous_einddatum: date | None  # None: it had none
     message_id: UUID  # the 301
+    # The 301 deleted the toewijzing (Einddatum = Ingangsdatum, RedenWijziging 13 / 01): it
+    # never was, so every prestatie declared on it will be refused, whatever its period.
+    deleted: bool = False
 
 
 def judge(
