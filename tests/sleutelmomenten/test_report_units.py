@@ -11,7 +11,7 @@ import pytest
 from hub.domain.sleutelmomenten import Moment
 from hub.domain.sleutelmomenten.report import Figures, bucket_of, buckets, months, shortened
 from hub.ops.report import text
-from hub.ops.report.charts import Chart, bar_chart, nice_max
+from hub.ops.report.charts import Chart, bar_chart, nice_max, whole_ticks
 
 
 def test_months_span_the_period_across_a_year_end() -> None:
@@ -73,3 +73,31 @@ def test_a_chart_has_titles_labels_and_one_bar_per_value() -> None:
     assert "2025-02: no data" in svg
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
     assert heights[1] == pytest.approx(2 * heights[0])
+
+
+@pytest.mark.parametrize(
+    ("value", "ticks"),
+    [
+        (0, [0, 1]), (3, [0, 1, 2, 3]), (7, [0, 2, 4, 6, 8]), (11, [0, 5, 10, 15]),
+        (187, [0, 50, 100, 150, 200]), (250, [0, 50, 100, 150, 200, 250]),
+        (1234, [0, 250, 500, 750, 1000, 1250]),
+    ],
+)  # fmt: skip
+def test_row_axes_tick_in_whole_numbers(value: float, ticks: list[int]) -> None:
+    assert whole_ticks(value) == ticks
+
+
+def test_a_chart_of_rows_never_shows_a_fraction_of_a_row() -> None:
+    def chart(values: list[float | None], whole: bool) -> str:
+        return bar_chart(Chart("t", "d", ["a", "b"], values, "x", "rows", whole=whole))
+
+    def ticks(svg: str) -> list[str]:
+        return re.findall(r'class="tick" text-anchor="end"[^>]*>([^<]*)<', svg)
+
+    assert ticks(chart([250.0, 3.0], whole=False)) == ["0", "62.5", "125", "187.5", "250"]
+    assert ticks(chart([250.0, 3.0], whole=True)) == ["0", "50", "100", "150", "200", "250"]
+    assert ticks(chart([None, None], whole=True)) == ["0", "1"]
+    # The bars stand against the axis's top: 250 of 250 is the full height.
+    heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', chart(
+        [250.0, 125.0], whole=True))]  # fmt: skip
+    assert heights[0] == pytest.approx(2 * heights[1])

@@ -5,7 +5,7 @@ its own `<title>`; colours that stay distinct in black-and-white print."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import count
@@ -34,6 +34,7 @@ class Chart:
     show: Callable[[float], str] = lambda v: f"{v:g}"
     marks: Sequence[float | None] = ()
     marks_label: str = ""
+    whole: bool = False  # counts (rows): the y axis's ticks are whole numbers, never 62.5
 
 
 def nice_max(value: float) -> float:
@@ -47,6 +48,20 @@ def nice_max(value: float) -> float:
     return 10 * power  # pragma: no cover - the loop ends at 10 * power >= value
 
 
+def _whole_steps() -> Iterator[int]:
+    """1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, ...: round whole steps (2.5 from 25 on)."""
+    yield from (1, 2, 5)
+    for power in count(1):
+        yield from (10**power, 2 * 10**power, 25 * 10 ** (power - 1), 5 * 10**power)
+
+
+def whole_ticks(value: float) -> list[float]:
+    """The y axis's ticks for counts: 0 up to at or above `value` in at most 5 equal steps of
+    a round whole number, so no tick reads 62.5 rows."""
+    step = next(s for s in _whole_steps() if math.ceil(value / s) <= 5)
+    return [float(step * i) for i in range(max(math.ceil(value / step), 1) + 1)]
+
+
 def _t(x: float) -> str:
     return f"{x:.1f}"
 
@@ -55,7 +70,13 @@ def bar_chart(chart: Chart) -> str:
     """The chart as one `<svg>` element, sized WIDTH x HEIGHT and scaling down with the page."""
     n = max(len(chart.labels), 1)
     present = [v for v in (*chart.values, *chart.marks) if v is not None]
-    top = chart.y_max or nice_max(max(present, default=0.0))
+    highest = max(present, default=0.0)
+    if chart.whole and chart.y_max is None:
+        ticks = whole_ticks(highest)
+        top = ticks[-1]
+    else:
+        top = chart.y_max or nice_max(highest)
+        ticks = [top * i / 4 for i in range(5)]  # 0, 25, 50, 75, 100 % of the top
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / n
     bar_w = max(slot * 0.7, 1.0)
@@ -71,8 +92,7 @@ def bar_chart(chart: Chart) -> str:
         f'<title id="chart{uid}t">{escape(chart.title)}</title>',
         f'<desc id="chart{uid}d">{escape(chart.desc)}</desc>',
     ]
-    for i in range(5):  # gridlines and the y axis's ticks at 0, 25, 50, 75, 100 % of the top
-        v = top * i / 4
+    for v in ticks:  # gridlines and the y axis's ticks
         yy = _t(y(v))
         out.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy}" y2="{yy}" class="grid"/>'

@@ -189,6 +189,7 @@ def _distribution_chart(report: Report, moment: Moment) -> str:
             x_label="werkdagen late",
             y_label="rows",
             show=lambda v: f"{v:g}",
+            whole=True,
         )
     )
 
