@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters import ggkdoor
 from adapters.base import NodeAdapter
 from hub.domain.messages import Node
 
@@ -9,4 +10,5 @@ ADAPTER = NodeAdapter(
     node=Node.GGK,
     title="GGK-like node adapter (gemeenten, CAK)",
     party_kind="gemeenten (4-digit CBS code) and the CAK",
+    doors=(ggkdoor.install,),  # the StUF-GGk SOAP door (issue #21) beside the JSON API
 )
