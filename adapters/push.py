@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from adapters import ggkpush
 from adapters.context import AdapterContext
 from hub.domain import events, push
 from hub.domain.errors import ConfigError
@@ -137,6 +138,9 @@ class PushLoop:
         """One POST of `job`; what it came to (never raises for what the endpoint does)."""
         if job.purged:
             return push.Answer(False, "purged")
+        if job.kind == "ggk-soap":  # in a StUF-GGk envelope, until a Bv03 (issue #21)
+            assert self._client is not None
+            return await ggkpush.attempt(self.ctx, self._client, job)
         settings = self.ctx.settings
         try:
             secret = store.unseal(

@@ -28,6 +28,11 @@ SECRET_MIN_BYTES: Final = 16
 SECRET_MAX_BYTES: Final = 1024
 URL_MAX_CHARS: Final = 2000
 
+# What an endpoint takes (push_endpoint.kind, chosen with `hub party push set --kind`): "http"
+# the raw message, signed; "ggk-soap" the message in a StUF-GGk ggk_Di01/ggk_Du01 SOAP envelope,
+# delivered until the endpoint answers a Bv03 (issue #21; adapters/ggkpush.py).
+KINDS: Final = ("http", "ggk-soap")
+
 # Why an attempt failed, as the event and the metric name it (never the receiver's text).
 Reason = Literal[
     "timeout", "connect", "tls", "redirect", "client-error", "server-error", "status",

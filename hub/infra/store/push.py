@@ -78,26 +78,31 @@ class Endpoint:
     failed: int
     oldest_pending: datetime | None
     last_error: str | None
+    kind: str = "http"  # hub/domain/push.py KINDS
 
 
-async def set_endpoint(pool: Pool, party: str, url: str, sealed: bytes) -> None:
+async def set_endpoint(
+    pool: Pool, party: str, url: str, sealed: bytes, kind: str = "http"
+) -> None:
     """Register or replace the party's endpoint (pending pushes go to the new URL)."""
     await pool.execute(
         """
-        INSERT INTO push_endpoint (party, url, secret_sealed) VALUES ($1, $2, $3)
+        INSERT INTO push_endpoint (party, url, secret_sealed, kind) VALUES ($1, $2, $3, $4)
         ON CONFLICT (party) DO UPDATE
-        SET url = excluded.url, secret_sealed = excluded.secret_sealed, updated_at = now()
+        SET url = excluded.url, secret_sealed = excluded.secret_sealed, kind = excluded.kind,
+            updated_at = now()
         """,
         party,
         url,
         sealed,
+        kind,
     )
 
 
 async def endpoint(pool: Pool, party: str) -> Endpoint | None:
     row = await pool.fetchrow(
         """
-        SELECT e.party, e.url, e.created_at, e.updated_at,
+        SELECT e.party, e.url, e.created_at, e.updated_at, e.kind,
                count(*) FILTER (WHERE p.state = 'pending') AS pending,
                count(*) FILTER (WHERE p.state = 'delivered') AS delivered,
                count(*) FILTER (WHERE p.state = 'failed') AS failed,
@@ -142,6 +147,7 @@ class Job:
     purged: bool
     url: str
     secret_sealed: bytes
+    kind: str = "http"  # hub/domain/push.py KINDS
 
     @property
     def age_s(self) -> float:
@@ -177,7 +183,7 @@ async def claim(
         WHERE p.delivery_id = pick.delivery_id AND m.id = p.message_id AND e.party = p.party
         RETURNING p.delivery_id, p.message_id, p.party, p.attempts AS attempt, p.created_at,
                   now() AS claimed_at, m.payload, m.bericht_code,
-                  m.purged_at IS NOT NULL AS purged, e.url, e.secret_sealed
+                  m.purged_at IS NOT NULL AS purged, e.url, e.secret_sealed, e.kind
         """,
         node,
         list(busy),

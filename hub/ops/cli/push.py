@@ -62,7 +62,7 @@ def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
     async def work(pool: store.Pool) -> None:
         await _receiving_party(pool, args.code)
         sealed = push_store.seal(master, args.code, secret)
-        await push_store.set_endpoint(pool, args.code, args.url, sealed)
+        await push_store.set_endpoint(pool, args.code, args.url, sealed, args.kind)
 
     with_pool(settings, work, migrated=True)
     _note(f"{args.code} now gets its new inbox messages pushed to {args.url}")
@@ -83,6 +83,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     oldest = found.oldest_pending.isoformat(timespec="seconds") if found.oldest_pending else "-"
     print(f"party      {found.party}")
     print(f"url        {found.url}")
+    print(f"kind       {found.kind}")
     print(f"since      {found.created_at.isoformat(timespec='seconds')}")
     print(f"changed    {found.updated_at.isoformat(timespec='seconds')}")
     print(f"pushes     {found.pending} pending (oldest {oldest}), {found.delivered} delivered, "
@@ -113,6 +114,13 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--secret-file",
         metavar="FILE",
         help="the HMAC secret (at least 16 bytes; '-': stdin); default: a random one, printed",
+    )
+    put.add_argument(
+        "--kind",
+        choices=push.KINDS,
+        default="http",
+        help="http: the raw message, signed (default); ggk-soap: in a StUF-GGk ggk_Di01/"
+        "ggk_Du01 SOAP envelope, until the endpoint answers a Bv03 (docs/nodedoors.md)",
     )
     put.set_defaults(func=cmd_set, reach="required")
     show = verbs.add_parser("show", help="the endpoint and its pushes (never the secret)")

@@ -1,0 +1,179 @@
+"""Delivery to a gemeente's GGk-style SOAP endpoint (push kind 'ggk-soap') on the real PostgreSQL,
+to a small HTTPS SOAP server run here: a retour goes as a ggk_Du01 whose crossRefnummer is the
+referentienummer of the Di01 its heenbericht came in, a heenbericht as a ggk_Di01; a Fo03 is a
+failed attempt, retried with the same envelope until a Bv03 (each envelope checked against the
+hub's own schemas by the door's reader)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from adapters.context import AdapterContext
+from adapters.push import PushLoop
+from hub.domain import stuf, stufwrite
+from hub.domain.parties import DEMO_FILE, load_parties
+from hub.domain.stuf import Systeem
+from hub.infra import store
+from hub.infra.embedded import free_port
+from hub.infra.store import ggk_envelopes
+from hub.infra.store import push as push_store
+from hub.settings import Settings
+from tests.adapterkit import FIXTURES
+from tests.certkit import CertAuthority
+
+GEMEENTE, PROVIDER = "0363", "65656055"
+WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()
+WMO302 = (FIXTURES / "iwmo-3.2" / "WMO302.xml").read_bytes()
+WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()
+
+
+@dataclass
+class _Runtime:
+    pool: store.Pool
+
+    def wake_relay(self) -> None:
+        pass
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class _Context:
+    """What PushLoop and adapters/ggkpush.py use of an AdapterContext."""
+
+    settings: Settings
+    runtime: _Runtime
+    node: str = "ggk"
+    events_topic: str = "test.events"
+
+
+@dataclass
+class SoapReceiver:
+    """A gemeente's SOAP endpoint: refuses the first `refuse` requests with a Fo03, then answers
+    Bv03; keeps every request as the door's reader read it."""
+
+    refuse: int = 1
+    seen: list[tuple[str, stuf.Request]] = field(default_factory=list)
+
+    async def endpoint(self, request: Request) -> Response:
+        action = request.headers.get("SOAPAction", "")
+        read = stuf.read_request(await request.body(), action)  # our schemas, strictly
+        self.seen.append((action, read))
+        hub = Systeem(GEMEENTE, "Gemeente-app")
+        answer = stufwrite.answer_stuurgegevens(
+            "Bv03", read.stuurgegevens, hub, str(uuid.uuid4()), datetime.now(UTC)
+        )
+        if len(self.seen) <= self.refuse:
+            fault = stufwrite.fo03_fault(answer, "StUF058", "busy", None, client=False)
+            return Response(fault, status_code=500, media_type="text/xml")
+        return Response(stufwrite.bv03(answer), media_type="text/xml")
+
+
+@contextlib.asynccontextmanager
+async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[str]:
+    cert = pki.issue("receiver", "127.0.0.1", server=True)
+    app = Starlette(routes=[Route("/soap", receiver.endpoint, methods=["POST"])])
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False,
+        ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        yield f"https://127.0.0.1:{port}/soap"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, "not reached in time"
+        await asyncio.sleep(0.05)
+
+
+def _row(message_id: uuid.UUID, payload: bytes, afzender: str, ontvanger: str) -> Any:
+    return store.IngressRow(
+        id=message_id, received_at=datetime.now(UTC), source_node="vecozo",
+        submitted_by=PROVIDER, namespace=None, bericht_code=None, afzender=afzender,
+        ontvanger=ontvanger, identificatie=f"T{message_id.hex[:10]}", status="routed",
+        payload=payload, ingress_partition=None, ingress_offset=None,
+    )  # fmt: skip
+
+
+async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
+    pool: store.Pool, tmp_path: Path
+) -> None:
+    await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
+    pki = CertAuthority(tmp_path)
+    settings = Settings(
+        push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
+        push_give_up_s=60.0, push_ca_file=pki.path,
+    )  # fmt: skip
+    # The gemeente's 301 came in through the GGk door as a Di01 with referentienummer `di01`.
+    heen, retour, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    di01 = str(uuid.uuid4())
+    await store.record_messages(pool, [_row(heen, WMO301, GEMEENTE, PROVIDER)])
+    await ggk_envelopes.keep_received(pool, heen, GEMEENTE, di01, "Di01", b"d" * 32, b"<bv03/>")
+    await store.record_messages(
+        pool, [_row(retour, WMO302, GEMEENTE, PROVIDER), _row(other, WMO305, PROVIDER, GEMEENTE)]
+    )
+    await pool.execute("UPDATE message SET answers = $1 WHERE id = $2", heen, retour)
+
+    receiver = SoapReceiver(refuse=1)
+    async with _serving(receiver, pki) as url:
+        master = settings.person_key_secret.get_secret_value()
+        sealed = push_store.seal(master, GEMEENTE, b"unused-by-soap-0123456789")
+        await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
+        await store.add_deliveries(pool, "ggk", [(retour, GEMEENTE)])
+        loop = PushLoop(cast(AdapterContext, _Context(settings, _Runtime(pool))))
+        task = asyncio.create_task(loop.run())
+        try:
+
+            async def delivered(message_id: uuid.UUID) -> bool:
+                found = await push_store.state(pool, message_id, GEMEENTE)
+                return found is not None and found["state"] == "delivered"
+
+            await _until(lambda: delivered(retour))
+            await store.add_deliveries(pool, "ggk", [(other, GEMEENTE)])
+            await _until(lambda: delivered(other))
+        finally:
+            loop.stop()
+            await asyncio.wait_for(task, 10)
+
+    state = await push_store.state(pool, retour, GEMEENTE)
+    assert state is not None
+    assert state["attempts"] == 2  # the Fo03 was a failed attempt, then the Bv03
+    (a1, first), (a2, second), (a3, heen_env) = receiver.seen
+    assert a1 == a2 == f'"{stuf.DU01.action}"'
+    # A retry sends the same envelope: its referentienummer kept (tijdstipBericht is new).
+    assert first.stuurgegevens.referentienummer == second.stuurgegevens.referentienummer
+    du01 = second.stuurgegevens
+    assert (du01.berichtcode, du01.functie, du01.cross) == ("Du01", "WMO302", di01)
+    assert (du01.zender.organisatie, du01.ontvanger.organisatie) == (PROVIDER, GEMEENTE)
+    assert second.payload == WMO302
+    assert a3 == f'"{stuf.DI01.action}"'
+    sg = heen_env.stuurgegevens
+    assert (sg.berichtcode, sg.functie, sg.cross) == ("Di01", "WMO305", None)
+    assert uuid.UUID(sg.referentienummer).version == 4
+    assert heen_env.payload == WMO305
