@@ -1,7 +1,8 @@
-"""One push attempt to a GGk-style SOAP endpoint (push_endpoint.kind 'ggk-soap', issue #21): the
-message in a ggk_Di01 (heenbericht) or ggk_Du01 (retour) envelope, delivered only when the
-endpoint answers a Bv03; a Fo03, a SOAP Fault or any other answer is a failed attempt, retried
-and given up like every push (adapters/push.py).
+"""One push attempt to a GGk-style SOAP endpoint (push_endpoint.kind 'ggk-soap', issue #21).
+
+The message goes in a ggk_Di01 (heenbericht) or ggk_Du01 (retour) envelope, delivered only when
+the endpoint answers a Bv03; a Fo03, a SOAP Fault or any other answer is a failed attempt,
+retried and given up like every push (adapters/push.py).
 
 Each envelope keeps one referentienummer across its retries (hub/infra/store/ggk_envelopes.py);
 a Du01's crossRefnummer is the referentienummer of the Di01 the heenbericht it answers travelled
