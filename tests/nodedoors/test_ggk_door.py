@@ -155,7 +155,10 @@ async def test_the_ggk_door_with_zeep_over_tls(
             bomb_envelope = raw_di01(b64(WMO301), head=BOMB[21:].decode())
             assert await post(bomb_envelope) == ("IB001", "unreadable/doctype")
             huge = b"<x/>" * (stuf.MAX_ENVELOPE_BYTES // 4 + 10)
-            assert await post(huge) == ("IB003", "too_large/too_large")
+            assert await post(huge) == ("IB003", "too_large/too_large")  # unread
+            over = raw_di01(b64(b"x" * (stuf.MAX_PAYLOAD_BYTES + 3)))  # 25 MB + 3 decoded
+            assert len(over) < stuf.MAX_ENVELOPE_BYTES
+            assert await post(over) == ("IB003", "too_large/too_large")
         # No client certificate (nor token): the caller is not identified (IB002).
         trusting = ssl.create_default_context(cafile=str(pki.path))
         async with httpx.AsyncClient(verify=trusting, timeout=30) as anonymous:
