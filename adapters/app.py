@@ -80,6 +80,8 @@ async def _lifespan(ctx: AdapterContext, resources: Resources, _: FastAPI) -> As
             watch.recover = journal_recovery(runtime, node, ctx.ingress)
             loops["journal-trim"] = JournalTrim(lambda: runtime.pool, node, settings.journal_trim_s)
         loops["push"] = PushLoop(ctx)  # push delivery to the parties' endpoints
+        for name, make in ctx.adapter.door_loops:  # e.g. the GGk door's Fo01s (issue #21)
+            loops[name] = make(ctx)
         async with background.running(loops):
             log.info("%s ready", ctx.adapter.title)
             yield

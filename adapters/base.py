@@ -21,6 +21,9 @@ from hub.domain.parties import Party
 # on the adapter's app beside the JSON API, like uploads.install(app, ctx). The second argument
 # is the AdapterContext, typed Any because adapters/context.py imports this module (no cycle).
 Door = Callable[[FastAPI, Any], None]
+# A background loop a node's door needs (e.g. the GGk door's asynchronous Fo01s), by its task
+# name, made from the AdapterContext and run with the adapter's other loops (a background.Loop).
+DoorLoop = tuple[str, Callable[[Any], Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class NodeAdapter:
     title: str
     party_kind: str  # human description of who is served, for error messages and docs
     doors: tuple[Door, ...] = ()  # the node's own doors, installed beside the JSON API
+    door_loops: tuple[DoorLoop, ...] = ()  # their background loops
 
     def serves(self, party: Party) -> bool:
         """Whether this party may use this adapter at all (the party registry decides)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters import ggkdoor
+from adapters import ggkdoor, ggkfo01
 from adapters.base import NodeAdapter
 from hub.domain.messages import Node
 
@@ -11,4 +11,5 @@ ADAPTER = NodeAdapter(
     title="GGK-like node adapter (gemeenten, CAK)",
     party_kind="gemeenten (4-digit CBS code) and the CAK",
     doors=(ggkdoor.install,),  # the StUF-GGk SOAP door (issue #21) beside the JSON API
+    door_loops=(("ggk-fo01", ggkfo01.Fo01Loop),),  # its asynchronous Fo01s
 )

@@ -135,10 +135,11 @@ async def take(ctx: AdapterContext, caller: Party, request: StufRequest, hub: Sy
     async def body() -> bytes:
         return payload
 
+    code = request.operation.berichtcode
+    await ggk_envelopes.note_received(pool, message_id, caller.code, sg.referentienummer, code)
     await uploads.judge(ctx, caller, message_id, key, body)
     return await ggk_envelopes.keep_received(
-        pool, message_id, caller.code, sg.referentienummer, request.operation.berichtcode,
-        digest, receipt,
+        pool, message_id, caller.code, sg.referentienummer, code, digest, receipt,
     )  # fmt: skip
 
 

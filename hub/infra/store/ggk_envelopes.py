@@ -35,6 +35,24 @@ async def received(pool: Pool, message_id: UUID) -> Received | None:
     return Received(row["referentienummer"], bytes(row["digest"]), bytes(row["receipt"]))
 
 
+async def note_received(
+    pool: Pool, message_id: UUID, party: str, referentienummer: str, berichtcode: str
+) -> None:
+    """Record the envelope before its message is produced, so the core finds it should it set
+    the message aside (migration 0027's Fo01 queue); its receipt follows once accepted."""
+    await pool.execute(
+        """
+        INSERT INTO ggk_envelope (message_id, direction, party, referentienummer, berichtcode)
+        VALUES ($1, 'in', $2, $3, $4)
+        ON CONFLICT (message_id, direction) DO NOTHING
+        """,
+        message_id,
+        party,
+        referentienummer,
+        berichtcode,
+    )
+
+
 async def keep_received(
     pool: Pool,
     message_id: UUID,
@@ -48,17 +66,13 @@ async def keep_received(
     got there before (so both are answered the same)."""
     row = await pool.fetchrow(
         """
-        WITH ins AS (
-            INSERT INTO ggk_envelope (message_id, direction, party, referentienummer,
-                                      berichtcode, digest, receipt)
-            VALUES ($1, 'in', $2, $3, $4, $5, $6)
-            ON CONFLICT (message_id, direction) DO NOTHING
-            RETURNING receipt
-        )
-        SELECT receipt FROM ins
-        UNION ALL
-        SELECT receipt FROM ggk_envelope WHERE message_id = $1 AND direction = 'in'
-        LIMIT 1
+        INSERT INTO ggk_envelope (message_id, direction, party, referentienummer,
+                                  berichtcode, digest, receipt)
+        VALUES ($1, 'in', $2, $3, $4, $5, $6)
+        ON CONFLICT (message_id, direction) DO UPDATE
+        SET digest = coalesce(ggk_envelope.digest, excluded.digest),
+            receipt = coalesce(ggk_envelope.receipt, excluded.receipt)
+        RETURNING receipt
         """,
         message_id,
         party,

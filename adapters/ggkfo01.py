@@ -1,0 +1,114 @@
+"""The asynchronous Fo01 loop of the GGk door: reports a message the core set aside without a
+retour (a dead letter) to its sender's GGk SOAP endpoint, retried until a Bv03 (issue #21).
+
+Migration 0027's trigger queues one Fo01 per dead-lettered message that came in through the
+door (hub/infra/store/ggk_fo01.py), in the transaction that records the dead letter, so nothing
+has to consume the event stream. The Fo01's crossRefnummer is the envelope's referentienummer,
+its code the refusal's from the code table (`dead_letter/<error>`, HUB_GGK_CODES), its
+omschrijving the dead letter's stage and error codes (never its reason: free text). Retries
+and giving up follow the push settings (HUB_PUSH_RETRY_*, HUB_PUSH_GIVE_UP_S).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+import httpx
+
+from adapters.context import AdapterContext
+from adapters.push import client_of
+from hub.domain import push, stuf, stufcodes, stufwrite
+from hub.domain.stuf import Stuurgegevens, Systeem
+from hub.infra import metrics
+from hub.infra.periodic import Backoff, Periodic
+from hub.infra.store import ggk_fo01 as store
+
+log = logging.getLogger(__name__)
+
+
+def fo01_of(ctx: AdapterContext, job: store.Fo01Job) -> bytes:
+    """The SOAP request of one Fo01."""
+    applicatie = ctx.settings.ggk_applicatie
+    sg = Stuurgegevens(
+        berichtcode="Fo01",
+        zender=Systeem(None, applicatie),
+        ontvanger=Systeem(job.party, applicatie),
+        referentienummer=str(uuid4()),
+        tijdstip=stufwrite.tijdstip(ctx.runtime.clock()),
+        cross=job.referentienummer,
+    )
+    overrides = stufcodes.parse_code_table(ctx.settings.ggk_codes)
+    error = job.error.replace("-", "_")
+    code = stufcodes.code_for("dead_letter", error, overrides)
+    text = f"set aside by the hub without a retour ({job.stage}: {job.error})"
+    return stufwrite.fo01(sg, code, text, None)
+
+
+@dataclass
+class Fo01Loop:
+    """Sends the due Fo01s, a few at a time (they are rare), one attempt each per step."""
+
+    ctx: AdapterContext
+    periodic: Periodic = field(init=False)
+    _client: httpx.AsyncClient | None = None
+
+    def __post_init__(self) -> None:
+        settings = self.ctx.settings
+        self.retry_backoff = Backoff(settings.push_retry_first_s, settings.push_retry_max_s)
+        self.periodic = Periodic(
+            "push",  # the same flow as the pushes in isdhub_failures
+            self.step,
+            settings.push_interval_s,
+            failure="Fo01 claim failed; will retry",
+            log=log,
+            backoff=Backoff(1.0, 30.0),
+        )
+
+    def stop(self) -> None:
+        self.periodic.stop()
+
+    async def run(self) -> None:
+        self._client = client_of(self.ctx.settings)
+        try:
+            await self.periodic.run()
+        finally:
+            await self._client.aclose()
+
+    async def step(self) -> None:
+        settings, pool = self.ctx.settings, self.ctx.runtime.pool
+        jobs = await store.claim(pool, settings.push_concurrency, settings.push_timeout_s)
+        for job in jobs:
+            answer = await self.attempt(job)
+            if answer.delivered:
+                await store.done(pool, job.message_id, "delivered", None)
+                continue
+            pause = self.retry_backoff.after(job.attempt)
+            again = push.retry_in(answer, job.age_s, pause, settings.push_give_up_s)
+            if again is not None:
+                await store.retry(pool, job.message_id, again, answer.text)
+                continue
+            await store.done(pool, job.message_id, "failed", answer.text)
+            metrics.FAILURES.labels("push").inc()
+            log.warning("Fo01 about %s to %s given up after %d attempt(s) (%s)",
+                        job.message_id, job.party, job.attempt, answer.text)  # fmt: skip
+
+    async def attempt(self, job: store.Fo01Job) -> push.Answer:
+        """One POST; delivered on a Bv03 (never raises for what the endpoint does)."""
+        assert self._client is not None
+        headers = {"Content-Type": "text/xml; charset=utf-8",
+                   "SOAPAction": f'"{stuf.FO01.action}"'}  # fmt: skip
+        try:
+            response = await self._client.post(job.url, content=fo01_of(self.ctx, job),
+                                               headers=headers)  # fmt: skip
+        except httpx.TimeoutException:
+            return push.Answer(False, "timeout")
+        except httpx.ConnectError:
+            return push.Answer(False, "connect")
+        except httpx.HTTPError:
+            return push.Answer(False, "protocol")
+        answer = push.answer_of(response.status_code)
+        if answer.delivered and stuf.answer_of(response.content[: 1024 * 1024])[0] != "Bv03":
+            return push.Answer(False, "protocol", response.status_code)
+        return answer
