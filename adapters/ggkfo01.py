@@ -4,9 +4,10 @@ retour (a dead letter) to its sender's GGk SOAP endpoint, retried until a Bv03 (
 Migration 0027's trigger queues one Fo01 per dead-lettered message that came in through the
 door (hub/infra/store/ggk_fo01.py), in the transaction that records the dead letter, so nothing
 has to consume the event stream. The Fo01's crossRefnummer is the envelope's referentienummer,
-its code the refusal's from the code table (`dead_letter/<error>`, HUB_GGK_CODES), its
-omschrijving the dead letter's stage and error codes (never its reason: free text). Retries
-and giving up follow the push settings (HUB_PUSH_RETRY_*, HUB_PUSH_GIVE_UP_S).
+its code from the code table (`dead_letter/<error>` in HUB_GGK_CODES, else the upload refusal
+`invalid/<error>`'s, else HUB000), its omschrijving the dead letter's stage and error codes
+(never its reason: free text). Retries and giving up follow the push settings
+(HUB_PUSH_RETRY_*, HUB_PUSH_GIVE_UP_S).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def fo01_of(ctx: AdapterContext, job: store.Fo01Job) -> bytes:
     overrides = stufcodes.parse_code_table(ctx.settings.ggk_codes)
     error = job.error.replace("-", "_")
     code = stufcodes.code_for("dead_letter", error, overrides)
+    if code == stufcodes.NO_CODE:
+        # The core's routing errors are the adapter's refusal reasons (unknown-gemeente is
+        # invalid/unknown_gemeente at the upload): the same code, where one fits.
+        code = stufcodes.code_for("invalid", error, overrides)
     text = f"set aside by the hub without a retour ({job.stage}: {job.error})"
     return stufwrite.fo01(sg, code, text, None)
 

@@ -2,7 +2,7 @@
 to a small HTTPS SOAP server run here: a retour goes as a ggk_Du01 whose crossRefnummer is the
 referentienummer of the Di01 its heenbericht came in, a heenbericht as a ggk_Di01; a Fo03 is a
 failed attempt, retried with the same envelope until a Bv03 (each envelope checked against the
-hub's own schemas by the door's reader)."""
+hub's own schemas by the door's reader); a message the core dead-lettered gets a Fo01."""
 
 from __future__ import annotations
 
@@ -23,13 +23,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.context import AdapterContext
+from adapters.ggkfo01 import Fo01Loop
 from adapters.push import PushLoop
 from hub.domain import stuf, stufwrite
 from hub.domain.parties import DEMO_FILE, load_parties
+from hub.domain.records import DeadLetter
 from hub.domain.stuf import Systeem
 from hub.infra import store
 from hub.infra.embedded import free_port
-from hub.infra.store import ggk_envelopes
+from hub.infra.store import ggk_envelopes, ggk_fo01, ledger
 from hub.infra.store import push as push_store
 from hub.settings import Settings
 from tests.adapterkit import FIXTURES
@@ -177,3 +179,54 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
     assert (sg.berichtcode, sg.functie, sg.cross) == ("Di01", "WMO305", None)
     assert uuid.UUID(sg.referentienummer).version == 4
     assert heen_env.payload == WMO305
+
+
+async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
+    pool: store.Pool, tmp_path: Path
+) -> None:
+    await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
+    pki = CertAuthority(tmp_path)
+    settings = Settings(
+        push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
+        push_give_up_s=60.0, push_ca_file=pki.path,
+    )  # fmt: skip
+    set_aside, derived = uuid.uuid4(), uuid.uuid4()
+    ref = str(uuid.uuid4())
+    receiver = SoapReceiver(refuse=1)
+    async with _serving(receiver, pki) as url:
+        master = settings.person_key_secret.get_secret_value()
+        sealed = push_store.seal(master, GEMEENTE, b"unused-by-soap-0123456789")
+        await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
+        for message_id, reference in ((set_aside, ref), (derived, str(uuid.uuid4()))):
+            await ggk_envelopes.note_received(pool, message_id, GEMEENTE, reference, "Di01")
+        letters = [
+            DeadLetter(set_aside, "routing", "unknown-gemeente", "free text", "t/0/1", {}, b"x"),
+            DeadLetter(set_aside, "routing", "again", "free text", "t/0/2", {}, b"x"),
+            DeadLetter(derived, "derivation:eigenbijdrage", "bug", "x", "t/0/3", {}, b"x"),
+        ]
+        async with pool.acquire() as conn:
+            await ledger.add_dead_letters(conn, letters)
+        assert await ggk_fo01.state(pool, derived) is None  # a derivation's skip: none owed
+        loop = Fo01Loop(cast(AdapterContext, _Context(settings, _Runtime(pool))))
+        task = asyncio.create_task(loop.run())
+        try:
+
+            async def delivered() -> bool:
+                found = await ggk_fo01.state(pool, set_aside)
+                return found is not None and found["state"] == "delivered"
+
+            await _until(delivered)
+        finally:
+            loop.stop()
+            await asyncio.wait_for(task, 10)
+    found = await ggk_fo01.state(pool, set_aside)
+    assert found is not None
+    assert found["attempts"] == 2  # the Fo03 was a failed attempt
+    assert [a for a, _ in receiver.seen] == [f'"{stuf.FO01.action}"'] * 2  # one per message
+    fo01 = receiver.seen[-1][1]
+    assert fo01.operation is stuf.FO01
+    assert (fo01.stuurgegevens.cross, fo01.stuurgegevens.ontvanger.organisatie) == (ref, GEMEENTE)
+    assert fo01.fault_code == "IB005"  # the upload refusal invalid/unknown_gemeente's code
+    assert fo01.fault_text is not None
+    assert "unknown-gemeente" in fo01.fault_text
+    assert "free text" not in fo01.fault_text
