@@ -1,0 +1,99 @@
+"""The two doors end to end, with the core between them: a gemeente's 301 sent as a ggk_Di01
+reaches the provider through the VECOZO door's REST pull, the provider's 302 pushed back there
+reaches the gemeente's own SOAP endpoint as a ggk_Du01 whose crossRefnummer is the Di01's
+referentienummer (issue #21)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+from adapters import journal
+from hub.app import adapter_app, core_app
+from hub.domain import stuf, stufwrite
+from hub.domain.parties import load_parties, new_token
+from hub.domain.stuf import Stuurgegevens, Systeem
+from hub.infra import outbox, store
+from hub.infra.kafka import topic_admin
+from hub.infra.store import push as push_store
+from hub.settings import Settings
+from tests.adapterkit import bearer, recovered, serving
+from tests.certkit import CertAuthority
+from tests.nodedoors.test_ggk_delivery import WMO301, WMO302, SoapReceiver, _serving
+from tests.nodedoors.vecozokit import metadata, parts
+
+GEMEENTE, PROVIDER = "0363", "65656055"
+
+
+def _di01(reference: str) -> bytes:
+    sg = Stuurgegevens(
+        "Di01", Systeem(GEMEENTE, "Gemeente-app"), Systeem(PROVIDER, "GGk"), reference,
+        "20261206101500", functie="WMO301",
+    )  # fmt: skip
+    return stufwrite.envelope(sg, WMO301)
+
+
+async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
+    settings: Settings, pool: store.Pool, database_url: str, tmp_path: Path
+) -> None:
+    assert settings.kafka_bootstrap is not None
+    bootstrap = settings.kafka_bootstrap
+    pki = CertAuthority(tmp_path)
+    settings = settings.model_copy(
+        update={"push_interval_s": 0.05, "push_retry_first_s": 0.1, "push_retry_max_s": 0.2,
+                "push_ca_file": pki.path}
+    )  # fmt: skip
+    await topic_admin.ensure_topics(settings, bootstrap)
+    await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
+    tokens = {code: new_token() for code in (GEMEENTE, PROVIDER)}
+    for code, token in tokens.items():
+        await store.add_token(pool, code, token)
+    receiver = SoapReceiver(refuse=0)
+    async with _serving(receiver, pki) as url:
+        sealed = push_store.seal(settings.person_key_secret.get_secret_value(), GEMEENTE, b"s" * 20)
+        await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
+        core = core_app(settings, bootstrap, database_url)
+        ggk = adapter_app("ggk", settings, bootstrap, database_url)
+        vecozo = adapter_app("vecozo", settings, bootstrap, database_url)
+        async with serving(core, ggk, vecozo) as (_, g, v):
+            await recovered(
+                pool, (outbox.RECOVERY_ROLE, journal.role("ggk"), journal.role("vecozo"))
+            )
+            reference = str(uuid.uuid4())
+            headers = {**bearer(tokens[GEMEENTE]), "SOAPAction": stuf.DI01.action,
+                       "Content-Type": "text/xml"}  # fmt: skip
+            answer = await g.post("/ggk/soap", content=_di01(reference), headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert stuf.answer_of(answer.content) == ("Bv03", reference)
+
+            provider = bearer(tokens[PROVIDER])
+            deadline = time.monotonic() + 30
+            listed: list[dict[str, object]] = []
+            while not listed:
+                assert time.monotonic() < deadline, "the 301 did not reach the provider"
+                found = await v.get("/berichten", headers=provider)
+                assert found.status_code == 200, found.text
+                listed = found.json()
+                await asyncio.sleep(0.1) if not listed else None
+            refs = listed[0]["referentiegegevens"]
+            assert isinstance(refs, dict)
+            traceer = str(refs["traceerId"])
+            payload = await v.get(f"/berichten/{traceer}/payload", headers=provider)
+            assert payload.content == WMO301
+            meta = metadata(PROVIDER, GEMEENTE, "WMO302", als_antwoord_op=traceer,
+                            conversatie_id=str(refs["conversatieId"]))  # fmt: skip
+            pushed = await v.post("/berichten", files=parts(meta, WMO302), headers=provider)
+            assert pushed.status_code == 204, pushed.text
+
+            deadline = time.monotonic() + 30
+            while not receiver.seen:
+                assert time.monotonic() < deadline, "the 302 did not reach the gemeente"
+                await asyncio.sleep(0.1)
+    action, du01 = receiver.seen[0]
+    assert action == f'"{stuf.DU01.action}"'
+    sg = du01.stuurgegevens
+    assert (sg.berichtcode, sg.functie, sg.cross) == ("Du01", "WMO302", reference)
+    assert (sg.zender.organisatie, sg.ontvanger.organisatie) == (PROVIDER, GEMEENTE)
+    assert du01.payload == WMO302
