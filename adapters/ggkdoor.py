@@ -28,6 +28,7 @@ from hub.domain import messages, stuf, stufcodes, stufwrite, xmlcodec
 from hub.domain.parties import Party
 from hub.domain.stuf import Request as StufRequest
 from hub.domain.stuf import StufRefused, Systeem
+from hub.infra import transient
 from hub.infra.store import ggk_envelopes
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,12 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
             error, reason = str(detail.get("error", "refused")), str(detail.get("reason", ""))
             text = str(detail.get("detail", exc.detail))
             return _fault(ctx, parsed, hub, error, reason, text, server=exc.status_code >= 500)
+        except transient.TRANSIENT as exc:
+            # The database or the broker is away: a Server fault the caller resends unchanged
+            # (the referentienummer keeps the resend from being taken twice).
+            log.warning("GGk door: %s unavailable; answered a Server fault", type(exc).__name__)
+            text = "the hub cannot take this request now; resend it"
+            return _fault(ctx, parsed, hub, "unavailable", "unavailable", text, server=True)
         return Response(receipt, media_type=_XML)
 
     _ = wsdl, schema, soap  # registered by the decorators
