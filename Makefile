@@ -10,7 +10,7 @@ DEMO   ?=
 PYTEST_WORKERS ?= 2
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import \
+.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import bench-scale \
 	observability-tools xml-tools browser-tools soak
 
 $(STAMP): pyproject.toml
@@ -100,6 +100,12 @@ bench-pipeline: $(STAMP)
 ## 301/305/307 histories into an embedded PostgreSQL, then the same again: nothing changes)
 bench-import: $(STAMP)
 	$(BIN)/python -m benchmarks.history_import $(BENCH_ARGS)
+
+## make bench-scale [BENCH_ARGS="--quick" | "--messages 2000000"]: two years of a region (10M
+## messages by default, filled with INSERT ... SELECT) against an empty ledger in the same run:
+## intake, trace, each periodic scan's rows examined, bytes per message (docs/scale.md)
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks.scale $(BENCH_ARGS)
 
 ## make soak [SOAK_ARGS="--duration 600 --rate 60"]: sustained uploads with faults injected at
 ## random moments (kill -9 of core, relay, adapters; PostgreSQL and broker restarts), then the

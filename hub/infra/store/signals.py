@@ -29,68 +29,84 @@ class OverdueToewijzing:
 _LIVE = "t.toewijzing_nummer <> '' AND (t.einddatum IS NULL OR t.einddatum > t.ingangsdatum)"
 
 
-def _not_raised(kind: str) -> str:
-    """Leaves out what was raised before: without it the oldest `limit` overdue toewijzingen,
-    once raised and still without their message, filled every pass and nothing later was
-    ever raised (issue #22). signal_raised's primary key answers it."""
-    return f"""NOT EXISTS (
-          SELECT 1 FROM signal_raised r
-          WHERE r.kind = '{kind}' AND r.gemeente = t.gemeente AND r.aanbieder = t.aanbieder
-            AND r.person_key = t.person_key AND r.toewijzing_nummer = t.toewijzing_nummer)"""
+# Each lookup a LATERAL ... LIMIT 1 on its table's primary key, run per examined row: as
+# EXISTS in the select list the planner may hash the whole table instead (issue #22).
+def _lookup(name: str, table: str, extra: str = "") -> str:
+    return f"""LEFT JOIN LATERAL (
+          SELECT true AS found FROM {table} x
+          WHERE x.gemeente = t.gemeente AND x.aanbieder = t.aanbieder
+            AND x.person_key = t.person_key AND x.toewijzing_nummer = t.toewijzing_nummer
+            {extra}
+          LIMIT 1) {name} ON true
+    """
 
+
+_LOOKUPS = {
+    # A signal raised before: without leaving those out, the oldest `limit` overdue
+    # toewijzingen, once raised and still without their message, filled every pass and
+    # nothing later was ever raised (issue #22).
+    "no-start": _lookup("started", "history_start", "AND NOT x.deleted")
+    + _lookup("raised", "signal_raised", "AND x.kind = 'no-start'"),
+    "no-stop": _lookup("started", "history_start", "AND NOT x.deleted")
+    + _lookup("stopped", "history_stop", "AND NOT x.deleted AND x.reden_beeindiging <> '20'")
+    + _lookup("raised", "signal_raised", "AND x.kind = 'no-stop'"),
+}
+_DUE = {
+    "no-start": "started.found IS NULL AND raised.found IS NULL",
+    # A toewijzing without a start is the no-start scan's: this one settles it unraised.
+    "no-stop": "started.found AND stopped.found IS NULL AND raised.found IS NULL",
+}
 
 # The oldest first, ties in key order, so a pass that finds more than `limit` takes the
 # `limit` oldest not raised yet and the next pass goes on from there: every pass progresses.
-_ORDER = "t.gemeente, t.aanbieder, t.person_key, t.toewijzing_nummer"
+_ORDER = "gemeente, aanbieder, person_key, toewijzing_nummer"
 
-_NO_START = f"""
-WITH due AS (
-    SELECT t.* FROM history_toewijzing t
-    WHERE {_LIVE} AND t.ingangsdatum < $1
-      AND NOT EXISTS (
-          SELECT 1 FROM history_start s
-          WHERE s.gemeente = t.gemeente AND s.aanbieder = t.aanbieder
-            AND s.person_key = t.person_key AND s.toewijzing_nummer = t.toewijzing_nummer
-            AND NOT s.deleted)
-      AND {_not_raised("no-start")}
-    ORDER BY t.ingangsdatum, {_ORDER} LIMIT $2
+
+def _claim(kind: str, clock: str, settled: str) -> str:
+    """A pass of one scan (migration 0028): the oldest `$3` toewijzingen its watch index
+    holds (not settled, `clock` before $1) are examined; the `$2` oldest that are due are
+    raised; what was examined is settled except what is due and left for the next pass.
+    So a pass reads at most $3 toewijzingen, whatever the size of the history."""
+    return f"""
+WITH seen AS (
+    SELECT t.gemeente, t.aanbieder, t.person_key, t.domain, t.toewijzing_nummer,
+           t.product_categorie, t.ingangsdatum, t.einddatum, t.message_id,
+           coalesce({_LIVE} AND {_DUE[kind]}, false) AS due
+    FROM (SELECT * FROM history_toewijzing
+          WHERE {settled} IS NULL AND {clock} < $1
+          ORDER BY {clock} LIMIT $3) t
+    {_LOOKUPS[kind]}
+), ranked AS (
+    SELECT seen.*, row_number() OVER (
+        PARTITION BY due ORDER BY {clock}, {_ORDER}, domain) AS n
+    FROM seen
+), settle AS (
+    UPDATE history_toewijzing t SET {settled} = true
+    FROM ranked k
+    WHERE (NOT k.due OR k.n <= $2) AND t.gemeente = k.gemeente AND t.aanbieder = k.aanbieder
+      AND t.person_key = k.person_key AND t.domain = k.domain
+      AND t.toewijzing_nummer = k.toewijzing_nummer
+), picked AS (
+    SELECT * FROM ranked WHERE due AND n <= $2
 ), raised AS (
     INSERT INTO signal_raised (kind, gemeente, aanbieder, person_key, toewijzing_nummer)
-    SELECT 'no-start', gemeente, aanbieder, person_key, toewijzing_nummer FROM due
+    SELECT DISTINCT '{kind}', gemeente, aanbieder, person_key, toewijzing_nummer FROM picked
     ON CONFLICT DO NOTHING
     RETURNING gemeente, aanbieder, person_key, toewijzing_nummer
 )
-SELECT 'no-start' AS kind, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer,
+SELECT '{kind}' AS kind, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer,
        d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id, d.domain
-FROM due d JOIN raised r USING (gemeente, aanbieder, person_key, toewijzing_nummer)
+FROM picked d JOIN raised r USING (gemeente, aanbieder, person_key, toewijzing_nummer)
+ORDER BY d.{clock}, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer
 """
 
-_NO_STOP = f"""
-WITH due AS (
-    SELECT t.* FROM history_toewijzing t
-    WHERE {_LIVE} AND t.einddatum < $1
-      AND EXISTS (
-          SELECT 1 FROM history_start s
-          WHERE s.gemeente = t.gemeente AND s.aanbieder = t.aanbieder
-            AND s.person_key = t.person_key AND s.toewijzing_nummer = t.toewijzing_nummer
-            AND NOT s.deleted)
-      AND NOT EXISTS (
-          SELECT 1 FROM history_stop p
-          WHERE p.gemeente = t.gemeente AND p.aanbieder = t.aanbieder
-            AND p.person_key = t.person_key AND p.toewijzing_nummer = t.toewijzing_nummer
-            AND NOT p.deleted AND p.reden_beeindiging <> '20')
-      AND {_not_raised("no-stop")}
-    ORDER BY t.einddatum, {_ORDER} LIMIT $2
-), raised AS (
-    INSERT INTO signal_raised (kind, gemeente, aanbieder, person_key, toewijzing_nummer)
-    SELECT 'no-stop', gemeente, aanbieder, person_key, toewijzing_nummer FROM due
-    ON CONFLICT DO NOTHING
-    RETURNING gemeente, aanbieder, person_key, toewijzing_nummer
-)
-SELECT 'no-stop' AS kind, d.gemeente, d.aanbieder, d.person_key, d.toewijzing_nummer,
-       d.product_categorie, d.ingangsdatum, d.einddatum, d.message_id, d.domain
-FROM due d JOIN raised r USING (gemeente, aanbieder, person_key, toewijzing_nummer)
-"""
+
+_NO_START = _claim("no-start", "ingangsdatum", "start_settled")
+_NO_STOP = _claim("no-stop", "einddatum", "stop_settled")
+
+# How many toewijzingen one pass examines for each one it may raise: started ones are
+# settled without a signal, and a history import brings many at once.
+_EXAMINE = 10
 
 
 async def claim_without_start(
@@ -98,7 +114,7 @@ async def claim_without_start(
 ) -> list[OverdueToewijzing]:
     """Toewijzingen that started before the date with no (undeleted) start, not yet
     signalled; marks them signalled in the caller's transaction."""
-    rows = await conn.fetch(_NO_START, ingang_before, limit)
+    rows = await conn.fetch(_NO_START, ingang_before, limit, limit * _EXAMINE)
     return [OverdueToewijzing(**dict(r)) for r in rows]
 
 
@@ -107,5 +123,5 @@ async def claim_without_stop(
 ) -> list[OverdueToewijzing]:
     """Started toewijzingen whose Einddatum lies before the date and that have no definitive
     stop, not yet signalled; marks them signalled in the caller's transaction."""
-    rows = await conn.fetch(_NO_STOP, ended_before, limit)
+    rows = await conn.fetch(_NO_STOP, ended_before, limit, limit * _EXAMINE)
     return [OverdueToewijzing(**dict(r)) for r in rows]

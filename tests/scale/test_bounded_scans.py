@@ -1,0 +1,128 @@
+"""The ledger's periodic scans and lookups read in proportion to the work they find, not to the
+ledger's size (issue #22): each runs on a filled ledger with sequential scans priced out, so a
+query that no index serves still reads its whole table and the count of rows examined shows it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from benchmarks.scaleprobe import ScanFigures, measure
+from hub.infra import store
+from hub.infra.store import freeze, ledger, requests, retention, scale_fill, signals
+
+MESSAGES = 30_000  # 15,000 heenberichten, their retours, 1,500 toewijzingen: ~3 s to fill
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+async def filled(pool: store.Pool) -> store.Pool:
+    async with pool.acquire() as conn, conn.transaction():
+        heen = MESSAGES // 2
+        for first in range(0, heen, 5000):
+            await scale_fill.fill_chunk(
+                conn,
+                first,
+                first + 5000,
+                heen,
+                NOW,
+                days=730,
+                retention_days=30,
+                payload_bytes=200,
+            )
+        await scale_fill.finish(conn, NOW)
+    return pool
+
+
+async def _measure(pool: store.Pool, call: Any) -> ScanFigures:
+    async with pool.acquire() as conn:
+        # A small table is read whole when that is cheaper; priced out, a sequential scan
+        # remains only where no index serves the query.
+        await conn.execute("SET enable_seqscan = off")
+        return await measure(conn, call)
+
+
+async def test_the_fill_is_a_ledger(filled: store.Pool) -> None:
+    counts = await filled.fetchrow(
+        "SELECT (SELECT count(*) FROM message) AS m,"
+        " (SELECT count(*) FROM message WHERE purged_at IS NOT NULL) AS purged,"
+        " (SELECT count(*) FROM history_toewijzing) AS t,"
+        " (SELECT count(*) FROM history_start) AS s,"
+        " (SELECT count(*) FROM delivery) AS d"
+    )
+    assert counts is not None
+    assert MESSAGES * 0.98 < counts["m"] <= MESSAGES
+    assert counts["purged"] > counts["m"] * 0.9  # two years, 30 days kept
+    assert counts["t"] == MESSAGES // 20
+    assert counts["t"] * 0.9 < counts["s"] < counts["t"]  # one in twenty never started
+    assert counts["d"] == counts["m"]
+
+
+async def test_trace_reads_only_the_messages_it_shows(filled: store.Pool) -> None:
+    some = await filled.fetchrow(
+        "SELECT id::text AS id FROM message WHERE identificatie = 'S12345'"
+    )
+    assert some is not None
+
+    async def by_ident(c: Any, p: Any) -> int:
+        return len(await ledger.trace(p, "S12345"))
+
+    async def by_id(c: Any, p: Any) -> int:
+        return len(await ledger.trace(p, some["id"]))
+
+    async def unknown(c: Any, p: Any) -> int:
+        return len(await ledger.trace(p, "no-such-identificatie"))
+
+    for call, found in ((by_ident, 2), (by_id, 2), (unknown, 0)):
+        f = await _measure(filled, call)
+        assert f.found == found
+        assert f.examined <= 12, f  # the pair, its finding and deliveries
+        assert not any(n.startswith("Seq Scan message") for n in f.nodes), f
+
+
+async def test_retours_overdue_reads_only_what_awaits_a_retour(filled: store.Pool) -> None:
+    async def listed(c: Any, p: Any) -> int:
+        return len(await ledger.overdue(p))
+
+    f = await _measure(filled, listed)
+    assert 100 < f.found < 200  # one heenbericht in 97 never answered
+    assert f.examined <= f.found + 10, f
+
+
+@pytest.mark.parametrize("scan", ["deadlines", "request clock", "purge", "cutover"])
+async def test_periodic_scans_are_bounded(filled: store.Pool, scan: str) -> None:
+    async def call(c: Any, p: Any) -> int:
+        later = NOW + timedelta(days=30)
+        if scan == "deadlines":
+            return len(await ledger.claim_overdue(c, later))
+        if scan == "request clock":
+            return len(await requests.claim_overdue(c, later))
+        if scan == "purge":
+            return (await retention.purge(p, NOW - timedelta(days=30), limit=100)).messages
+        return len(await freeze.take_parked(c, "iwmo", "3.2"))
+
+    f = await _measure(filled, call)
+    assert f.examined <= 4 * f.found + 100, f
+
+
+@pytest.mark.parametrize("kind", ["no-start", "no-stop"])
+async def test_signal_scans_are_bounded(filled: store.Pool, kind: str) -> None:
+    day = (NOW - timedelta(days=7)).date()
+    claim = signals.claim_without_start if kind == "no-start" else signals.claim_without_stop
+
+    async def call(c: Any, p: Any) -> int:
+        return len(await claim(c, day))
+
+    f = await _measure(filled, call)
+    assert f.found > 0
+    # The pass examines at most 10,000 toewijzingen (10 per signal it may raise), each with
+    # its start, stop and signal lookups: never the 1,500 of the whole history times passes.
+    assert f.examined <= 4 * 10_000, f
+    # Once settled, a second pass examines only what became due since: nothing here.
+    async with filled.acquire() as conn:
+        await claim(conn, day)
+    again = await _measure(filled, call)
+    assert again.found == 0
+    assert again.examined <= 10, again
