@@ -194,7 +194,15 @@ def _uuid(text: str) -> UUID:
 
 
 async def finish(conn: DbConnection, now: datetime) -> None:
-    """The signals raised before the last two weeks, and fresh statistics for the planner."""
+    """The signals raised and the toewijzingen settled before the last two weeks, and fresh
+    statistics for the planner."""
+    settled = now.date() - timedelta(days=14)
     for sql in _RAISED:
-        await conn.execute(sql, now.date() - timedelta(days=14))
+        await conn.execute(sql, settled)
+    # ... and settled by its signal scans (migration 0028): all but the last two weeks.
+    await conn.execute(
+        "UPDATE history_toewijzing SET start_settled = true,"
+        " stop_settled = CASE WHEN einddatum < $1 THEN true END WHERE ingangsdatum < $1",
+        settled,
+    )
     await conn.execute("ANALYZE")
