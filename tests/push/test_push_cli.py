@@ -13,7 +13,10 @@ from hub.domain.parties import DEMO_FILE, load_parties
 from hub.infra import store
 from hub.infra.store import push as push_store
 from hub.ops.cli.main import main
+from hub.ops.cli.push import embedded_database
 from hub.settings import Settings
+
+MASTER = "this-hubs-own-person-key-secret-0123456789"
 
 Run = Callable[..., Awaitable[tuple[int, str, str]]]
 
@@ -39,18 +42,30 @@ def hub(
     return run
 
 
-async def test_set_show_and_remove_an_endpoint(pool: store.Pool, hub: Run, tmp_path: Path) -> None:
+async def test_set_show_and_remove_an_endpoint(
+    pool: store.Pool, hub: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     code, _, err = await hub("set", "0363", "http://receiver.example/push")
     assert code != 0
     assert "only https://" in err
     secret_file = tmp_path / "secret"
     secret_file.write_bytes(b"the-receivers-secret-0123\n")
+    # The public development key seals nothing in a database that is not the embedded one.
+    code, out, err = await hub("set", "0363", "https://receiver.example/push",
+                               "--secret-file", str(secret_file))  # fmt: skip
+    assert code == 2
+    assert out == ""
+    [line] = err.strip().splitlines()[-1:]
+    assert line.startswith("hub: error: HUB_PERSON_KEY_SECRET is still the built-in development")
+    assert await push_store.endpoint(pool, "0363") is None
+    monkeypatch.setenv("HUB_PERSON_KEY_SECRET", MASTER)
     code, out, err = await hub("set", "0363", "https://receiver.example/push",
                                "--secret-file", str(secret_file))  # fmt: skip
     assert code == 0, err
     assert out == ""  # a given secret is never printed
     master = Settings().person_key_secret.get_secret_value()
+    assert master == MASTER
     row = await pool.fetchrow("SELECT secret_sealed FROM push_endpoint WHERE party = '0363'")
     assert row is not None
     sealed = bytes(row["secret_sealed"])
@@ -73,3 +88,18 @@ async def test_set_show_and_remove_an_endpoint(pool: store.Pool, hub: Run, tmp_p
     assert (await hub("remove", "0363"))[0] == 0
     assert await push_store.endpoint(pool, "0363") is None
     assert (await hub("show", "0363"))[0] == 1
+
+
+def test_only_the_embedded_database_of_hub_up_counts_as_embedded(tmp_path: Path) -> None:
+    """The development key is for a local `hub up`'s own PostgreSQL: its address on its port,
+    and its cluster in HUB_DATA_DIR."""
+    local = Settings(data_dir=tmp_path, embedded_postgres_port=55432,
+                     database_url="postgresql://postgres@127.0.0.1:55432/isdhub")  # fmt: skip
+    assert not embedded_database(local)  # no cluster in the data directory
+    (tmp_path / "postgres").mkdir()
+    (tmp_path / "postgres" / "PG_VERSION").write_text("17\n")
+    assert embedded_database(local)
+    for url in ("postgresql://postgres@db.example:55432/isdhub",
+                "postgresql://postgres@127.0.0.1:5432/isdhub",
+                "postgresql://postgres@127.0.0.1:55432/production"):  # fmt: skip
+        assert not embedded_database(local.model_copy(update={"database_url": url}))

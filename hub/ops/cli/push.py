@@ -3,6 +3,10 @@
 Registered under `hub party` by hub/ops/cli/party.py. `set` takes the secret from a file (or
 `-` for stdin), or makes a random one and prints it once, alone on stdout, like a token; the
 hub keeps it sealed (hub/infra/store/push.py) and never shows it again.
+
+The seal's key is derived from HUB_PERSON_KEY_SECRET, so `set` refuses the public development
+value unless the database is the embedded one of a local `hub up` (what the development value
+is for): sealed with it, a dump of a production database would reveal every party's secret.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from pathlib import Path
 from hub.domain import push
 from hub.domain.errors import ConfigError
 from hub.infra import store
+from hub.infra.embedded import EmbeddedPostgres
 from hub.infra.store import push as push_store
+from hub.ops import startchecks
 from hub.ops.cli.connect import with_pool
 from hub.settings import Settings
 
 _GENERATED_BYTES = 32
+_SEALING_SETTING = "HUB_PERSON_KEY_SECRET"
 
 
 def _note(text: str) -> None:
@@ -52,10 +59,39 @@ async def _receiving_party(pool: store.Pool, code: str) -> None:
         )
 
 
+def embedded_database(settings: Settings) -> bool:
+    """Whether the database this command reached (hub.ops.locate) is the embedded PostgreSQL of
+    HUB_DATA_DIR, the one a local `hub up` starts (hub.ops.startup): its address, and its
+    cluster there on disk."""
+    data = settings.data_dir.resolve()
+    embedded = EmbeddedPostgres(
+        data_dir=data / "postgres",
+        host=settings.host,
+        port=settings.embedded_postgres_port,
+        log_path=data / "logs" / "postgres.log",
+    )
+    return settings.database_url == embedded.dsn and (data / "postgres" / "PG_VERSION").exists()
+
+
+def check_sealing_key(settings: Settings) -> None:
+    """Refuse (ConfigError, exit 2) to seal with the public development key anywhere but the
+    embedded database of a local `hub up` (hub.ops.startchecks has the same rule for starting)."""
+    if _SEALING_SETTING not in startchecks.development_secrets(settings):
+        return
+    if embedded_database(settings):
+        return
+    raise ConfigError(
+        f"{_SEALING_SETTING} is still the built-in development value, which is public: the push "
+        "secret would be sealed with it and a dump of this database would reveal it; run "
+        f"`hub party push set` with the {_SEALING_SETTING} this hub's adapters run with"
+    )
+
+
 def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
     problem = push.url_problem(args.url, allow_http=settings.push_allow_http)
     if problem:
         raise ConfigError(f"{args.url}: {problem}")
+    check_sealing_key(settings)
     secret, made = _read_secret(args.secret_file)
     master = settings.person_key_secret.get_secret_value()
 
