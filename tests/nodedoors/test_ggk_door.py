@@ -39,6 +39,7 @@ from tests.nodedoors.ggkkit import (
 )
 
 WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()
+WMO306 = (FIXTURES / "iwmo-3.2" / "WMO306.xml").read_bytes()  # 0363 answers a 305
 BOMB = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
 
 
@@ -138,6 +139,24 @@ async def test_the_ggk_door_with_zeep_over_tls(
         assert await _refused(client, WMO301, "WMO305") == ("IB006", "envelope/functie_mismatch")
         # An XML bomb as the payload: the hardened parser refuses its DOCTYPE.
         assert await _refused(client, BOMB + WMO301[38:]) == ("IB001", "unreadable/doctype")
+        # A retour goes as a ggk_Du01 (its crossRefnummer the Di01 it answers), not a Di01.
+        assert await _refused(client, WMO306, "WMO306") == ("IB006", "envelope/functie_mismatch")
+        du01 = di01_args(WMO306, "WMO306")
+        du01["stuurgegevens"] |= {"berichtcode": "Du01", "crossRefnummer": str(uuid.uuid4())}
+        du01_ref = du01["stuurgegevens"]["referentienummer"]
+        answered = await asyncio.to_thread(client.service.ggk_Du01, **du01)
+        assert (answered.berichtcode, answered.crossRefnummer) == ("Bv03", du01_ref)
+        # An asynchronous Fo01 about an envelope the hub delivered: acknowledged with a Bv03.
+        fo01_ref = str(uuid.uuid4())
+        fo01 = {
+            "stuurgegevens": du01["stuurgegevens"] | {
+                "berichtcode": "Fo01", "referentienummer": fo01_ref,
+                "crossRefnummer": str(uuid.uuid4())},
+            "body": {"code": "StUF058", "plek": "server", "omschrijving": "kapot"},
+        }  # fmt: skip
+        del fo01["stuurgegevens"]["functie"]
+        answered = await asyncio.to_thread(client.service.Fo01, **fo01)
+        assert (answered.berichtcode, answered.crossRefnummer) == ("Bv03", fo01_ref)
         client.transport.session.close()  # no idle keep-alive holds the server's shutdown
         async with httpx.AsyncClient(
             base_url=f"https://127.0.0.1:{port}", verify=gemeente.client(pki.path), timeout=60
