@@ -147,8 +147,11 @@ class PushLoop:
                 settings.person_key_secret.get_secret_value(), job.party, job.secret_sealed
             )
         except ConfigError as exc:
-            log.error("%s", exc)
-            raise
+            # A failed attempt like any other (retried, given up at HUB_PUSH_GIVE_UP_S), said
+            # once per push, not on every lease: only the operator can mend it.
+            if job.last_error != "secret":
+                log.error("push %s: %s", job.message_id, exc)
+            return push.Answer(False, "secret")
         headers = {
             "Content-Type": "application/xml",
             push.SIGNATURE_HEADER: push.sign(secret, job.payload, int(time.time())),

@@ -34,9 +34,12 @@ URL_MAX_CHARS: Final = 2000
 KINDS: Final = ("http", "ggk-soap")
 
 # Why an attempt failed, as the event and the metric name it (never the receiver's text).
+# "secret": the party's push secret cannot be unsealed (HUB_PERSON_KEY_SECRET is not the one it
+# was sealed with); retried like the others, since restoring the setting or `hub party push set`
+# heals it.
 Reason = Literal[
     "timeout", "connect", "tls", "redirect", "client-error", "server-error", "status",
-    "gone", "protocol", "purged",
+    "gone", "protocol", "purged", "secret",
 ]  # fmt: skip
 REASONS: Final[tuple[str, ...]] = get_args(Reason)
 

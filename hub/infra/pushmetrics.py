@@ -21,7 +21,7 @@ PUSHES: Final = Counter(
 PUSH_ATTEMPTS: Final = Counter(
     "isdhub_push_attempts",
     "Push attempts per node and outcome (delivered, or why it failed: timeout, connect, tls, "
-    "redirect, client-error, server-error, status, gone, protocol, purged)",
+    "redirect, client-error, server-error, status, gone, protocol, purged, secret)",
     ["node", "outcome"],
 )
 PUSH_PENDING: Final = Gauge(

@@ -265,3 +265,33 @@ async def test_an_untrusted_certificate_is_a_tls_failure_and_a_removed_endpoint_
     assert receiver.to("/ok") == []
     [item] = await store.inbox(pool, "ggk", A)
     assert item.message_id == message_id
+
+
+async def test_a_secret_that_cannot_be_unsealed_is_a_failed_attempt_said_once_then_given_up(
+    parties: store.Pool, receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sealed under another HUB_PERSON_KEY_SECRET: retried without a stack trace per lease,
+    logged once for the push, given up at HUB_PUSH_GIVE_UP_S with its event."""
+    pool, settings = parties, _settings(tmp_path, push_give_up_s=0.8)
+    other = _settings(tmp_path, person_key_secret="the-key-the-secret-was-sealed-with-0123")
+    await _register(pool, other, A, receiver.url("/ok"))
+    before = pushmetrics.PUSH_ATTEMPTS.labels("ggk", "secret")._value.get()
+    message_id = await deliver(pool, A)
+    with caplog.at_level("INFO", logger="adapters.push"):
+        async with _pushing(pool, settings):
+            await _until(_is(pool, message_id, A, "failed"))
+    row = await _state(pool, message_id, A)
+    assert row["last_error"] == "secret"
+    assert row["attempts"] >= 2
+    said = [r for r in caplog.records if "cannot be unsealed" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].exc_info is None
+    assert str(message_id) in said[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info is not None]
+    attempts = pushmetrics.PUSH_ATTEMPTS.labels("ggk", "secret")._value.get()
+    assert attempts == before + row["attempts"]
+    [event] = await _events(pool, "delivery.push-failed")
+    assert event["data"]["reason"] == "secret"
+    assert receiver.to("/ok") == []
+    [item] = await store.inbox(pool, "ggk", A)
+    assert item.message_id == message_id

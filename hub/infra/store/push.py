@@ -148,6 +148,7 @@ class Job:
     url: str
     secret_sealed: bytes
     kind: str = "http"  # hub/domain/push.py KINDS
+    last_error: str | None = None  # what the previous attempt came to (Answer.text)
 
     @property
     def age_s(self) -> float:
@@ -183,7 +184,8 @@ async def claim(
         WHERE p.delivery_id = pick.delivery_id AND m.id = p.message_id AND e.party = p.party
         RETURNING p.delivery_id, p.message_id, p.party, p.attempts AS attempt, p.created_at,
                   now() AS claimed_at, m.payload, m.bericht_code,
-                  m.purged_at IS NOT NULL AS purged, e.url, e.secret_sealed, e.kind
+                  m.purged_at IS NOT NULL AS purged, e.url, e.secret_sealed, e.kind,
+                  p.last_error
         """,
         node,
         list(busy),
