@@ -1,28 +1,40 @@
 """The two doors end to end, with the core between them: a gemeente's 301 sent as a ggk_Di01
 reaches the provider through the VECOZO door's REST pull, the provider's 302 pushed back there
 reaches the gemeente's own SOAP endpoint as a ggk_Du01 whose crossRefnummer is the Di01's
-referentienummer (issue #21)."""
+referentienummer (issue #21).
+
+Both adapters are served by uvicorn over real TLS, each party's software identified by its
+client certificate (none has a token), as `hub adapter ggk|vecozo` serve them."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
 from adapters import journal
+from adapters.tlsserve import server_options
 from hub.app import adapter_app, core_app
 from hub.domain import stuf, stufwrite
-from hub.domain.parties import load_parties, new_token
+from hub.domain.parties import load_parties
 from hub.domain.stuf import Stuurgegevens, Systeem
 from hub.infra import outbox, store
+from hub.infra.embedded import free_port
 from hub.infra.kafka import topic_admin
 from hub.infra.store import push as push_store
 from hub.settings import Settings
-from tests.adapterkit import bearer, recovered, serving
+from tests.adapterkit import recovered, serving
 from tests.certkit import CertAuthority
+from tests.nodedoors.ggkkit import tls_settings
 from tests.nodedoors.test_ggk_delivery import WMO301, WMO302, SoapReceiver, _serving
-from tests.nodedoors.vecozokit import metadata, parts
+from tests.nodedoors.vecozokit import metadata, parts, software
 
 GEMEENTE, PROVIDER = "0363", "65656055"
 
@@ -33,6 +45,31 @@ def _di01(reference: str) -> bytes:
         "20261206101500", functie="WMO301",
     )  # fmt: skip
     return stufwrite.envelope(sg, WMO301)
+
+
+@contextlib.asynccontextmanager
+async def _tls(app: Starlette, settings: Settings) -> AsyncIterator[str]:
+    """`app` (an adapter, with its lifespan: pool, broker, push loop) served by uvicorn over
+    TLS, client certificates verified against the test CA."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False,
+        **server_options(settings),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                assert not task.done(), "the adapter stopped before it served"
+                await asyncio.sleep(0.02)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        done, _ = await asyncio.wait([task], timeout=3)
+        if not done:  # an idle keep-alive connection: do not wait it out
+            server.force_exit = True
+            await asyncio.wait_for(task, 20)
 
 
 async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
@@ -47,44 +84,50 @@ async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
     )  # fmt: skip
     await topic_admin.ensure_topics(settings, bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
-    tokens = {code: new_token() for code in (GEMEENTE, PROVIDER)}
-    for code, token in tokens.items():
-        await store.add_token(pool, code, token)
+    doors = tls_settings(settings, pki)  # client certificates required
+    gemeente = await software(pool, pki, GEMEENTE)
+    provider = await software(pool, pki, PROVIDER)
     receiver = SoapReceiver(refuse=0)
     async with _serving(receiver, pki) as url:
         sealed = push_store.seal(settings.person_key_secret.get_secret_value(), GEMEENTE, b"s" * 20)
         await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
         core = core_app(settings, bootstrap, database_url)
-        ggk = adapter_app("ggk", settings, bootstrap, database_url)
-        vecozo = adapter_app("vecozo", settings, bootstrap, database_url)
-        async with serving(core, ggk, vecozo) as (_, g, v):
+        ggk = adapter_app("ggk", doors, bootstrap, database_url)
+        vecozo = adapter_app("vecozo", doors, bootstrap, database_url)
+        async with (
+            serving(core),
+            _tls(ggk, doors) as ggk_url,
+            _tls(vecozo, doors) as vecozo_url,
+            httpx.AsyncClient(base_url=ggk_url, verify=gemeente.client(pki.path), timeout=30) as g,
+            httpx.AsyncClient(
+                base_url=vecozo_url, verify=provider.client(pki.path), timeout=30
+            ) as v,
+        ):
             await recovered(
                 pool, (outbox.RECOVERY_ROLE, journal.role("ggk"), journal.role("vecozo"))
             )
             reference = str(uuid.uuid4())
-            headers = {**bearer(tokens[GEMEENTE]), "SOAPAction": stuf.DI01.action,
-                       "Content-Type": "text/xml"}  # fmt: skip
+            headers = {"SOAPAction": stuf.DI01.action, "Content-Type": "text/xml"}
             answer = await g.post("/ggk/soap", content=_di01(reference), headers=headers)
             assert answer.status_code == 200, answer.text
             assert stuf.answer_of(answer.content) == ("Bv03", reference)
 
-            provider = bearer(tokens[PROVIDER])
             deadline = time.monotonic() + 30
             listed: list[dict[str, object]] = []
             while not listed:
                 assert time.monotonic() < deadline, "the 301 did not reach the provider"
-                found = await v.get("/berichten", headers=provider)
+                found = await v.get("/berichten")
                 assert found.status_code == 200, found.text
                 listed = found.json()
                 await asyncio.sleep(0.1) if not listed else None
             refs = listed[0]["referentiegegevens"]
             assert isinstance(refs, dict)
             traceer = str(refs["traceerId"])
-            payload = await v.get(f"/berichten/{traceer}/payload", headers=provider)
+            payload = await v.get(f"/berichten/{traceer}/payload")
             assert payload.content == WMO301
             meta = metadata(PROVIDER, GEMEENTE, "WMO302", als_antwoord_op=traceer,
                             conversatie_id=str(refs["conversatieId"]))  # fmt: skip
-            pushed = await v.post("/berichten", files=parts(meta, WMO302), headers=provider)
+            pushed = await v.post("/berichten", files=parts(meta, WMO302))
             assert pushed.status_code == 204, pushed.text
 
             deadline = time.monotonic() + 30
