@@ -213,6 +213,11 @@ async def test_a_proxy_header_counts_only_from_a_trusted_proxy(
         assert by_header.status_code == 200, by_header.text
         xfcc = f'Hash=00;Cert="{quote(mine.pem)}";Subject="CN=Zorg software"'
         assert (await proxy.get("/v1/inbox", headers={"X-Client-Cert": xfcc})).status_code == 200
+        # An appending proxy: the client's own element first, the proxy's after it.
+        appended = f'Cert="{quote(mine.pem)}",By=spiffe://proxy;Cert="{quote(expired.pem)}"'
+        two = await proxy.get("/v1/inbox", headers={"X-Client-Cert": appended})
+        assert _refusal(two)[:2] == (401, "certificate_unknown")
+        assert "2 certificates" in two.json()["detail"]["detail"]
         assert _refusal(await proxy.get("/v1/inbox", headers=nginx)) == (
             401, "certificate_expired", "BRS01",
         )  # fmt: skip
@@ -276,14 +281,24 @@ async def test_registrations_by_fingerprint_and_by_subject(
 
 
 def test_header_forms_and_settings_checks(tmp_path: Path) -> None:
-    issued = CertAuthority(tmp_path).issue("a", "Zorg software")
+    authority = CertAuthority(tmp_path)
+    issued = authority.issue("a", "Zorg software")
     der = ssl.PEM_cert_to_DER_cert(issued.pem)
     for value in (
         quote(issued.pem),
         base64.b64encode(der).decode(),
         f'By=x;Cert="{quote(issued.pem)}"',
+        # quoted ',' and ';' (and an escaped quote) are not element or pair boundaries
+        f'By=x;Subject="CN=a\\",b;Cert=\\"y, O=z";Cert="{quote(issued.pem)}";DNS=a.example',
     ):
         assert from_header(value).fingerprint == issued.fingerprint
+    other = quote(authority.issue("b", "Other").pem)
+    for appended in (
+        f'By=a;Cert="{quote(issued.pem)}",By=b;Cert="{other}"',
+        f'Cert="{quote(issued.pem)}";Cert="{quote(issued.pem)}"',
+    ):
+        with pytest.raises(CertificateError, match="names 2 certificates"):
+            from_header(appended)
     for bad in (
         "",
         "%%%",

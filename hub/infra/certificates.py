@@ -2,14 +2,14 @@
 
 What the adapters (adapters/clientcert.py) and `hub party cert` read of a party's client
 certificate; a proxy's header (`from_header`) may carry it URL-encoded, in an Envoy XFCC
-element, or as base64 DER.
+element, or as base64 DER. An XFCC header naming more than one certificate is refused: with a
+proxy that appends (APPEND_FORWARD) instead of overwriting, the first may be the client's own.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote
@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 _MAX_HEADER_CHARS = 32_768  # a certificate chain's PEM, URL-encoded, is far smaller
-_XFCC_CERT = re.compile(r'(?:^|[;,])\s*Cert="([^"]*)"')
 
 
 class CertificateError(ValueError):
@@ -68,12 +67,50 @@ def from_pem(pem: bytes | str) -> ClientCertificate:
         raise CertificateError(f"not a PEM certificate: {exc}") from None
 
 
+def _xfcc_pairs(value: str) -> list[str]:
+    """An XFCC value cut at every `,` (between elements) and `;` (between pairs) that is not
+    inside a quoted value (Envoy quotes a Subject or URI holding them, backslash-escaping)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char in ",;" and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _xfcc_certs(value: str) -> list[str]:
+    """The `Cert=` values of an Envoy XFCC header, quotes removed (none: not XFCC)."""
+    found = []
+    for pair in _xfcc_pairs(value):
+        key, eq, cert = pair.partition("=")
+        if eq and key.strip().lower() == "cert":
+            found.append(cert.strip().removeprefix('"').removesuffix('"'))
+    return found
+
+
 def from_header(value: str) -> ClientCertificate:
-    """A proxy's header value: XFCC's Cert="...", URL-encoded PEM, or base64 DER."""
+    """A proxy's header value: XFCC's Cert="...", URL-encoded PEM, or base64 DER. An XFCC
+    header naming more than one certificate is refused (which is the client's cannot be told)."""
     if len(value) > _MAX_HEADER_CHARS:
         raise CertificateError("header too long")
-    xfcc = _XFCC_CERT.search(value)
-    text = unquote(xfcc.group(1) if xfcc else value).strip()
+    xfcc = _xfcc_certs(value)
+    if len(xfcc) > 1:
+        raise CertificateError(
+            f"the proxy's header names {len(xfcc)} certificates, so which is the client's "
+            "cannot be told; the proxy must overwrite the header (Envoy: SANITIZE_SET)"
+        )
+    text = unquote(xfcc[0] if xfcc else value).strip()
     if text.startswith("-----BEGIN"):
         return from_pem(text)
     try:
