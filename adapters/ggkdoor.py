@@ -144,7 +144,11 @@ async def take(ctx: AdapterContext, caller: Party, request: StufRequest, hub: Sy
 
     code = request.operation.berichtcode
     await ggk_envelopes.note_received(pool, message_id, caller.code, sg.referentienummer, code)
-    await uploads.judge(ctx, caller, message_id, key, body)
+    try:
+        await uploads.judge(ctx, caller, message_id, key, body)
+    except HTTPException:
+        await ggk_envelopes.release_received(pool, message_id)  # refused: nothing kept
+        raise
     return await ggk_envelopes.keep_received(
         pool, message_id, caller.code, sg.referentienummer, code, digest, receipt,
     )  # fmt: skip

@@ -134,7 +134,10 @@ async def test_the_ggk_door_with_zeep_over_tls(
         assert reused == ("IB016", "envelope/referentienummer_reused")
         # A payload that fails its schema: the upload path's refusal, as a Fo03.
         invalid = WMO301.replace(b"<Geslacht>2</Geslacht>", b"<Geslacht>X</Geslacht>")
-        assert await _refused(client, invalid) == ("IB001", "invalid/schema")
+        bad_ref = str(uuid.uuid4())
+        assert await _refused(client, invalid, ref=bad_ref) == ("IB001", "invalid/schema")
+        kept = "SELECT count(*) FROM ggk_envelope WHERE referentienummer = $1"
+        assert await pool.fetchval(kept, bad_ref) == 0  # refused: nothing half-accepted
         # functie does not name the payload.
         assert await _refused(client, WMO301, "WMO305") == ("IB006", "envelope/functie_mismatch")
         # An XML bomb as the payload: the hardened parser refuses its DOCTYPE.

@@ -53,6 +53,15 @@ async def note_received(
     )
 
 
+async def release_received(pool: Pool, message_id: UUID) -> None:
+    """Forget the record of an envelope whose message the acceptance path refused (no receipt
+    kept yet): nothing half-accepted, as the VECOZO door's references."""
+    await pool.execute(
+        "DELETE FROM ggk_envelope WHERE message_id = $1 AND direction = 'in' AND receipt IS NULL",
+        message_id,
+    )
+
+
 async def keep_received(
     pool: Pool,
     message_id: UUID,
