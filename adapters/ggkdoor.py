@@ -24,7 +24,7 @@ from adapters import uploads
 from adapters.auth import party_authenticator
 from adapters.context import AdapterContext
 from adapters.refusal import refuse
-from hub.domain import messages, stuf, stufcodes, stufwrite, xmlcodec
+from hub.domain import messages, routing, stuf, stufcodes, stufwrite, xmlcodec
 from hub.domain.parties import Party
 from hub.domain.stuf import Request as StufRequest
 from hub.domain.stuf import StufRefused, Systeem
@@ -170,6 +170,16 @@ def _check_functie(ctx: AdapterContext, request: StufRequest) -> None:
     mt = messages.CATALOGUE.get((sg.functie or "").upper())
     if mt is None:
         return  # not a message the hub knows: the acceptance path refuses it (IB004)
+    route = routing.route(xmlcodec.read_envelope(root))
+    if route is not None and (sg.zender.organisatie, sg.ontvanger.organisatie) != (
+        route.sender,
+        route.receiver,
+    ):
+        # As the VECOZO door's metadata must agree with the header: the envelope names the
+        # parties its message travels between, or the receipt and any Fo01 would name others.
+        raise StufRefused("envelope", "party_mismatch", f"the envelope's zender/ontvanger "
+                          f"{sg.zender.organisatie}/{sg.ontvanger.organisatie} are not its "
+                          f"message's sender/receiver {route.sender}/{route.receiver}")  # fmt: skip
     du01 = stufcodes.parse_numbers(ctx.settings.ggk_du01_functies)
     wanted = stufcodes.berichtcode(mt, du01)
     if wanted != request.operation.berichtcode:

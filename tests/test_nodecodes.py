@@ -71,6 +71,7 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None]] = {
     ("envelope", "base64"): ("IB001", None),
     ("envelope", "action_mismatch"): ("IB006", None),
     ("envelope", "functie_mismatch"): ("IB006", None),
+    ("envelope", "party_mismatch"): ("IB006", None),
     ("envelope", "text_file"): ("IB004", None),
     ("envelope", "referentienummer_reused"): ("IB016", None),
     # The VECOZO door's push (issue #21; adapters/vecozodoor_push.py), VECOZO-like adapter only.

@@ -320,6 +320,14 @@ TABLE: Final[tuple[Nearest, ...]] = (
     Nearest("envelope", "base64", "IB001", None, _G + "xmlBestand is xs:base64Binary → IB001"),
     Nearest("envelope", "action_mismatch", "IB006", None, _F + "SOAPAction ≠ body → IB006"),
     Nearest("envelope", "functie_mismatch", "IB006", None, _F + "functie ≠ message → IB006"),
+    Nearest(
+        "envelope",
+        "party_mismatch",
+        "IB006",
+        None,
+        "reading: the envelope contradicts its message, as functie ≠ message does (issue #21): "
+        "zender/ontvanger ≠ the message's sender/receiver → IB006",
+    ),
     Nearest("envelope", "text_file", "IB004", None, _G + "no message: unsupported → IB004"),
     Nearest("envelope", "referentienummer_reused", "IB016", None, _R + "not unique → IB016"),
     # --- the VECOZO door's push (issue #21; only the VECOZO-like adapter raises these) -----

@@ -34,6 +34,7 @@ from tests.nodedoors.ggkkit import (
     di01_args,
     raw_di01,
     served,
+    systeem,
     tls_settings,
     zeep_client,
 )
@@ -54,13 +55,13 @@ def _fo03(body: bytes) -> tuple[str, str]:
     return code, what
 
 
-async def _refused(client: Any, payload: bytes, functie: str = "WMO301", ref: str | None = None
-                   ) -> tuple[str, str]:  # fmt: skip
-    """The Fo03 of a Di01 zeep sends, which must be refused."""
+async def _refused(client: Any, payload: bytes, functie: str = "WMO301", ref: str | None = None,
+                   args: dict[str, Any] | None = None) -> tuple[str, str]:  # fmt: skip
+    """The Fo03 of a Di01 zeep sends (`args`, else one of `payload`), which must be refused."""
 
     def call() -> tuple[str, str]:
         try:
-            client.service.ggk_Di01(**di01_args(payload, functie, ref))
+            client.service.ggk_Di01(**(args or di01_args(payload, functie, ref)))
         except zeep.exceptions.Fault as exc:
             return _fo03(etree.tostring(exc.detail))
         raise AssertionError("not refused")
@@ -142,6 +143,11 @@ async def test_the_ggk_door_with_zeep_over_tls(
         assert await _refused(client, WMO301, "WMO305") == ("IB006", "envelope/functie_mismatch")
         # An XML bomb as the payload: the hardened parser refuses its DOCTYPE.
         assert await _refused(client, BOMB + WMO301[38:]) == ("IB001", "unreadable/doctype")
+        # The envelope addressed to another party than its message.
+        elsewhere = di01_args(WMO301)
+        elsewhere["stuurgegevens"]["ontvanger"] = systeem("12345678")
+        assert await _refused(client, WMO301, args=elsewhere) == (
+            "IB006", "envelope/party_mismatch")  # fmt: skip
         # A retour goes as a ggk_Du01 (its crossRefnummer the Di01 it answers), not a Di01.
         assert await _refused(client, WMO306, "WMO306") == ("IB006", "envelope/functie_mismatch")
         du01 = di01_args(WMO306, "WMO306")
