@@ -91,18 +91,37 @@ def _minimal_301(view: JsonView) -> dict[str, Any]:
     ("change", "location", "words"),
     [
         (lambda d: d["Client"].update(Bsn="12"), "/Bericht/Client/Bsn", "pattern"),
-        (lambda d: d["Header"].update(BerichtVersie="x"), "/Bericht/Header/BerichtVersie", "int"),
-        (lambda d: d["Header"].update(Afzender=3074), "/Bericht/Header/Afzender", "str"),
+        (lambda d: d["Header"].update(BerichtVersie="x"), "/Bericht/Header/BerichtVersie",
+         "BerichtVersie is a whole number (a JSON number), not a string"),
+        (lambda d: d["Header"].update(Afzender=3074), "/Bericht/Header/Afzender",
+         "Afzender is text, a JSON string"),
         (lambda d: d["Client"].update(Onbekend="1"), "/Bericht/Client", "Onbekend"),
         (lambda d: d["Client"].pop("Bsn"), "/Bericht/Client", "Bsn"),
         (lambda d: d["Client"].update(Geslacht=None), "/Bericht/Client/Geslacht", "null"),
+        # docs/json.md: an element that occurs at most once is never a list, one that may
+        # repeat always is; xmlschema alone would take both.
+        (lambda d: d["Client"].update(Bsn=[d["Client"]["Bsn"]]), "/Bericht/Client/Bsn",
+         "Bsn occurs at most once, so its value is never a list"),
+        (lambda d: d.update(Header=[d["Header"]]), "/Bericht/Header", "never a list"),
+        (lambda d: d["Client"]["ToegewezenProducten"].update(
+            ToegewezenProduct=d["Client"]["ToegewezenProducten"]["ToegewezenProduct"][0]),
+         "/Bericht/Client/ToegewezenProducten/ToegewezenProduct", "always a list"),
+        # Sentences a person reads, not Python's ("Date.__init__() missing 2 required ...").
+        (lambda d: d["Header"]["BerichtIdentificatie"].update(Dagtekening=20250101),
+         "/Bericht/Header/BerichtIdentificatie/Dagtekening", 'a JSON string such as "2025-01-31"'),
+        (lambda d: d["Header"]["BerichtIdentificatie"].update(Dagtekening="morgen"),
+         "/Bericht/Header/BerichtIdentificatie/Dagtekening", "a date (2025-01-31)"),
+        (lambda d: d.update(Header="x"), "/Bericht/Header", "its value is an object, not a string"),
     ],
-    ids=["pattern", "not-a-number", "number-for-a-string", "unknown-key", "missing", "null"],
-)
+    ids=["pattern", "not-a-number", "number-for-a-string", "unknown-key", "missing", "null",
+         "list-for-one", "list-for-a-group", "object-for-a-list", "number-for-a-date",
+         "not-a-date", "string-for-a-group"],
+)  # fmt: skip
 def test_a_schema_error_names_its_place_in_the_finding_shape(
     view: JsonView, change: Any, location: str, words: str
 ) -> None:
     data = _minimal_301(view)
+    bsn = data["Client"]["Bsn"]
     change(data)
     with pytest.raises(JsonViewError) as caught:
         view.encode(json.dumps(data).encode())
@@ -114,6 +133,11 @@ def test_a_schema_error_names_its_place_in_the_finding_shape(
     assert error.detail == f"{first.location}: {first.sentence}"
     assert "3074" not in error.detail  # never the value (it may be a BSN)
     assert "'x'" not in error.detail
+    sentences = " ".join(f.sentence for f in error.findings)
+    assert bsn not in sentences
+    assert "morgen" not in sentences
+    for python in ("<class", "__", "unpack", "object is not", "elementpath"):
+        assert python not in sentences
 
 
 def test_a_stored_message_the_schema_refuses_is_no_json_and_its_error_names_no_value(

@@ -26,7 +26,7 @@ from xmlschema.converters import ElementData, XMLSchemaConverter
 from xmlschema.validators import XsdElement, XsdGroup
 from xmlschema.validators.validation import EncodeContext
 
-from hub.domain import xmlcodec
+from hub.domain import jsonshape, xmlcodec
 from hub.domain.findings import Finding, Level
 from hub.domain.messages import CATALOGUE, basisschema_namespace
 from hub.domain.packs import Pack, PackMessage, PackRegistry
@@ -37,6 +37,15 @@ RELEASE_KEY: Final = "$release"
 MEDIA_TYPE: Final = "application/json"
 _MAX_FINDINGS: Final = 50
 _QUALIFIED: Final = re.compile(r"\{[a-z]+:[^{}]*\}")  # "{http://…}Name" → "Name"
+# xmlschema names a Python class where a person wants the kind of value ("<class 'str'>").
+_PY_CLASS: Final = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
+_KINDS: Final = {
+    "str": "text", "int": "a whole number", "Decimal": "a number", "bool": "true or false",
+    "Date10": "a date (2025-01-31)", "Date": "a date (2025-01-31)", "Time": "a time (13:45:00)",
+    "DateTime10": "a date and time",
+}  # fmt: skip
+# Python's own words (an exception raised inside xmlschema), which tell a sender nothing.
+_PY_WORDS: Final = re.compile(r"__\w+__|\bunpack\b|object is not|object has no|positional arg")
 
 
 class JsonViewError(ValueError):
@@ -151,6 +160,7 @@ class JsonView:
         self._schemas: dict[tuple[str, str], xmlschema.XMLSchema] = {}
         self._lock = threading.Lock()  # a first use from two threads compiles once
         self._children: _Children = {}
+        self._decls: jsonshape.Decls = {}
 
     def schema(self, pack: Pack) -> xmlschema.XMLSchema:
         """The compiled xmlschema of `pack`, built on first use."""
@@ -233,6 +243,14 @@ class JsonView:
         )[:_MAX_FINDINGS]
         if nulls:
             raise JsonViewError("schema", f"{nulls[0].location}: {nulls[0].sentence}", nulls)
+        # The JSON types and lists the view has (docs/json.md), which xmlschema does not check.
+        shape = tuple(
+            Finding(RULE_XSD, NO_RETOURCODE, Level.XSD, where, sentence)
+            for where, sentence in jsonshape.problems(self._decls, self.element(pm), body,
+                                                      "/Bericht")
+        )[:_MAX_FINDINGS]  # fmt: skip
+        if shape:
+            raise JsonViewError("schema", f"{shape[0].location}: {shape[0].sentence}", shape)
         prefix = pm.pack.standard.value
         converter = _Converter(
             namespaces={"": pm.namespace,
@@ -243,9 +261,12 @@ class JsonView:
         context = _Encoding(converter, body)
         try:
             root: Any = self.element(pm).raw_encode(body, "lax", context)
-        except (TypeError, ValueError, AttributeError, xmlschema.XMLSchemaException) as exc:
-            # A value of a shape the encoder cannot take at all (an object for a string, …).
-            raise JsonViewError("schema", f"not a {pm.name}: {str(exc)[:300]}") from None
+        except (TypeError, ValueError, AttributeError, xmlschema.XMLSchemaException):
+            # A value of a shape the encoder cannot take at all; the shape check above should
+            # have named it, and Python's own words mean nothing to the sender.
+            raise JsonViewError(
+                "schema", f"not a {pm.name}: a value has a shape its element cannot take"
+            ) from None
         if context.located or not isinstance(root, etree._Element):
             findings = tuple(
                 Finding(RULE_XSD, NO_RETOURCODE, Level.XSD, where, _sentence(err))
@@ -274,6 +295,9 @@ def _sentence(error: xmlschema.XMLSchemaValidationError) -> str:
     findings have it (hub/domain/validation.py): a value may be a BSN or a birth date, and
     findings are logged and returned to parties."""
     text = _QUALIFIED.sub("", str(error.reason or error.message))
+    if _PY_WORDS.search(text):
+        return "not a value this element can take"
+    text = _PY_CLASS.sub(lambda m: _KINDS.get(m.group(1), m.group(1).lower()), text)
     value = error.obj
     if isinstance(value, (str, int, Decimal)):
         shown = str(value)
