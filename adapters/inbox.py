@@ -117,8 +117,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
     @app.get(
         "/v1/inbox/{message_id}",
         response_class=Response,
-        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: {"content": {
-            "application/xml": {}, "application/json": {"schema": {"type": "object"}}}}},
+        responses={**docs.REFUSALS, **docs.NOT_FOUND, 200: jsonbody.download_openapi()},
     )  # fmt: skip
     async def download(
         message_id: UUID, request: Request, caller: Party = ctx.authenticated

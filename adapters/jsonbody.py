@@ -96,16 +96,54 @@ def download(packs: PackRegistry, accept: str | None, payload: bytes) -> Respons
     return Response(content=content, media_type=MEDIA_TYPE)
 
 
+# A whole (minimal) WMO301 as its JSON view, the example of both directions on the OpenAPI
+# page: a message the view takes (tests/adapter_api/test_json_view.py), made-up values, the
+# BSN one of the test range.
+EXAMPLE: Final[dict[str, Any]] = {
+    "$message": "WMO301",
+    "$release": "3.2",
+    "Header": {
+        "BerichtCode": "414", "BerichtVersie": 3, "BerichtSubversie": 2, "Afzender": "0363",
+        "Ontvanger": "65656055",
+        "BerichtIdentificatie": {"Identificatie": "A2025000123", "Dagtekening": "2025-03-03"},
+        "XsdVersie": {"BasisschemaXsdVersie": "1.0.0", "BerichtXsdVersie": "1.0.0"},
+    },
+    "Client": {
+        "Bsn": "999990019",
+        "Geboortedatum": {"Datum": "1950-06-15"},
+        "Geslacht": "2",
+        "Naam": {"Geslachtsnaam": {"Achternaam": "Jansen"}, "NaamGebruik": "1"},
+        "Contactgegevens": {"Contact": [{"Soort": "01"}]},
+        "ToegewezenProducten": {"ToegewezenProduct": [{
+            "ToewijzingNummer": 1, "Toewijzingsdatum": "2025-03-03",
+            "Toewijzingstijd": "09:30:00", "Ingangsdatum": "2025-04-01",
+        }]},
+    },
+}  # fmt: skip
+_SCHEMA: Final = {
+    "type": "object",
+    "required": ["$message", "$release"],
+    "description": "The message's JSON view: its schema per message is "
+    "docs/json/<standard>-<release>/<MESSAGE>.schema.json (docs/json.md).",
+}
+
+
+def download_openapi() -> dict[str, Any]:
+    """The download's 200 answer in OpenAPI: the XML, or the JSON view, each with its example."""
+    return {
+        "description": "The message: its XML, or with `Accept: application/json` its JSON view "
+        "(docs/json.md).",
+        "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            MEDIA_TYPE: {"schema": _SCHEMA, "example": EXAMPLE},
+        },
+    }
+
+
 def with_json_body(openapi: dict[str, Any]) -> dict[str, Any]:
     """The upload's OpenAPI request body with the JSON view added beside the XML types."""
     body = openapi["requestBody"]
-    body["content"][MEDIA_TYPE] = {
-        "schema": {"type": "object", "required": ["$message", "$release"],
-                   "description": "The message's JSON view: its schema per message is "
-                   "docs/json/<standard>-<release>/<MESSAGE>.schema.json (docs/json.md)."},
-        "example": {"$message": "WMO305", "$release": "3.2", "Header": {"BerichtCode": "418"},
-                    "Client": {"Bsn": "..."}},
-    }  # fmt: skip
+    body["content"][MEDIA_TYPE] = {"schema": _SCHEMA, "example": EXAMPLE}
     body["description"] += (
         " Or its JSON view as application/json (docs/json.md), encoded to the XML message and "
         "judged as that XML."

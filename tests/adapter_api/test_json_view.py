@@ -139,7 +139,10 @@ async def test_an_inbox_message_downloads_as_the_json_its_xml_decodes_to(
     assert _canonical(view.encode(as_json.content)) == _canonical(WMO305)
     # Both directions are in the OpenAPI document.
     assert "application/json" in openapi["/v1/messages"]["post"]["requestBody"]["content"]
-    assert (
-        "application/json"
-        in openapi["/v1/inbox/{message_id}"]["get"]["responses"]["200"]["content"]
-    )
+    answer = openapi["/v1/inbox/{message_id}"]["get"]["responses"]["200"]["content"]
+    upload = openapi["/v1/messages"]["post"]["requestBody"]["content"]["application/json"]
+    # Each with an example, a whole message the view takes, valid by its schema.
+    for example in (answer["application/json"]["example"], upload["example"]):
+        xml = view.encode(json.dumps(example).encode())
+        pm = view.message_of(example)
+        assert pm.schema.validate(etree.fromstring(xml)), pm.schema.error_log
