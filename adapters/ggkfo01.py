@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from uuid import uuid4
+from typing import Final
+from uuid import UUID, uuid5
 
 import httpx
 
@@ -28,6 +29,15 @@ from hub.infra.store import ggk_fo01 as store
 
 log = logging.getLogger(__name__)
 
+_NS: Final = UUID("0f7c7a4e-5b0e-4f53-9d3c-2e1f6b8a9c41")  # Fo01 referentienummers
+
+
+def reference_of(job: store.Fo01Job) -> str:
+    """The Fo01's referentienummer: one per message across every retry (as an envelope keeps
+    its own), so the receiver can tell a resend; a version-4 UUID in form, as StUF-GGk's are,
+    derived from the message id rather than stored."""
+    return str(UUID(bytes=uuid5(_NS, str(job.message_id)).bytes, version=4))
+
 
 def fo01_of(ctx: AdapterContext, job: store.Fo01Job) -> bytes:
     """The SOAP request of one Fo01."""
@@ -36,7 +46,7 @@ def fo01_of(ctx: AdapterContext, job: store.Fo01Job) -> bytes:
         berichtcode="Fo01",
         zender=Systeem(None, applicatie),
         ontvanger=Systeem(job.party, applicatie),
-        referentienummer=str(uuid4()),
+        referentienummer=reference_of(job),
         tijdstip=stufwrite.tijdstip(ctx.runtime.clock()),
         cross=job.referentienummer,
     )
@@ -114,6 +124,7 @@ class Fo01Loop:
         except httpx.HTTPError:
             return push.Answer(False, "protocol")
         answer = push.answer_of(response.status_code)
-        if answer.delivered and stuf.answer_of(response.content[: 1024 * 1024])[0] != "Bv03":
-            return push.Answer(False, "protocol", response.status_code)
+        receipt = stuf.answer_of(response.content[: 1024 * 1024])
+        if answer.delivered and receipt != ("Bv03", reference_of(job)):
+            return push.Answer(False, "protocol", response.status_code)  # not a Bv03 for it
         return answer

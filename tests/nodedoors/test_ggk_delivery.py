@@ -223,6 +223,10 @@ async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
     assert found is not None
     assert found["attempts"] == 2  # the Fo03 was a failed attempt
     assert [a for a, _ in receiver.seen] == [f'"{stuf.FO01.action}"'] * 2  # one per message
+    # Its retry is the same Fo01: the same referentienummer (a version-4 UUID).
+    first, again = (read.stuurgegevens.referentienummer for _, read in receiver.seen)
+    assert first == again
+    assert uuid.UUID(first).version == 4
     fo01 = receiver.seen[-1][1]
     assert fo01.operation is stuf.FO01
     assert (fo01.stuurgegevens.cross, fo01.stuurgegevens.ontvanger.organisatie) == (ref, GEMEENTE)
