@@ -148,6 +148,11 @@ async def test_the_ggk_door_with_zeep_over_tls(
         elsewhere["stuurgegevens"]["ontvanger"] = systeem("12345678")
         assert await _refused(client, WMO301, args=elsewhere) == (
             "IB006", "envelope/party_mismatch")  # fmt: skip
+        # A zender the caller may not submit for.
+        spoofed = di01_args(WMO301)
+        spoofed["stuurgegevens"]["zender"] = systeem("0344")
+        assert await _refused(client, WMO301, args=spoofed) == (
+            "IB006", "forbidden/sender_mismatch")  # fmt: skip
         # A retour goes as a ggk_Du01 (its crossRefnummer the Di01 it answers), not a Di01.
         assert await _refused(client, WMO306, "WMO306") == ("IB006", "envelope/functie_mismatch")
         du01 = di01_args(WMO306, "WMO306")
@@ -180,6 +185,12 @@ async def test_the_ggk_door_with_zeep_over_tls(
             assert await post(b"<x:hello xmlns:x='urn:x'/>") == (
                 "IB001", "envelope/not_an_envelope")  # fmt: skip
             assert await post(raw_di01("not*base64")) == ("IB001", "envelope/base64")
+            text_file = (
+                raw_di01(b64(WMO301))
+                .replace(b"<G:xmlBestand>", b'<G:tekstBestand bestandsnaam="brief.txt">')
+                .replace(b"</G:xmlBestand>", b"</G:tekstBestand>")
+            )
+            assert await post(text_file) == ("IB004", "envelope/text_file")
             bomb_envelope = raw_di01(b64(WMO301), head=BOMB[21:].decode())
             assert await post(bomb_envelope) == ("IB001", "unreadable/doctype")
             huge = b"<x/>" * (stuf.MAX_ENVELOPE_BYTES // 4 + 10)
