@@ -155,7 +155,8 @@ async def take(ctx: AdapterContext, caller: Party, request: StufRequest, hub: Sy
 
 
 def _check_functie(ctx: AdapterContext, request: StufRequest) -> None:
-    """The envelope's functie names its message, which travels with this berichtcode."""
+    """The envelope's functie names its message, which travels with this berichtcode between
+    the envelope's zender and ontvanger."""
     sg = request.stuurgegevens
     try:
         # The one hardened parser: an XML bomb in the payload is refused here (and would be
