@@ -57,16 +57,17 @@ class PurgeWatch:
                 total.payload_bytes + done.payload_bytes,
                 total.dead_letters + done.dead_letters,
                 total.journal + done.journal,
+                total.door_rows + done.door_rows,
             )
             if done.messages < _BATCH and done.dead_letters < _BATCH:
                 break
         self.runs += 1
         self.purged += total.messages
-        if total.messages or total.dead_letters or total.journal:
+        if total.messages or total.dead_letters or total.journal or total.door_rows:
             log.info(
-                "purged the payloads of %d messages (%d bytes), %d dead letters and %d stale "
-                "journal entries older than %d h",
+                "purged the payloads of %d messages (%d bytes), %d dead letters, %d stale "
+                "journal entries and %d node doors' rows older than %d h",
                 total.messages, total.payload_bytes, total.dead_letters, total.journal,
-                self.settings.payload_retention_hours,
+                total.door_rows, self.settings.payload_retention_hours,
             )  # fmt: skip
         return total

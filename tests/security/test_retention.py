@@ -176,3 +176,79 @@ async def test_hub_purge_command(
     assert said.startswith("purged the payloads of 2 messages"), said
     purged = {r["id"] for r in await pool.fetch("SELECT id FROM message WHERE payload = ''")}
     assert purged == {old, recent}
+
+
+async def _envelope(pool: store.Pool, message_id: UUID, direction: str = "in") -> None:
+    await pool.execute(
+        "INSERT INTO ggk_envelope (message_id, direction, party, referentienummer, berichtcode,"
+        " digest, receipt, created_at) VALUES ($1, $2, '0363', $3, 'Di01', $4, $5, $6)",
+        message_id, direction, str(uuid4()), b"d" * 32, b"<Bv03/>", OLD,
+    )  # fmt: skip
+
+
+async def _fo01(pool: store.Pool, state: str, done_at: datetime | None) -> UUID:
+    message_id = uuid4()
+    await pool.execute(
+        "INSERT INTO ggk_fo01 (message_id, party, referentienummer, stage, error, state,"
+        " created_at, done_at) VALUES ($1, '0363', $2, 'validation', 'invalid', $3, $4, $5)",
+        message_id, str(uuid4()), state, OLD, done_at,
+    )  # fmt: skip
+    return message_id
+
+
+async def _reference(pool: store.Pool, message_id: UUID, created_at: datetime = OLD) -> None:
+    await pool.execute(
+        "INSERT INTO vsp_reference (message_id, afzender, traceer_id, conversatie_id,"
+        " referentie_id, submitted_by, payload_sha256, berichttype, berichtversie,"
+        " berichtsubversie, created_at) VALUES ($1, '65656055', $2, $3, 'dossier mevr. Jansen',"
+        " '65656055', $4, 'WMO305', '3', '2', $5)",
+        message_id, f"T-{message_id}", f"C-{message_id}", b"s" * 32, created_at,
+    )  # fmt: skip
+
+
+async def test_purge_drops_the_node_doors_rows_once_their_message_is_purged(
+    pool: store.Pool,
+) -> None:
+    """GGk envelopes and Fo01s and the VECOZO references' free text follow the payload; a
+    heenbericht's envelope stays while a retour answering it still has its payload."""
+    purged = await _message(pool, receiver_node="ggk", delivery="acked")
+    answered = await _message(pool, receiver_node="ggk", delivery="acked")
+    retour = await _message(pool, NEW, receiver_node="ggk", delivery="acked")
+    await pool.execute("UPDATE message SET answers = $1 WHERE id = $2", answered, retour)
+    recent = await _message(pool, NEW, receiver_node="ggk", delivery="acked")
+    never_in_ledger, just_sent = uuid4(), uuid4()
+    for message_id in (purged, answered, recent, never_in_ledger):
+        await _envelope(pool, message_id)
+    await _envelope(pool, purged, "out")
+    await _envelope(pool, just_sent)
+    await pool.execute("UPDATE ggk_envelope SET created_at = now() WHERE message_id = $1",
+                       just_sent)  # fmt: skip
+    await _fo01(pool, "delivered", OLD)  # delivered, and given up, before the cut-off: dropped
+    await _fo01(pool, "failed", OLD)
+    pending, lately = await _fo01(pool, "pending", None), await _fo01(pool, "delivered", NEW)
+    orphan, fresh_orphan = uuid4(), uuid4()
+    for message_id in (purged, recent, orphan):
+        await _reference(pool, message_id)
+    await _reference(pool, fresh_orphan, NEW)
+
+    done = await retention.purge(pool, CUTOFF)
+    assert done.messages == 2  # purged and answered
+    envelopes = {(r["message_id"], r["direction"]) for r in
+                 await pool.fetch("SELECT message_id, direction FROM ggk_envelope")}  # fmt: skip
+    assert envelopes == {(answered, "in"), (recent, "in"), (just_sent, "in")}
+    fo01 = {r["message_id"] for r in await pool.fetch("SELECT message_id FROM ggk_fo01")}
+    assert fo01 == {pending, lately}
+    references = {r["message_id"]: r for r in await pool.fetch("SELECT * FROM vsp_reference")}
+    assert set(references) == {purged, recent, fresh_orphan}
+    assert references[purged]["referentie_id"] is None  # the free text goes with the payload
+    assert references[purged]["traceer_id"] == f"T-{purged}"  # the references stay
+    assert references[recent]["referentie_id"] == "dossier mevr. Jansen"
+    assert done.door_rows == 3 + 2 + 1 + 1  # envelopes, Fo01s, an orphan, a free text
+
+    # Once the retour is purged too, the heenbericht's envelope has served.
+    await pool.execute("UPDATE message SET received_at = $1 WHERE id = $2", OLD, retour)
+    again = await retention.purge(pool, CUTOFF)
+    assert again.messages == 1
+    assert again.door_rows == 1
+    left = {r["message_id"] for r in await pool.fetch("SELECT message_id FROM ggk_envelope")}
+    assert left == {recent, just_sent}

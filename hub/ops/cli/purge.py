@@ -19,6 +19,8 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     verb = "would purge" if args.dry_run else "purged"
     when = cutoff.strftime("%Y-%m-%d %H:%M:%SZ")
     stale = f", and {result.journal} stale journal entries" if result.journal else ""
+    if result.door_rows:  # GGk envelopes and Fo01s, VECOZO references (retention.py)
+        stale += f", and {result.door_rows} node doors' rows"
     print(
         f"{verb} the payloads of {result.messages} messages ({result.payload_bytes} bytes) and "
         f"{result.dead_letters} replayed dead letters received before {when}{stale} "
