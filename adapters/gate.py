@@ -1,13 +1,22 @@
 """The upload door before any body is read: what encodings and media types it takes, and how
-many uploads it handles at once (back-pressure instead of an unbounded queue)."""
+many uploads it handles at once (back-pressure instead of an unbounded queue).
+
+The node doors' message routes (the GGk door's SOAP endpoint, the VECOZO door's push) count
+among the same uploads in flight (`guard_door`); beyond the limit each is answered in its
+door's own shape (a SOAP Server fault, an RFC 7807 problem), with Retry-After.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from typing import Final
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.refusal import Refusal, node_fields
@@ -52,6 +61,55 @@ def json_media_type(value: str | None) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Door:
+    """A node door's message route as the gate counts it: how it says "busy" (the gate's
+    sentence in, the door's answer out), and how much of the body it reads and drops first
+    (a SOAP stack that is still sending when the fault comes handles it badly; 0: none)."""
+
+    busy: Callable[[Request, str], Response]
+    drain: int = 0
+
+
+_DOORS: Final = "upload_gate_doors"  # app.state attribute: route path -> Door
+
+
+def guard_door(
+    app: Any, path: str, busy: Callable[[Request, str], Response], *, drain: int = 0
+) -> None:
+    """Count POST `path` of this app (a node door's message route) among the uploads in
+    flight; beyond HUB_UPLOAD_MAX_IN_FLIGHT it is answered by `busy`."""
+    doors: dict[str, Door] | None = getattr(app.state, _DOORS, None)
+    if doors is None:
+        doors = {}
+        setattr(app.state, _DOORS, doors)
+    doors[path] = Door(busy, drain)
+
+
+def _door(scope: Scope, route: str) -> Door | None:
+    """The door registered for `route` on the app serving this request (Starlette puts the
+    app in the scope before its middleware runs)."""
+    doors = getattr(getattr(scope.get("app"), "state", None), _DOORS, None)
+    return doors.get(route) if isinstance(doors, dict) else None
+
+
+async def _drain(receive: Receive, limit: int) -> bool:
+    """Read and drop up to `limit` bytes of the request body; True when some is left unread
+    (or the client left), so the connection must close after the answer."""
+    if limit <= 0:
+        return True
+    seen = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return True
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return False
+        if seen > limit:
+            return True
+
+
 class UploadGate:
     """Pure ASGI middleware on the upload route: refuses a body the hub cannot read (415) and
     an upload beyond `max_in_flight` (503, Retry-After) before authentication or the body, so
@@ -74,7 +132,11 @@ class UploadGate:
         posted = scope["type"] == "http" and scope["method"] == "POST"
         route = _route(scope) if posted else ""
         if route not in (self.path, self.archive_path):
-            await self.app(scope, receive, send)
+            door = _door(scope, route) if posted else None
+            if door is None:
+                await self.app(scope, receive, send)
+            else:
+                await self._through_door(door, scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         archive = route == self.archive_path != self.path
@@ -89,6 +151,27 @@ class UploadGate:
             status, body, extra = refusal
             metrics.count("upload", "refused", node=self.node)
             await _answer(send, status, body, extra, Node(self.node))
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _through_door(self, door: Door, scope: Scope, receive: Receive, send: Send) -> None:
+        """A node door's upload: counted as any upload, its own busy answer beyond the limit
+        (its media types and body are the door's to judge)."""
+        if self.in_flight >= self.max_in_flight:
+            self._log_busy()
+            metrics.count("upload", "refused", node=self.node)
+            closing = await _drain(receive, door.drain)
+            detail = (f"the adapter handles {self.max_in_flight} uploads at once and has no "
+                      f"room now; send it again unchanged after {RETRY_AFTER_S} s")  # fmt: skip
+            response = door.busy(Request(scope), detail)
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            if closing:
+                response.headers["Connection"] = "close"
+            await response(scope, receive, send)
             return
         self.in_flight += 1
         try:

@@ -23,6 +23,7 @@ from fastapi.security import HTTPBearer
 from adapters import uploads
 from adapters.auth import party_authenticator
 from adapters.context import AdapterContext
+from adapters.gate import guard_door
 from adapters.refusal import refuse
 from hub.domain import messages, routing, stuf, stufcodes, stufwrite, xmlcodec
 from hub.domain.parties import Party
@@ -87,7 +88,14 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
             return _fault(ctx, parsed, hub, "unavailable", "unavailable", text, server=True)
         return Response(receipt, media_type=_XML)
 
+    def busy(_: Request, detail: str) -> Response:
+        hub = Systeem(organisatie=None, applicatie=ctx.settings.ggk_applicatie)
+        return _fault(ctx, None, hub, "unavailable", "busy", detail, server=True)
+
     _ = wsdl, schema, soap  # registered by the decorators
+    # An envelope counts among the adapter's uploads in flight (adapters/gate.py); beyond the
+    # limit it is a Server fault (resend unchanged), its body read and dropped first.
+    guard_door(app, SOAP_PATH, busy, drain=stuf.MAX_ENVELOPE_BYTES)
 
 
 async def _body(request: Request) -> bytes:

@@ -17,9 +17,11 @@ from uuid import UUID
 from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 
 from adapters import inbox
+from adapters.body import MAX_UPLOAD_BYTES
 from adapters.context import AdapterContext
+from adapters.gate import guard_door
 from adapters.refusal import refuse
-from adapters.vecozodoor_problem import PROBLEMS, Problem, ProblemRoute
+from adapters.vecozodoor_problem import PROBLEMS, Problem, ProblemRoute, answer
 from adapters.vecozodoor_pull import Bericht, Berichtstatus, Zoekopdracht, statuses, waiting
 from adapters.vecozodoor_pull import search as search_inbox
 from adapters.vecozodoor_push import METADATA, PAYLOAD, push
@@ -29,6 +31,7 @@ from hub.domain.vspstream import load_berichttypes
 from hub.infra.store import vsp as vsp_store
 
 TAG: Final = "VECOZO door (VSP-Koppeling)"
+_MULTIPART_ROOM: Final = 1 << 20  # the metadata part and the multipart framing
 _TRACEER = Annotated[str, Query(min_length=1, max_length=128)]
 _LIMIT = Annotated[int, Query(ge=1, le=1000, description="At most this many (1-1000)")]
 
@@ -164,6 +167,14 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
 
     _ = (push_bericht, list_berichten, search_berichten, payload, confirm, berichtstatussen)
     app.include_router(router)
+    # A push counts among the adapter's uploads in flight (adapters/gate.py); beyond the
+    # limit it is a 503 problem, its body read and dropped first (a server that closes on an
+    # unread body resets the connection, and the client never sees the answer).
+    guard_door(app, "/berichten", _busy, drain=MAX_UPLOAD_BYTES + _MULTIPART_ROOM)
+
+
+def _busy(request: Request, detail: str) -> Response:
+    return answer(request, 503, {"error": "unavailable", "reason": "busy", "detail": detail})
 
 
 def _with_metadata_schema(app: FastAPI) -> None:
