@@ -47,8 +47,9 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
 
     @app.get(SOAP_PATH, include_in_schema=False)
     async def wsdl(request: Request) -> Response:
-        """The WSDL, its service address the one this request reached."""
-        base = str(request.base_url).rstrip("/")
+        """The WSDL, its service address HUB_GGK_PUBLIC_URL's, else the one this request
+        reached (behind a proxy, the inside one unless it passes Host and X-Forwarded-Proto)."""
+        base = ctx.settings.ggk_public_url or str(request.base_url).rstrip("/")
         text = (stuf.SCHEMA_DIR / "ggk0210.wsdl").read_text(encoding="utf-8")
         text = text.replace("@ADDRESS@", escape(base + SOAP_PATH))
         text = text.replace("@SCHEMAS@", escape(base + SCHEMA_PATH))

@@ -187,8 +187,8 @@ def _stroom(n: vsp_store.Named, types: Berichttypes) -> Berichtstroom:
     )
 
 
-def _bericht(request: Request, n: vsp_store.Named, types: Berichttypes) -> Bericht:
-    url = f"{str(request.base_url).rstrip('/')}/berichten/{quote(n.traceer_id, safe='')}/payload"
+def _bericht(base: str, n: vsp_store.Named, types: Berichttypes) -> Bericht:
+    url = f"{base}/berichten/{quote(n.traceer_id, safe='')}/payload"
     return Bericht(
         routeringgegevens=Routeringgegevens(
             afzender=Partij(rol=_rol(n.message_type, True), code=n.afzender or "?"),
@@ -212,7 +212,10 @@ async def _described(
     ctx: AdapterContext, request: Request, ids: Sequence[UUID], types: Berichttypes
 ) -> list[Bericht]:
     found = await vsp_store.named(ctx.runtime.pool, ids)
-    return [_bericht(request, found[i], types) for i in ids if i in found]
+    # Behind a TLS-terminating proxy the request's own URL may be the inside one: the
+    # operator's public base URL wins.
+    base = ctx.settings.vecozo_public_url or str(request.base_url).rstrip("/")
+    return [_bericht(base, found[i], types) for i in ids if i in found]
 
 
 async def waiting(

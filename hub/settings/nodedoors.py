@@ -4,6 +4,7 @@ VECOZO REST door's HUB_VECOZO_* fields at the end); one mixin of `hub.settings.S
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -34,6 +35,19 @@ class NodeDoorSettings(BaseModel):
         "'error/reason=CODE, ...' (reason * for every reason of an error), e.g. "
         "'invalid/schema=IB014'; unlisted kinds take docs/node-codes.md's GGK column.",
     )
+    ggk_public_url: str | None = Field(
+        default=None,
+        description="Where the outside reaches the GGK adapter's root, e.g. "
+        "https://hub.example.nl/ggk behind a TLS-terminating proxy that maps that prefix to "
+        "it: the WSDL's soap:address is then https://hub.example.nl/ggk/ggk/soap and its "
+        "schemas lie below .../ggk/schemas. Unset: built from the request (its Host, and "
+        "X-Forwarded-Proto only from HUB_ADAPTER_TRUSTED_PROXIES).",
+    )
+
+    @field_validator("ggk_public_url")
+    @classmethod
+    def _ggk_public_url(cls, value: str | None) -> str | None:
+        return public_url(value)
 
     @field_validator("ggk_du01_functies")
     @classmethod
@@ -56,6 +70,20 @@ class NodeDoorSettings(BaseModel):
         "(WMO305), without berichtsubtype.",
     )
 
+    vecozo_public_url: str | None = Field(
+        default=None,
+        description="Where the outside reaches the VECOZO adapter's root, e.g. "
+        "https://hub.example.nl/vecozo behind a TLS-terminating proxy that maps that prefix "
+        "to it: a pull listing's payload url is then "
+        "https://hub.example.nl/vecozo/berichten/{traceerId}/payload. Unset: built from the "
+        "request (its Host, and X-Forwarded-Proto only from HUB_ADAPTER_TRUSTED_PROXIES).",
+    )
+
+    @field_validator("vecozo_public_url")
+    @classmethod
+    def _vecozo_public_url(cls, value: str | None) -> str | None:
+        return public_url(value)
+
     @field_validator("vecozo_berichttype_file")
     @classmethod
     def _berichttypes(cls, value: Path | None) -> Path | None:
@@ -64,3 +92,17 @@ class NodeDoorSettings(BaseModel):
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+
+def public_url(value: str | None) -> str | None:
+    """A door's public base URL: absolute http(s), with a host, no query or fragment; kept
+    without its trailing slash (the door adds its paths). Empty is unset."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute https:// (or http://) URL")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"{value!r}: a base URL has no query, fragment or user")
+    return text

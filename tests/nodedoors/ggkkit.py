@@ -17,11 +17,11 @@ import zeep
 from zeep.transports import Transport
 
 from adapters.registry import build_adapter_app
-from adapters.tlsserve import server_options
 from hub.app import make_runtime
 from hub.domain.stuf import GGK_NS, SOAP_NS, STUF_NS
 from hub.infra import store
 from hub.infra.embedded import free_port
+from hub.ops.cli.run import adapter_server_options
 from hub.settings import Settings
 from tests.certkit import CertAuthority, Issued
 
@@ -61,7 +61,7 @@ async def served(
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="on" if lifespan else "off",
-        log_config=None, access_log=False, **server_options(settings),
+        log_config=None, access_log=False, **adapter_server_options(settings),
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -123,15 +123,18 @@ def di01_args(payload: bytes, functie: str = "WMO301", ref: str | None = None) -
     }
 
 
-def raw_di01(xml_bestand: str, *, functie: str = "WMO301", head: str = "") -> bytes:
+def raw_di01(
+    xml_bestand: str, *, functie: str = "WMO301", head: str = "", ref: str | None = None
+) -> bytes:
     """A Di01 written by hand: `xml_bestand` as is (bad base64, a huge text), `head` before the
-    Envelope (a DOCTYPE)."""
+    Envelope (a DOCTYPE), `ref` its referentienummer (else a fresh one)."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>{head}
 <s:Envelope xmlns:s="{SOAP_NS}" xmlns:G="{GGK_NS}" xmlns:S="{STUF_NS}"><s:Body>
 <G:envelopHeenbericht-ggk_Di01><G:stuurgegevens><S:berichtcode>Di01</S:berichtcode>
 <S:zender><S:organisatie>{GEMEENTE}</S:organisatie><S:applicatie>GGk</S:applicatie></S:zender>
 <S:ontvanger><S:organisatie>{PROVIDER}</S:organisatie><S:applicatie>GGk</S:applicatie></S:ontvanger>
-<S:referentienummer>{uuid.uuid4()}</S:referentienummer><S:tijdstipBericht>20261206101500</S:tijdstipBericht>
+<S:referentienummer>{ref or uuid.uuid4()}</S:referentienummer>
+<S:tijdstipBericht>20261206101500</S:tijdstipBericht>
 <S:functie>{functie}</S:functie></G:stuurgegevens><G:parameters>
 <G:applicatieVersie>0004</G:applicatieVersie><G:applicatieSubversie>0003</G:applicatieSubversie>
 <G:functieVersie>0002</G:functieVersie><G:functieSubversie>0002</G:functieSubversie>

@@ -75,7 +75,6 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.registry import get_adapter
-    from adapters.tlsserve import server_options
     from hub.app import adapter_app
     from hub.infra.logs import configure
 
@@ -86,9 +85,23 @@ def cmd_adapter(args: argparse.Namespace, settings: Settings) -> int:
     startchecks.check(settings, f"adapter {args.name}")
     asyncio.run(preflight.check(settings, bootstrap, database_url))
     port = settings.ggk_port if adapter.node.value == "ggk" else settings.vecozo_port
-    options = server_options(settings)  # HTTPS and client certificates, when configured
+    options = adapter_server_options(settings)
     app = adapter_app(args.name, settings, bootstrap, database_url)
     return _serve(app, settings.host, port, settings.log_level, **options)
+
+
+def adapter_server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.Config's keyword arguments for an adapter: HTTPS and client certificates when
+    configured (adapters/tlsserve.py), and, with HUB_ADAPTER_TRUSTED_PROXIES, X-Forwarded-Proto
+    and X-Forwarded-For believed from those proxies only (uvicorn's default: 127.0.0.1)."""
+    from adapters.clientcert import parse_networks
+    from adapters.tlsserve import server_options
+
+    options = server_options(settings)
+    proxies = parse_networks(settings.adapter_trusted_proxies)
+    if proxies:
+        options["forwarded_allow_ips"] = [str(network) for network in proxies]
+    return options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
