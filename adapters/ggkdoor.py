@@ -39,6 +39,9 @@ SCHEMA_PATH: Final = "/ggk/schemas"
 _XML: Final = "text/xml; charset=utf-8"  # SOAP 1.1's media type
 _BEARER: Final = HTTPBearer(auto_error=False)
 _TOO_LARGE: Final = "the envelope is larger than a 25 MB message"
+# Refusals of the acceptance path the sender may resend unchanged later: the body too slow
+# (408), a frozen release (423, Retry-After), the hub busy or unavailable (503, Retry-After).
+_RESEND_LATER: Final = frozenset({408, 423, 503})
 
 
 def install(app: FastAPI, ctx: AdapterContext) -> None:
@@ -80,7 +83,12 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
             detail: dict[str, object] = raw if isinstance(raw, dict) else {}
             error, reason = str(detail.get("error", "refused")), str(detail.get("reason", ""))
             text = str(detail.get("detail", exc.detail))
-            return _fault(ctx, parsed, hub, error, reason, text, server=exc.status_code >= 500)
+            # What the sender may resend unchanged later (a frozen release, the hub busy) is a
+            # Server fault with the refusal's retry time; anything else a Client fault.
+            later = exc.status_code in _RESEND_LATER or exc.status_code >= 500
+            retry = (exc.headers or {}).get("Retry-After") if later else None
+            return _fault(ctx, parsed, hub, error, reason, text, server=later,
+                          retry_after=retry)  # fmt: skip
         except transient.TRANSIENT as exc:
             # The database or the broker is away: a Server fault the caller resends unchanged
             # (the referentienummer keeps the resend from being taken twice).
@@ -206,14 +214,20 @@ def _fault(
     detail: str,
     *,
     server: bool = False,
+    retry_after: str | None = None,
 ) -> Response:
     """The SOAP Fault with a Fo03 for a refusal: its code from the node-code table and the
-    operator's overrides (HUB_GGK_CODES)."""
+    operator's overrides (HUB_GGK_CODES); `retry_after` (seconds) in its details and as the
+    answer's Retry-After."""
     overrides = stufcodes.parse_code_table(ctx.settings.ggk_codes)
     code = stufcodes.code_for(error, reason, overrides)
     sg = request.stuurgegevens if request is not None else None
     answer = stufwrite.answer_stuurgegevens("Fo03", sg, hub, str(uuid4()), ctx.runtime.clock())
     omschrijving = f"{error}/{reason}" if reason else error
+    headers = None
+    if retry_after is not None:
+        detail = f"{detail[:900]} (resend after {retry_after} s)"
+        headers = {"Retry-After": retry_after}
     body = stufwrite.fo03_fault(answer, code, omschrijving, detail, client=not server)
     log.info("GGk door: refused (%s %s)", code, omschrijving)
-    return Response(body, status_code=500, media_type=_XML)
+    return Response(body, status_code=500, media_type=_XML, headers=headers)

@@ -7,6 +7,7 @@ schema or its caller was not identified. In process over httpx, and served by uv
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from types import MappingProxyType
@@ -26,8 +27,8 @@ from hub.infra import store
 from hub.ops.cli.run import adapter_server_options
 from hub.settings import Settings
 from tests.adapterkit import FIXTURES, bearer, deliver
-from tests.nodedoors.ggkkit import DI01_ACTION, served
-from tests.nodedoors.vecozokit import PROVIDER
+from tests.nodedoors.ggkkit import DI01_ACTION, GEMEENTE, b64, raw_di01, served
+from tests.nodedoors.vecozokit import PROVIDER, metadata, parts
 
 WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()
 WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()
@@ -135,3 +136,26 @@ async def test_forwarded_proto_is_believed_from_the_trusted_proxies_only(
         async with served(which, pool) as port, httpx.AsyncClient() as client:
             wsdl = await client.get(f"http://127.0.0.1:{port}/ggk/soap?wsdl", headers=forwarded)
         assert f'location="{expected}://127.0.0.1:{port}/ggk/soap"' in wsdl.text
+
+
+async def test_a_frozen_release_is_a_server_fault_with_its_retry_time(
+    settings: Settings, pool: store.Pool
+) -> None:
+    auth = await _token(pool, GEMEENTE)
+    ref = str(uuid.uuid4())
+    wait = str(int((GO_LIVE - HEEN_FREEZE).total_seconds()))
+    async with _door(settings, pool, "ggk", HEEN_FREEZE) as ggk:
+        answer = await ggk.post("/ggk/soap", **_soap(raw_di01(b64(WMO301), ref=ref), auth))
+    fault = _fault(answer)
+    assert fault["faultcode"] == "soapenv:Server"  # resend unchanged, later
+    assert answer.headers["Retry-After"] == wait
+    assert f"resend after {wait} s" in (fault["details"] or "")
+    assert fault["cross"] == ref
+
+    # The VECOZO door's 423 keeps its Retry-After too.
+    provider = await _token(pool, PROVIDER)
+    meta = metadata(PROVIDER, GEMEENTE, "WMO305")
+    async with _door(settings, pool, "vecozo", HEEN_FREEZE) as vecozo:
+        pushed = await vecozo.post("/berichten", files=parts(meta, WMO305), headers=provider)
+    assert pushed.status_code == 423, pushed.text
+    assert pushed.headers["Retry-After"] == wait
