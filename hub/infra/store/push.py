@@ -81,9 +81,7 @@ class Endpoint:
     kind: str = "http"  # hub/domain/push.py KINDS
 
 
-async def set_endpoint(
-    pool: Pool, party: str, url: str, sealed: bytes, kind: str = "http"
-) -> None:
+async def set_endpoint(pool: Pool, party: str, url: str, sealed: bytes, kind: str = "http") -> None:
     """Register or replace the party's endpoint (pending pushes go to the new URL)."""
     await pool.execute(
         """
