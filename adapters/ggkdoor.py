@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from html import escape
 from typing import Final
 from uuid import uuid4
@@ -69,6 +70,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
         """One SOAP request: a Bv03 (200) or a SOAP Fault with a Fo03 (500, as SOAP 1.1 has it)."""
         hub = Systeem(organisatie=None, applicatie=ctx.settings.ggk_applicatie)
         parsed: StufRequest | None = None
+        body = b""  # read: a fault names its referentienummer where it can be read
         try:
             # The body first, capped: a fault answered before it is read would leave the
             # connection unusable (the client still sending), which SOAP stacks handle badly.
@@ -77,7 +79,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
             parsed = stuf.read_request(body, request.headers.get("SOAPAction"))
             receipt = await take(ctx, caller, parsed, hub)
         except StufRefused as exc:
-            return _fault(ctx, parsed, hub, exc.error, exc.reason, exc.detail)
+            return _fault(ctx, parsed, hub, exc.error, exc.reason, exc.detail, envelope=body)
         except HTTPException as exc:
             raw: object = exc.detail  # a dict from `refuse` (typed str by Starlette)
             detail: dict[str, object] = raw if isinstance(raw, dict) else {}
@@ -88,7 +90,7 @@ def install(app: FastAPI, ctx: AdapterContext) -> None:
             later = exc.status_code in _RESEND_LATER or exc.status_code >= 500
             retry = (exc.headers or {}).get("Retry-After") if later else None
             return _fault(ctx, parsed, hub, error, reason, text, server=later,
-                          retry_after=retry)  # fmt: skip
+                          retry_after=retry, envelope=body)  # fmt: skip
         except transient.TRANSIENT as exc:
             # The database or the broker is away: a Server fault the caller resends unchanged
             # (the referentienummer keeps the resend from being taken twice).
@@ -215,14 +217,18 @@ def _fault(
     *,
     server: bool = False,
     retry_after: str | None = None,
+    envelope: bytes = b"",
 ) -> Response:
     """The SOAP Fault with a Fo03 for a refusal: its code from the node-code table and the
     operator's overrides (HUB_GGK_CODES); `retry_after` (seconds) in its details and as the
-    answer's Retry-After."""
+    answer's Retry-After; crossRefnummer the request's referentienummer, read from `envelope`
+    where the request itself could not be (its schema, its certificate failed)."""
     overrides = stufcodes.parse_code_table(ctx.settings.ggk_codes)
     code = stufcodes.code_for(error, reason, overrides)
     sg = request.stuurgegevens if request is not None else None
     answer = stufwrite.answer_stuurgegevens("Fo03", sg, hub, str(uuid4()), ctx.runtime.clock())
+    if sg is None and envelope:
+        answer = replace(answer, cross=stuf.referentienummer_of(envelope))
     omschrijving = f"{error}/{reason}" if reason else error
     headers = None
     if retry_after is not None:

@@ -32,6 +32,7 @@ MAX_PAYLOAD_BYTES: Final = 25 * 1024 * 1024  # the node limit on the decoded mes
 # The envelope carries the payload as base64 (4 characters per 3 bytes) plus its stuurgegevens:
 # a body longer than this cannot hold a payload within the limit, so it is refused unread.
 MAX_ENVELOPE_BYTES: Final = MAX_PAYLOAD_BYTES * 4 // 3 + 1024 * 1024
+_REFNUMMER_MAX: Final = 40  # StUF:Refnummer's maxLength (stuf0301.xsd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,23 @@ def read_request(body: bytes, action: str | None) -> Request:
     if xmlcodec.local_name(inner) == "tekstBestand":
         return Request(operation, sg, payload, text_file=inner.get("bestandsnaam"))
     return Request(operation, sg, payload)
+
+
+def referentienummer_of(body: bytes) -> str | None:
+    """Best effort, for a fault's crossRefnummer: the referentienummer in the stuurgegevens of
+    the SOAP request in `body`, also where it failed its schema or came without a good
+    certificate; None where none can be read (no envelope, or not a Refnummer: 1-40 characters).
+    """
+    try:
+        root = xmlcodec.parse_message(_lift(body)[0], max_bytes=MAX_ENVELOPE_BYTES)
+    except xmlcodec.XmlRejected:
+        return None
+    soap_body = root.find(f"{{{SOAP_NS}}}Body") if root.tag == f"{{{SOAP_NS}}}Envelope" else None
+    if soap_body is None:
+        return None
+    content = next((c for c in soap_body if isinstance(c.tag, str)), None)
+    text = xmlcodec.child_text(content, "stuurgegevens", "referentienummer")
+    return text if text and len(text) <= _REFNUMMER_MAX else None
 
 
 _BASE64_SPACE: Final = re.compile(rb"\s+")

@@ -159,3 +159,28 @@ async def test_a_frozen_release_is_a_server_fault_with_its_retry_time(
         pushed = await vecozo.post("/berichten", files=parts(meta, WMO305), headers=provider)
     assert pushed.status_code == 423, pushed.text
     assert pushed.headers["Retry-After"] == wait
+
+
+async def test_a_fo03_names_the_referentienummer_it_could_read(
+    settings: Settings, pool: store.Pool
+) -> None:
+    auth = await _token(pool, GEMEENTE)
+    ref = str(uuid.uuid4())
+    good = raw_di01(b64(WMO301), ref=ref)
+    off_schema = good.replace(b"20261206101500<", b"gisteren<")
+    assert off_schema != good
+    async with _door(settings, pool, "ggk") as ggk:
+        failed = _fault(await ggk.post("/ggk/soap", **_soap(off_schema, auth)))
+        anonymous = _fault(await ggk.post("/ggk/soap", **_soap(good, {})))
+        unreadable = _fault(await ggk.post("/ggk/soap", **_soap(b"<x:a xmlns:x='u:x'/>", auth)))
+    assert (failed["code"], failed["faultcode"], failed["cross"]) == (
+        "IB001", "soapenv:Client", ref)  # fmt: skip
+    assert (anonymous["code"], anonymous["cross"]) == ("IB002", ref)
+    assert unreadable["cross"] is None
+
+
+def test_a_referentienummer_is_read_only_as_a_refnummer() -> None:
+    long = raw_di01(b64(WMO301), ref="x" * 41)
+    assert stuf.referentienummer_of(long) is None  # not a Refnummer: not echoed
+    assert stuf.referentienummer_of(b"<!DOCTYPE a []><a/>") is None
+    assert stuf.referentienummer_of(raw_di01("AAAA", ref="r-1")) == "r-1"
