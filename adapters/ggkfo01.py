@@ -7,7 +7,8 @@ has to consume the event stream. The Fo01's crossRefnummer is the envelope's ref
 its code from the code table (`dead_letter/<error>` in HUB_GGK_CODES, else the upload refusal
 `invalid/<error>`'s, else HUB000), its omschrijving the dead letter's stage and error codes
 (never its reason: free text). Retries and giving up follow the push settings
-(HUB_PUSH_RETRY_*, HUB_PUSH_GIVE_UP_S).
+(HUB_PUSH_RETRY_*, HUB_PUSH_GIVE_UP_S); like a push it is signed (X-Hub-Signature) and sent with
+the hub's client certificate (adapters/push.py `client_of`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from uuid import UUID, uuid5
 import httpx
 
 from adapters.context import AdapterContext
+from adapters.ggkpush import signature_of
 from adapters.push import client_of
 from hub.domain import push, stuf, stufcodes, stufwrite
 from hub.domain.stuf import Stuurgegevens, Systeem
@@ -112,11 +114,17 @@ class Fo01Loop:
     async def attempt(self, job: store.Fo01Job) -> push.Answer:
         """One POST; delivered on a Bv03 (never raises for what the endpoint does)."""
         assert self._client is not None
-        headers = {"Content-Type": "text/xml; charset=utf-8",
-                   "SOAPAction": f'"{stuf.FO01.action}"'}  # fmt: skip
+        body = fo01_of(self.ctx, job)
+        signature = signature_of(self.ctx, job.party, job.secret_sealed, body, job.last_error)
+        if signature is None:
+            return push.Answer(False, "secret")
+        headers = {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": f'"{stuf.FO01.action}"',
+            push.SIGNATURE_HEADER: signature,
+        }
         try:
-            response = await self._client.post(job.url, content=fo01_of(self.ctx, job),
-                                               headers=headers)  # fmt: skip
+            response = await self._client.post(job.url, content=body, headers=headers)
         except httpx.TimeoutException:
             return push.Answer(False, "timeout")
         except httpx.ConnectError:

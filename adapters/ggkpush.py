@@ -4,6 +4,10 @@ The message goes in a ggk_Di01 (heenbericht) or ggk_Du01 (retour) envelope, deli
 the endpoint answers a Bv03; a Fo03, a SOAP Fault or any other answer is a failed attempt,
 retried and given up like every push (adapters/push.py).
 
+Like every push it is signed (X-Hub-Signature over the SOAP request, with the endpoint's secret
+from `hub party push set --kind ggk-soap`) and sent with the hub's client certificate
+(HUB_PUSH_CLIENT_CERT_FILE, adapters/push.py `client_of`), so the endpoint can tell the hub.
+
 Each envelope keeps one referentienummer across its retries (hub/infra/store/ggk_envelopes.py);
 a Du01's crossRefnummer is the referentienummer of the Di01 the heenbericht it answers travelled
 in: the sender's own when it came through the GGk door, else the one the hub gave it.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Final
 from uuid import UUID, uuid4
 
@@ -20,6 +25,7 @@ import httpx
 
 from adapters.context import AdapterContext
 from hub.domain import messages, push, routing, stuf, stufcodes, stufwrite, xmlcodec
+from hub.domain.errors import ConfigError
 from hub.domain.stuf import Stuurgegevens, Systeem
 from hub.infra.store import ggk_envelopes
 from hub.infra.store import push as store
@@ -41,9 +47,13 @@ async def attempt(ctx: AdapterContext, client: httpx.AsyncClient, job: store.Job
         log.error("push %s: %s; it stays in the pull inbox", job.message_id, exc)
         return push.Answer(False, "gone")  # retrying cannot help: given up at once
     operation = stuf.DU01 if sg.berichtcode == "Du01" else stuf.DI01
+    signature = signature_of(ctx, job.party, job.secret_sealed, body, job.last_error)
+    if signature is None:
+        return push.Answer(False, "secret")
     headers = {
         "Content-Type": "text/xml; charset=utf-8",
         "SOAPAction": f'"{operation.action}"',
+        push.SIGNATURE_HEADER: signature,
         push.MESSAGE_ID_HEADER: str(job.message_id),
         push.ATTEMPT_HEADER: str(job.attempt),
     }
@@ -69,6 +79,22 @@ async def attempt(ctx: AdapterContext, client: httpx.AsyncClient, job: store.Job
     log.warning("push %s to %s: answered %s (%s), not a Bv03 for %s", job.message_id,
                 job.party, kind, value, sg.referentienummer)  # fmt: skip
     return push.Answer(False, "protocol", response.status_code)
+
+
+def signature_of(
+    ctx: AdapterContext, party: str, sealed: bytes, body: bytes, last_error: str | None
+) -> str | None:
+    """The X-Hub-Signature of a SOAP request to `party`'s endpoint, as every push is signed;
+    None when its secret cannot be unsealed (HUB_PERSON_KEY_SECRET changed): a failed attempt,
+    said once per push (`last_error` 'secret' already), mended by the operator."""
+    master = ctx.settings.person_key_secret.get_secret_value()
+    try:
+        secret = store.unseal(master, party, sealed)
+    except ConfigError as exc:
+        if last_error != "secret":
+            log.error("SOAP push to %s: %s", party, exc)
+        return None
+    return push.sign(secret, body, int(time.time()))
 
 
 async def _read(response: httpx.Response) -> bytes:

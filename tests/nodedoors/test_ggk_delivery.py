@@ -2,7 +2,8 @@
 to a small HTTPS SOAP server run here: a retour goes as a ggk_Du01 whose crossRefnummer is the
 referentienummer of the Di01 its heenbericht came in, a heenbericht as a ggk_Di01; a Fo03 is a
 failed attempt, retried with the same envelope until a Bv03 (each envelope checked against the
-hub's own schemas by the door's reader); a message the core dead-lettered gets a Fo01."""
+hub's own schemas by the door's reader); a message the core dead-lettered gets a Fo01. The
+endpoint checks every request's X-Hub-Signature."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from starlette.routing import Route
 from adapters.context import AdapterContext
 from adapters.ggkfo01 import Fo01Loop
 from adapters.push import PushLoop
-from hub.domain import stuf, stufwrite
+from hub.domain import push, stuf, stufwrite
 from hub.domain.parties import DEMO_FILE, load_parties
 from hub.domain.records import DeadLetter
 from hub.domain.stuf import Systeem
@@ -41,6 +42,7 @@ GEMEENTE, PROVIDER = "0363", "65656055"
 WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()
 WMO302 = (FIXTURES / "iwmo-3.2" / "WMO302.xml").read_bytes()
 WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()
+SECRET = b"gemeente-soap-secret-0123456789"  # `hub party push set 0363 URL --kind ggk-soap`
 
 
 @dataclass
@@ -71,11 +73,16 @@ class SoapReceiver:
 
     refuse: int = 1
     seen: list[tuple[str, stuf.Request]] = field(default_factory=list)
+    signed: list[bool] = field(default_factory=list)  # per request: its signature verified
 
     async def endpoint(self, request: Request) -> Response:
         action = request.headers.get("SOAPAction", "")
-        read = stuf.read_request(await request.body(), action)  # our schemas, strictly
+        body = await request.body()
+        read = stuf.read_request(body, action)  # our schemas, strictly
         self.seen.append((action, read))
+        signature = request.headers.get(push.SIGNATURE_HEADER, "")
+        signed = push.verify(SECRET, body, signature, int(time.time()))
+        self.signed.append(signed)
         hub = Systeem(GEMEENTE, "Gemeente-app")
         answer = stufwrite.answer_stuurgegevens(
             "Bv03", read.stuurgegevens, hub, str(uuid.uuid4()), datetime.now(UTC)
@@ -107,6 +114,14 @@ async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[
         await asyncio.wait_for(task, 10)
 
 
+def _settings(pki: CertAuthority) -> Settings:
+    """Fast push settings."""
+    return Settings(
+        push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
+        push_give_up_s=60.0, push_ca_file=pki.path,
+    )  # fmt: skip
+
+
 async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -128,10 +143,7 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
 ) -> None:
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     pki = CertAuthority(tmp_path)
-    settings = Settings(
-        push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
-        push_give_up_s=60.0, push_ca_file=pki.path,
-    )  # fmt: skip
+    settings = _settings(pki)
     # The gemeente's 301 came in through the GGk door as a Di01 with referentienummer `di01`.
     heen, retour, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     di01 = str(uuid.uuid4())
@@ -145,7 +157,7 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
     receiver = SoapReceiver(refuse=1)
     async with _serving(receiver, pki) as url:
         master = settings.person_key_secret.get_secret_value()
-        sealed = push_store.seal(master, GEMEENTE, b"unused-by-soap-0123456789")
+        sealed = push_store.seal(master, GEMEENTE, SECRET)
         await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
         await store.add_deliveries(pool, "ggk", [(retour, GEMEENTE)])
         loop = PushLoop(cast(AdapterContext, _Context(settings, _Runtime(pool))))
@@ -179,6 +191,7 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
     assert (sg.berichtcode, sg.functie, sg.cross) == ("Di01", "WMO305", None)
     assert uuid.UUID(sg.referentienummer).version == 4
     assert heen_env.payload == WMO305
+    assert receiver.signed == [True] * 3  # signed with its secret
 
 
 async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
@@ -186,16 +199,13 @@ async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
 ) -> None:
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     pki = CertAuthority(tmp_path)
-    settings = Settings(
-        push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
-        push_give_up_s=60.0, push_ca_file=pki.path,
-    )  # fmt: skip
+    settings = _settings(pki)
     set_aside, derived = uuid.uuid4(), uuid.uuid4()
     ref = str(uuid.uuid4())
     receiver = SoapReceiver(refuse=1)
     async with _serving(receiver, pki) as url:
         master = settings.person_key_secret.get_secret_value()
-        sealed = push_store.seal(master, GEMEENTE, b"unused-by-soap-0123456789")
+        sealed = push_store.seal(master, GEMEENTE, SECRET)
         await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
         for message_id, reference in ((set_aside, ref), (derived, str(uuid.uuid4()))):
             await ggk_envelopes.note_received(pool, message_id, GEMEENTE, reference, "Di01")
@@ -234,3 +244,4 @@ async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
     assert fo01.fault_text is not None
     assert "unknown-gemeente" in fo01.fault_text
     assert "free text" not in fo01.fault_text
+    assert receiver.signed == [True] * 2  # signed with its secret

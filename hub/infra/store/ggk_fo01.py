@@ -26,6 +26,8 @@ class Fo01Job:
     created_at: datetime
     claimed_at: datetime
     url: str
+    secret_sealed: bytes  # the endpoint's push secret: a Fo01 is signed like every push
+    last_error: str | None = None  # what the previous attempt came to
 
     @property
     def age_s(self) -> float:
@@ -48,7 +50,8 @@ async def claim(pool: Pool, slots: int, timeout_s: float) -> list[Fo01Job]:
         FROM pick, push_endpoint e
         WHERE f.message_id = pick.message_id AND e.party = f.party AND e.kind = 'ggk-soap'
         RETURNING f.message_id, f.party, f.referentienummer, f.stage, f.error,
-                  f.attempts AS attempt, f.created_at, now() AS claimed_at, e.url
+                  f.attempts AS attempt, f.created_at, now() AS claimed_at, e.url,
+                  e.secret_sealed, f.last_error
         """,
         slots,
         timeout_s + _LEASE_MARGIN_S,
