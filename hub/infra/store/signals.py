@@ -69,10 +69,10 @@ def _claim(kind: str, clock: str, settled: str) -> str:
     So a pass reads at most $3 toewijzingen, whatever the size of the history."""
     return f"""
 WITH seen AS (
-    SELECT t.gemeente, t.aanbieder, t.person_key, t.domain, t.toewijzing_nummer,
+    SELECT t.tid, t.gemeente, t.aanbieder, t.person_key, t.domain, t.toewijzing_nummer,
            t.product_categorie, t.ingangsdatum, t.einddatum, t.message_id,
            coalesce({_LIVE} AND {_DUE[kind]}, false) AS due
-    FROM (SELECT * FROM history_toewijzing
+    FROM (SELECT *, ctid AS tid FROM history_toewijzing
           WHERE {settled} IS NULL AND {clock} < $1
           ORDER BY {clock} LIMIT $3) t
     {_LOOKUPS[kind]}
@@ -81,11 +81,10 @@ WITH seen AS (
         PARTITION BY due ORDER BY {clock}, {_ORDER}, domain) AS n
     FROM seen
 ), settle AS (
-    UPDATE history_toewijzing t SET {settled} = true
-    FROM ranked k
-    WHERE (NOT k.due OR k.n <= $2) AND t.gemeente = k.gemeente AND t.aanbieder = k.aanbieder
-      AND t.person_key = k.person_key AND t.domain = k.domain
-      AND t.toewijzing_nummer = k.toewijzing_nummer
+    -- By the rows' own addresses (a TID scan): joined on the key, the planner may hash
+    -- the whole table for the 10,000 rows a pass settles.
+    UPDATE history_toewijzing SET {settled} = true
+    WHERE ctid = ANY(ARRAY(SELECT tid FROM ranked WHERE NOT due OR n <= $2))
 ), picked AS (
     SELECT * FROM ranked WHERE due AND n <= $2
 ), raised AS (
