@@ -36,11 +36,17 @@ _USER_AGENT = "isd-hub-push/1"
 
 
 def client_of(settings: Settings) -> httpx.AsyncClient:
-    """The HTTP client of the pushes: no redirects followed, the per-attempt timeout, the CAs
-    of HUB_PUSH_CA_FILE (else the system's), no proxy from the environment."""
+    """The HTTP client of the pushes (and the GGk door's Fo01s): no redirects followed, the
+    per-attempt timeout, the CAs of HUB_PUSH_CA_FILE (else the system's), the hub's client
+    certificate HUB_PUSH_CLIENT_CERT_FILE when set (mTLS), no proxy from the environment."""
     verify: ssl.SSLContext | bool = True
-    if settings.push_ca_file is not None:
-        verify = ssl.create_default_context(cafile=str(settings.push_ca_file))
+    cert, key = settings.push_client_cert_file, settings.push_client_key_file
+    if settings.push_ca_file is not None or cert is not None:
+        ca = str(settings.push_ca_file) if settings.push_ca_file is not None else None
+        verify = ssl.create_default_context(cafile=ca)
+        if cert is not None:
+            # The endpoint may ask for it (as a gemeente's SOAP endpoint does): it names the hub.
+            verify.load_cert_chain(str(cert), str(key) if key is not None else None)
     return httpx.AsyncClient(
         verify=verify,
         follow_redirects=False,

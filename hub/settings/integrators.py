@@ -95,6 +95,15 @@ class IntegratorSettings(BaseModel):
         description="PEM file of the CAs push endpoints' certificates must chain to (e.g. a "
         "private CA); unset: the system's trusted CAs.",
     )
+    push_client_cert_file: Path | None = Field(
+        default=None,
+        description="PEM client certificate (chain) the hub presents to push endpoints (mTLS; "
+        "JSON pushes, the GGk SOAP deliveries and Fo01s), with HUB_PUSH_CLIENT_KEY_FILE, so an "
+        "endpoint can tell the hub by it, as the real nodes present theirs; unset: none.",
+    )
+    push_client_key_file: Path | None = Field(
+        default=None, description="PEM private key of HUB_PUSH_CLIENT_CERT_FILE."
+    )
     adapter_tls_cert_file: Path | None = Field(
         default=None,
         description="PEM certificate (chain) the adapters serve HTTPS with, with "
@@ -134,6 +143,21 @@ class IntegratorSettings(BaseModel):
         if not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @field_validator("push_client_cert_file", "push_client_key_file")
+    @classmethod
+    def _push_client_exists(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) in ("", "."):
+            return None
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _push_client_pair(self) -> Self:
+        if (self.push_client_cert_file is None) != (self.push_client_key_file is None):
+            raise ValueError("set push_client_cert_file and push_client_key_file together")
+        return self
 
     @model_validator(mode="after")
     def _push_retry_order(self) -> Self:

@@ -3,12 +3,13 @@ to a small HTTPS SOAP server run here: a retour goes as a ggk_Du01 whose crossRe
 referentienummer of the Di01 its heenbericht came in, a heenbericht as a ggk_Di01; a Fo03 is a
 failed attempt, retried with the same envelope until a Bv03 (each envelope checked against the
 hub's own schemas by the door's reader); a message the core dead-lettered gets a Fo01. The
-endpoint checks every request's X-Hub-Signature."""
+endpoint demands a client certificate (mTLS) and checks every request's X-Hub-Signature."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,11 +27,13 @@ from starlette.routing import Route
 from adapters.context import AdapterContext
 from adapters.ggkfo01 import Fo01Loop
 from adapters.push import PushLoop
+from adapters.tlsserve import CertificateAwareH11
 from hub.domain import push, stuf, stufwrite
 from hub.domain.parties import DEMO_FILE, load_parties
 from hub.domain.records import DeadLetter
 from hub.domain.stuf import Systeem
 from hub.infra import store
+from hub.infra.certificates import from_pem
 from hub.infra.embedded import free_port
 from hub.infra.store import ggk_envelopes, ggk_fo01, ledger
 from hub.infra.store import push as push_store
@@ -73,16 +76,18 @@ class SoapReceiver:
 
     refuse: int = 1
     seen: list[tuple[str, stuf.Request]] = field(default_factory=list)
-    signed: list[bool] = field(default_factory=list)  # per request: its signature verified
+    # Per request: the client certificate's fingerprint, and whether its signature verified.
+    callers: list[tuple[str | None, bool]] = field(default_factory=list)
 
     async def endpoint(self, request: Request) -> Response:
         action = request.headers.get("SOAPAction", "")
         body = await request.body()
         read = stuf.read_request(body, action)  # our schemas, strictly
         self.seen.append((action, read))
+        chain = (request.scope.get("extensions") or {}).get("tls", {}).get("client_cert_chain")
         signature = request.headers.get(push.SIGNATURE_HEADER, "")
         signed = push.verify(SECRET, body, signature, int(time.time()))
-        self.signed.append(signed)
+        self.callers.append((from_pem(chain[0]).fingerprint if chain else None, signed))
         hub = Systeem(GEMEENTE, "Gemeente-app")
         answer = stufwrite.answer_stuurgegevens(
             "Bv03", read.stuurgegevens, hub, str(uuid.uuid4()), datetime.now(UTC)
@@ -98,9 +103,12 @@ async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[
     cert = pki.issue("receiver", "127.0.0.1", server=True)
     app = Starlette(routes=[Route("/soap", receiver.endpoint, methods=["POST"])])
     port = free_port()
+    # A gemeente's endpoint as the real nodes' are: no client certificate of its CA, no
+    # connection (the handshake demands one); the hub's own protocol hands it to the app.
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False,
-        ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key),
+        ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key), ssl_ca_certs=str(pki.path),
+        ssl_cert_reqs=ssl.CERT_REQUIRED, http=CertificateAwareH11,
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -114,12 +122,15 @@ async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[
         await asyncio.wait_for(task, 10)
 
 
-def _settings(pki: CertAuthority) -> Settings:
-    """Fast push settings."""
-    return Settings(
+def _settings(pki: CertAuthority) -> tuple[Settings, str]:
+    """Fast push settings with the hub's client certificate; and its fingerprint."""
+    hub = pki.issue("hub-push", "isd-hub push client")
+    settings = Settings(
         push_interval_s=0.05, push_timeout_s=5, push_retry_first_s=0.1, push_retry_max_s=0.2,
-        push_give_up_s=60.0, push_ca_file=pki.path,
+        push_give_up_s=60.0, push_ca_file=pki.path, push_client_cert_file=hub.cert,
+        push_client_key_file=hub.key,
     )  # fmt: skip
+    return settings, hub.fingerprint
 
 
 async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
@@ -143,7 +154,7 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
 ) -> None:
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     pki = CertAuthority(tmp_path)
-    settings = _settings(pki)
+    settings, hub_cert = _settings(pki)
     # The gemeente's 301 came in through the GGk door as a Di01 with referentienummer `di01`.
     heen, retour, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     di01 = str(uuid.uuid4())
@@ -191,7 +202,7 @@ async def test_retour_as_du01_heen_as_di01_retried_until_a_bv03(
     assert (sg.berichtcode, sg.functie, sg.cross) == ("Di01", "WMO305", None)
     assert uuid.UUID(sg.referentienummer).version == 4
     assert heen_env.payload == WMO305
-    assert receiver.signed == [True] * 3  # signed with its secret
+    assert receiver.callers == [(hub_cert, True)] * 3  # mTLS, and signed with its secret
 
 
 async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
@@ -199,7 +210,7 @@ async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
 ) -> None:
     await store.upsert_parties(pool, list(load_parties(DEMO_FILE)))
     pki = CertAuthority(tmp_path)
-    settings = _settings(pki)
+    settings, hub_cert = _settings(pki)
     set_aside, derived = uuid.uuid4(), uuid.uuid4()
     ref = str(uuid.uuid4())
     receiver = SoapReceiver(refuse=1)
@@ -244,4 +255,4 @@ async def test_a_dead_lettered_door_message_is_reported_with_an_fo01(
     assert fo01.fault_text is not None
     assert "unknown-gemeente" in fo01.fault_text
     assert "free text" not in fo01.fault_text
-    assert receiver.signed == [True] * 2  # signed with its secret
+    assert receiver.callers == [(hub_cert, True)] * 2  # mTLS, and signed with its secret
