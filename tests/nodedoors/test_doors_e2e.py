@@ -33,7 +33,7 @@ from hub.settings import Settings
 from tests.adapterkit import recovered, serving
 from tests.certkit import CertAuthority
 from tests.nodedoors.ggkkit import tls_settings
-from tests.nodedoors.test_ggk_delivery import WMO301, WMO302, SoapReceiver, _serving
+from tests.nodedoors.test_ggk_delivery import SECRET, WMO301, WMO302, SoapReceiver, _serving
 from tests.nodedoors.vecozokit import metadata, parts, software
 
 GEMEENTE, PROVIDER = "0363", "65656055"
@@ -78,9 +78,11 @@ async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
     assert settings.kafka_bootstrap is not None
     bootstrap = settings.kafka_bootstrap
     pki = CertAuthority(tmp_path)
+    hub_cert = pki.issue("hub-push", "isd-hub push client")  # the gemeente's endpoint wants it
     settings = settings.model_copy(
         update={"push_interval_s": 0.05, "push_retry_first_s": 0.1, "push_retry_max_s": 0.2,
-                "push_ca_file": pki.path}
+                "push_ca_file": pki.path, "push_client_cert_file": hub_cert.cert,
+                "push_client_key_file": hub_cert.key}
     )  # fmt: skip
     await topic_admin.ensure_topics(settings, bootstrap)
     await store.upsert_parties(pool, list(load_parties(settings.parties_file)))
@@ -89,7 +91,7 @@ async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
     provider = await software(pool, pki, PROVIDER)
     receiver = SoapReceiver(refuse=0)
     async with _serving(receiver, pki) as url:
-        sealed = push_store.seal(settings.person_key_secret.get_secret_value(), GEMEENTE, b"s" * 20)
+        sealed = push_store.seal(settings.person_key_secret.get_secret_value(), GEMEENTE, SECRET)
         await push_store.set_endpoint(pool, GEMEENTE, url, sealed, "ggk-soap")
         core = core_app(settings, bootstrap, database_url)
         ggk = adapter_app("ggk", doors, bootstrap, database_url)
@@ -140,3 +142,4 @@ async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(
     assert (sg.berichtcode, sg.functie, sg.cross) == ("Du01", "WMO302", reference)
     assert (sg.zender.organisatie, sg.ontvanger.organisatie) == (PROVIDER, GEMEENTE)
     assert du01.payload == WMO302
+    assert receiver.callers[0] == (hub_cert.fingerprint, True)  # mTLS and signed
