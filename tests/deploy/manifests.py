@@ -131,12 +131,13 @@ def required_settings() -> set[str]:
     `hub core`/`hub adapter` refuse to start without it), every default that points at a
     built-in demo file, the development-only person-key secret, and the bind address. An
     optional file (a `*_file` that defaults to None: a CA, a TLS certificate) is not required:
-    unset, its feature is off."""
+    unset, its feature is off; nor is a door's public URL (`*_public_url`): unset, the door
+    builds it from the request, through the trusted proxies."""
     required = {"HUB_PERSON_KEY_SECRET", "HUB_HOST"}
     for name, field in Settings.model_fields.items():
         if name == "demo_tokens_file":  # only `hub demo` reads it
             continue
-        if name.endswith("_file") and field.default is None:
+        if name.endswith(("_file", "_public_url")) and field.default is None:
             continue
         if field.default is None or "demo" in str(field.default):
             required.add(f"HUB_{name.upper()}")

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,7 +22,7 @@ from hub.domain.parties import load_parties, new_token
 from hub.infra import store
 from hub.infra.embedded import free_port
 from hub.infra.kafka import topic_admin
-from hub.ops import dashboards
+from hub.ops import dashboards, demo_dates
 from hub.settings import Settings
 from tests.e2e.stack import child_secret, terminate
 
@@ -31,6 +33,24 @@ GEMEENTE, PROVIDER = "0363", "65656055"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "iwmo-3.2"
 WMO301 = (FIXTURES / "WMO301.xml").read_bytes()
 WMO302 = (FIXTURES / "WMO302.xml").read_bytes()
+WMO305 = (FIXTURES / "WMO305.xml").read_bytes()
+
+
+def _today(payload: bytes, identificatie: str) -> bytes:
+    """The sample dated today (Amsterdam): a toewijzing that starts today and a start of care
+    on it sent the same day, so the sleutelmomenten panels and alert see an on-time start."""
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    line = demo_dates.Line(begindatum=today, einddatum=today)
+    timeline = demo_dates.Timeline(
+        today=today, toewijzingsdatum=today, toewijzingstijd="09:00:00", ingangsdatum=today,
+        einddatum=today + timedelta(days=180), lines=(line, line), stops=False,
+        adjust_after=None, adjusted_tijd="10:00:00", reden_wijziging="07",
+    )  # fmt: skip
+    root = xmlcodec.parse_message(payload)
+    demo_dates.redate(root, timeline)
+    ident = next(e for e in root.iter() if xmlcodec.local_name(e) == "Identificatie")
+    ident.text = identificatie
+    return xmlcodec.serialize(root)
 
 
 def _toewijzing(n: int) -> bytes:
@@ -149,24 +169,29 @@ async def test_every_panel_and_rule_query_returns_data_from_a_running_hub(
     _wait_ready(prom, processes[-1], "/-/ready")
 
     # A short load: routed toewijzingen, a duplicate (rejected, 9056 retour), a retour that
-    # links, the same retour again (dead-lettered), a refused upload, and downloads.
+    # links, the same retour again (dead-lettered), a refused upload, downloads, and a
+    # toewijzing dated today whose start of care follows on time (a sleutelmoment).
     ggk, vecozo = f"http://127.0.0.1:{ports['ggk']}", f"http://127.0.0.1:{ports['vecozo']}"
     gemeente = {"Authorization": f"Bearer {tokens[GEMEENTE]}"}
     provider = {"Authorization": f"Bearer {tokens[PROVIDER]}"}
     async with httpx.AsyncClient(timeout=30) as client:
-        for payload in [WMO301, WMO301, *(_toewijzing(n) for n in range(30))]:
+        for payload in [WMO301, WMO301, *(_toewijzing(n) for n in range(30)),
+                        _today(WMO301, "T00000000001")]:  # fmt: skip
             r = await client.post(f"{ggk}/v1/messages", content=payload, headers=gemeente)
             assert r.status_code == 202, r.text
         r = await client.post(f"{ggk}/v1/messages", content=b"<broken", headers=gemeente)
         assert r.status_code == 400
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if await pool.fetchval("SELECT count(*) FROM delivery") >= 32:
+            if await pool.fetchval("SELECT count(*) FROM delivery") >= 33:
                 break
             time.sleep(0.2)
         for _ in range(2):
             r = await client.post(f"{vecozo}/v1/messages", content=WMO302, headers=provider)
             assert r.status_code == 202, r.text
+        start = _today(WMO305, "T00000000002")
+        r = await client.post(f"{vecozo}/v1/messages", content=start, headers=provider)
+        assert r.status_code == 202, r.text
         for base, headers in ((vecozo, provider), (ggk, gemeente)):
             inbox = (await client.get(f"{base}/v1/inbox", headers=headers)).json()
             assert inbox
