@@ -138,7 +138,7 @@ async def measure(conn: Any, call: Call) -> ScanFigures:
     )
 
 
-def bounded(f: ScanFigures, limit: int) -> bool:
+def bounded(f: ScanFigures, limit: int, per_found: int = 4) -> bool:
     """Examined rows follow the work found (a few rows per item, for its joins) plus the
     scan's own limit, never the ledger's size."""
-    return f.examined <= 4 * f.found + limit + 100
+    return f.examined <= per_found * f.found + limit + 100

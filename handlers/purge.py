@@ -49,25 +49,21 @@ class PurgeWatch:
 
     async def purge_once(self) -> retention.PurgeResult:
         cutoff = self.clock() - timedelta(hours=self.settings.payload_retention_hours)
-        total = retention.PurgeResult(0, 0, 0, 0)
-        while not self.periodic.stopped:
-            done = await retention.purge(self.pool(), cutoff, limit=_BATCH)
-            total = retention.PurgeResult(
-                total.messages + done.messages,
-                total.payload_bytes + done.payload_bytes,
-                total.dead_letters + done.dead_letters,
-                total.journal + done.journal,
-                total.door_rows + done.door_rows,
-            )
-            if done.messages < _BATCH and done.dead_letters < _BATCH:
-                break
+        run = await retention.purge_all(
+            self.pool(), cutoff, batch=_BATCH, stopped=lambda: self.periodic.stopped
+        )
+        total = run.done
         self.runs += 1
         self.purged += total.messages
         if total.messages or total.dead_letters or total.journal or total.door_rows:
             log.info(
                 "purged the payloads of %d messages (%d bytes), %d dead letters, %d stale "
-                "journal entries and %d node doors' rows older than %d h",
+                "journal entries and %d node doors' rows older than %d h in %d passes, %.1f s;"
+                " kept %d past the cut-off (%d to download, %d on their way, %d in the outbox,"
+                " %d awaiting their retour)",
                 total.messages, total.payload_bytes, total.dead_letters, total.journal,
-                total.door_rows, self.settings.payload_retention_hours,
+                total.door_rows, self.settings.payload_retention_hours, run.passes, run.seconds,
+                run.kept.messages, run.kept.download, run.kept.on_its_way, run.kept.outbox,
+                run.kept.retour,
             )  # fmt: skip
         return total

@@ -166,16 +166,28 @@ async def test_hub_purge_command(
             code = main(list(argv))
         return code, out.getvalue()
 
+    waiting = await _message(pool, receiver_node="ggk", delivery="pending")
     code, said = await asyncio.to_thread(run, "purge", "--dry-run")
     assert code == 0
     assert said.startswith("would purge the payloads of 2 messages"), said
     assert "HUB_PAYLOAD_RETENTION_HOURS=24" in said
-    assert await pool.fetchval("SELECT count(*) FROM message WHERE purged_at IS NULL") == 2
-    code, said = await asyncio.to_thread(run, "purge")
+    assert "would keep 1 payloads past the cut-off" in said, said
+    assert "1 not yet downloaded by their receiver" in said, said
+    assert await pool.fetchval("SELECT count(*) FROM message WHERE purged_at IS NULL") == 3
+    code, said = await asyncio.to_thread(run, "purge", "--batch", "1")
     assert code == 0
-    assert said.startswith("purged the payloads of 2 messages"), said
+    lines = said.splitlines()
+    assert lines[0].startswith("purged the payloads of 2 messages"), said
+    assert lines[1].startswith("in 3 passes of at most 1 messages, "), said  # 1, 1, then 0
+    assert "kept 1 payloads past the cut-off" in lines[2], said
     purged = {r["id"] for r in await pool.fetch("SELECT id FROM message WHERE payload = ''")}
     assert purged == {old, recent}
+    code, said = await asyncio.to_thread(run, "purge", "--json")
+    report = json.loads(said)
+    assert (report["messages"], report["passes"], report["batch"]) == (0, 1, 5000)
+    assert report["kept"]["download"] == 1
+    assert report["kept"]["payload_bytes"] == len(PAYLOAD)
+    assert waiting not in purged
 
 
 async def _envelope(pool: store.Pool, message_id: UUID, direction: str = "in") -> None:

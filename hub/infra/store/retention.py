@@ -34,34 +34,65 @@ The node doors' rows follow their message's payload (issue #21), so none is kept
 - a VECOZO reference (vsp_reference) stays, since a retour's conversatieId and alsAntwoordOp
   and the status query by traceerId are derived from it, but its referentieId (the sender's
   free text, up to 150 characters, which may name a person) is cleared once the message was
-  purged; past the cut-off without a ledger row it is dropped.
+  purged, and the reference marked settled so no later pass reads it again (migration 0030);
+  past the cut-off without a ledger row it is dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from uuid import UUID
 
 from hub.infra.store import journal
 from hub.infra.store.base import DbConnection, Pool
 
-_PURGEABLE = """
-    m.purged_at IS NULL
-    AND m.received_at < $1
-    AND NOT EXISTS (
-        SELECT 1 FROM delivery d
-        WHERE d.message_id = m.id AND d.downloaded_at IS NULL AND d.acked_at IS NULL)
-    AND NOT (m.status = 'accepted' AND m.receiver_node IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id))
-    AND NOT EXISTS (
-        SELECT 1 FROM outbox o
-        WHERE o.payload_of = m.id OR o.headers ->> 'hub-message-id' = m.id::text)
-    AND NOT (m.retour_due IS NOT NULL AND m.retour_id IS NULL
-             AND (m.overdue_at IS NULL OR m.overdue_at >= $1))
+# Each candidate's deliveries are looked up by its id (one index probe a message, never the
+# whole delivery table, which the planner hashes for a NOT EXISTS over many candidates); the
+# outbox, small unless Kafka is down, is read once a statement into two hashed sets.
+_LOOKUPS = """
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS deliveries,
+               count(*) FILTER (WHERE d.downloaded_at IS NULL AND d.acked_at IS NULL) AS pending
+        FROM delivery d WHERE d.message_id = m.id) d ON true
 """
+# Why a message past the cut-off still has its payload (see the module's docstring), the
+# first reason that holds; 'purgeable' when none does.
+_WHY = """
+    CASE
+        WHEN d.pending > 0 THEN 'download'
+        WHEN m.status = 'accepted' AND m.receiver_node IS NOT NULL AND d.deliveries = 0
+            THEN 'on_its_way'
+        WHEN m.id IN (SELECT payload_of FROM outbox WHERE payload_of IS NOT NULL)
+             OR m.id::text IN (SELECT headers ->> 'hub-message-id' FROM outbox
+                               WHERE headers ? 'hub-message-id') THEN 'outbox'
+        WHEN m.retour_due IS NOT NULL AND m.retour_id IS NULL
+             AND (m.overdue_at IS NULL OR m.overdue_at >= $1) THEN 'retour'
+        ELSE 'purgeable' END
+"""
+_PURGEABLE = f"m.purged_at IS NULL AND m.received_at < $1 AND ({_WHY}) = 'purgeable'"
 _DEAD_LETTER_PURGEABLE = """
     purged_at IS NULL AND replayed_at IS NOT NULL AND created_at < $1
 """
+
+
+_KEPT = f"""
+    SELECT {_WHY} AS why, count(*) AS n, coalesce(sum(length(m.payload)), 0) AS size
+    FROM message m {_LOOKUPS}
+    WHERE m.purged_at IS NULL AND m.received_at < $1
+    GROUP BY 1
+"""
+
+# A pass takes the oldest purgeable messages after the previous pass's last one (received_at,
+# id): the messages it passes over because something still needs them (a party that stopped
+# downloading, a retour that never comes) are read once a run, not once a pass. The first
+# condition is the index's (message_purge_idx on received_at); the row comparison only
+# breaks ties.
+_AFTER = "AND m.received_at >= $3 AND (m.received_at, m.id) > ($3, $4)"
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NIL = UUID(int=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +102,112 @@ class PurgeResult:
     dead_letters: int
     journal: int = 0  # stale ingress-journal entries deleted
     door_rows: int = 0  # node doors' rows dropped or cleared (envelopes, Fo01s, references)
+    # The last message purged (received_at, id): where the next pass goes on; not a result.
+    last: tuple[datetime, UUID] | None = field(default=None, compare=False)
+
+    def __add__(self, other: PurgeResult) -> PurgeResult:
+        return PurgeResult(
+            self.messages + other.messages,
+            self.payload_bytes + other.payload_bytes,
+            self.dead_letters + other.dead_letters,
+            self.journal + other.journal,
+            self.door_rows + other.door_rows,
+            other.last or self.last,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """The messages past the cut-off whose payload stays, by why (see _KEPT), and bytes."""
+
+    download: int = 0  # a delivery neither downloaded nor acknowledged
+    on_its_way: int = 0  # accepted for a receiver, not yet in its inbox
+    outbox: int = 0  # its egress, events or dead letter not yet published
+    retour: int = 0  # a heenbericht awaiting its retour, not yet long overdue
+    payload_bytes: int = 0
+
+    @property
+    def messages(self) -> int:
+        return self.download + self.on_its_way + self.outbox + self.retour
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeRun:
+    """What one whole purge did: the sum of its passes, how many, how long, and what stays."""
+
+    cutoff: datetime
+    done: PurgeResult
+    passes: int
+    batch: int
+    seconds: float
+    kept: Kept = field(default_factory=Kept)
+
+
+async def kept(pool: Pool, cutoff: datetime) -> tuple[Kept, PurgeResult]:
+    """What stays past `cutoff` and why, and what a purge would take now (messages only):
+    one read of the unpurged messages received before it."""
+    rows = {r["why"]: r for r in await pool.fetch(_KEPT, cutoff)}
+    counts = {why: int(r["n"]) for why, r in rows.items()}
+    stays = sum(int(r["size"]) for why, r in rows.items() if why != "purgeable")
+    purgeable = rows.get("purgeable")
+    would = PurgeResult(counts.get("purgeable", 0), int(purgeable["size"]) if purgeable else 0, 0)
+    return (
+        Kept(
+            counts.get("download", 0),
+            counts.get("on_its_way", 0),
+            counts.get("outbox", 0),
+            counts.get("retour", 0),
+            stays,
+        ),
+        would,
+    )
+
+
+async def purge_all(
+    pool: Pool,
+    cutoff: datetime,
+    *,
+    batch: int,
+    dry_run: bool = False,
+    stopped: Callable[[], bool] = lambda: False,
+) -> PurgeRun:
+    """Purge in transactions of at most `batch` messages (and dead letters, and door rows of
+    each kind) until a pass finds less than a batch of each, or `stopped()`; then count what
+    stays and why. With dry_run, count only: what would go and what would stay."""
+    t0 = time.perf_counter()
+    if dry_run:
+        done = await purge(pool, cutoff, dry_run=True)
+        stays, would = await kept(pool, cutoff)
+        done = replace(done, messages=would.messages, payload_bytes=would.payload_bytes)
+        return PurgeRun(cutoff, done, 0, batch, time.perf_counter() - t0, stays)
+    total, passes = PurgeResult(0, 0, 0), 0
+    while not stopped():
+        step = await purge(pool, cutoff, limit=batch, after=total.last)
+        total, passes = total + step, passes + 1
+        if max(step.messages, step.dead_letters, step.door_rows) < batch:
+            break
+    seconds = time.perf_counter() - t0
+    stays, _ = await kept(pool, cutoff)
+    return PurgeRun(cutoff, total, passes, batch, seconds, stays)
 
 
 async def purge(
-    pool: Pool, cutoff: datetime, *, dry_run: bool = False, limit: int | None = None
+    pool: Pool,
+    cutoff: datetime,
+    *,
+    dry_run: bool = False,
+    limit: int | None = None,
+    after: tuple[datetime, UUID] | None = None,
 ) -> PurgeResult:
     """Purge (or, with dry_run, count) the payloads received before `cutoff`; at most `limit`
-    messages and dead letters each (a scheduled purge goes in bounded transactions)."""
+    messages and dead letters each (a scheduled purge goes in bounded transactions), the
+    messages oldest first after `after` (the previous pass's `last`)."""
+    since, since_id = after or (_EPOCH, _NIL)
     async with pool.acquire() as conn, conn.transaction():
         if dry_run:
             row = await conn.fetchrow(
                 f"SELECT count(*) AS n, coalesce(sum(length(m.payload)), 0) AS size"
-                f" FROM message m WHERE {_PURGEABLE}",
+                f" FROM message m {_LOOKUPS} WHERE {_PURGEABLE}",
                 cutoff,
             )
             letters = await conn.fetchval(
@@ -96,18 +221,25 @@ async def purge(
             row = await conn.fetchrow(
                 f"""
                 WITH gone AS (
-                    SELECT m.id, length(m.payload) AS size FROM message m
-                    WHERE {_PURGEABLE}
+                    SELECT m.id, m.received_at, length(m.payload) AS size
+                    FROM message m {_LOOKUPS}
+                    WHERE {_PURGEABLE} {_AFTER}
+                    ORDER BY m.received_at, m.id
                     LIMIT $2
                     FOR UPDATE OF m SKIP LOCKED),
                 done AS (
                     UPDATE message m SET payload = ''::bytea, purged_at = now()
                     FROM gone WHERE m.id = gone.id
-                    RETURNING gone.size)
-                SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM done
+                    RETURNING gone.id, gone.received_at, gone.size)
+                SELECT count(*) AS n, coalesce(sum(size), 0) AS size,
+                       (array_agg(received_at ORDER BY received_at DESC, id DESC))[1] AS last_at,
+                       (array_agg(id ORDER BY received_at DESC, id DESC))[1] AS last_id
+                FROM done
                 """,
                 cutoff,
                 limit,
+                since,
+                since_id,
             )
             result = await conn.execute(
                 f"UPDATE dead_letter SET payload = ''::bytea, purged_at = now()"
@@ -121,7 +253,8 @@ async def purge(
         # After the messages: what this transaction purged counts already.
         doors = await _doors(conn, cutoff, limit, dry_run=dry_run)
     assert row is not None
-    return PurgeResult(int(row["n"]), int(row["size"]), int(letters), int(stale), doors)
+    last = (row["last_at"], row["last_id"]) if not dry_run and row["last_id"] else None
+    return PurgeResult(int(row["n"]), int(row["size"]), int(letters), int(stale), doors, last)
 
 
 # The node doors' rows past their use (see the module's docstring), each as (table, key
@@ -134,10 +267,11 @@ _ENVELOPE_DONE = """
 """
 _FO01_DONE = "g.state IN ('delivered', 'failed') AND g.done_at < $1"
 _REFERENCE_ORPHAN = """
-    g.created_at < $1 AND NOT EXISTS (SELECT 1 FROM message m WHERE m.id = g.message_id)
+    NOT g.settled AND g.created_at < $1
+    AND NOT EXISTS (SELECT 1 FROM message m WHERE m.id = g.message_id)
 """
-_REFERENCE_FREE_TEXT = """
-    g.referentie_id IS NOT NULL AND g.created_at < $1 AND EXISTS (
+_REFERENCE_PURGED = """
+    NOT g.settled AND g.created_at < $1 AND EXISTS (
         SELECT 1 FROM message m WHERE m.id = g.message_id AND m.purged_at IS NOT NULL)
 """
 _DROPPED = (
@@ -163,15 +297,30 @@ async def _doors(conn: DbConnection, cutoff: datetime, limit: int | None, *, dry
             limit,
         )
         done += int(result.split()[-1])
+    # A reference whose message was purged is settled, its free text cleared; only a cleared
+    # text counts as done (a sender may have given none).
     if dry_run:
         count = await conn.fetchval(
-            f"SELECT count(*) FROM vsp_reference g WHERE {_REFERENCE_FREE_TEXT}", cutoff
+            "SELECT count(*) FROM vsp_reference g"
+            f" WHERE g.referentie_id IS NOT NULL AND {_REFERENCE_PURGED}",
+            cutoff,
         )
         return done + int(count)
-    result = await conn.execute(
-        "UPDATE vsp_reference SET referentie_id = NULL WHERE message_id IN (SELECT message_id"
-        f" FROM vsp_reference g WHERE {_REFERENCE_FREE_TEXT} LIMIT $2 FOR UPDATE OF g SKIP LOCKED)",
+    cleared = await conn.fetchval(
+        f"""
+        WITH due AS (
+            SELECT g.message_id, g.referentie_id IS NOT NULL AS had FROM vsp_reference g
+            WHERE {_REFERENCE_PURGED}
+            ORDER BY g.created_at
+            LIMIT $2
+            FOR UPDATE OF g SKIP LOCKED),
+        done AS (
+            UPDATE vsp_reference v SET referentie_id = NULL, settled = true
+            FROM due WHERE v.message_id = due.message_id
+            RETURNING due.had)
+        SELECT count(*) FILTER (WHERE had) FROM done
+        """,
         cutoff,
         limit,
     )
-    return done + int(result.split()[-1])
+    return done + int(cleared)
