@@ -10,7 +10,7 @@ DEMO   ?=
 PYTEST_WORKERS ?= 2
 PACKAGES := hub handlers adapters benchmarks
 
-.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import bench-scale \
+.PHONY: run test test-fast lint typecheck pytest clean venv bench bench-validation bench-intake bench-pipeline bench-import bench-scale bench-retour \
 	observability-tools xml-tools browser-tools soak
 
 $(STAMP): pyproject.toml
@@ -106,6 +106,12 @@ bench-import: $(STAMP)
 ## intake, trace, each periodic scan's rows examined, bytes per message (docs/scale.md)
 bench-scale: $(STAMP)
 	$(BIN)/python -m benchmarks.scale $(BENCH_ARGS)
+
+## make bench-retour [BENCH_ARGS="--rate 200 --seconds 60"]: the mix uploaded over HTTP to both
+## adapters; how soon a rejected upload's retour is in its sender's inbox (p99 target 1 s), and
+## each process's CPU per uploaded message (docs/scale.md)
+bench-retour: $(STAMP)
+	$(BIN)/python -m benchmarks.retour $(BENCH_ARGS)
 
 ## make soak [SOAK_ARGS="--duration 600 --rate 60"]: sustained uploads with faults injected at
 ## random moments (kill -9 of core, relay, adapters; PostgreSQL and broker restarts), then the

@@ -47,6 +47,7 @@ class Stack:
         # One `hub core` per entry: more than one share the ingress partitions as one
         # consumer group, as replicas of a deployment would.
         self.core_ports = [free_port() for _ in range(cores)]
+        self.adapters: dict[str, tuple[subprocess.Popen[bytes], int]] = {}  # node -> (proc, port)
         self.dsn = ""
         self.bootstrap = ""
 
@@ -83,24 +84,44 @@ class Stack:
     def core_port(self) -> int:
         return self.core_ports[0]
 
+    def _hub_env(self, settings: Settings) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+            "HUB_DATABASE_URL": self.dsn,
+            "HUB_TOPIC_PREFIX": settings.topic_prefix,
+            "HUB_CONSUMER_GROUP": settings.consumer_group,
+            "HUB_PARTITIONS": str(self.partitions),
+            "HUB_LOG_LEVEL": "WARNING",
+            "HUB_DATA_DIR": str(self.workdir),
+            "HUB_PERSON_KEY_SECRET": os.environ.get(
+                "HUB_PERSON_KEY_SECRET", "isd-hub-benchmark-only-secret"
+            ),
+        }
+
+    def start_adapter(self, settings: Settings, node: str) -> int:
+        """`hub adapter <node>` on a free port; its port."""
+        port = free_port()
+        env = {**self._hub_env(settings), f"HUB_{node.upper()}_PORT": str(port)}
+        with (self.workdir / f"adapter-{node}.log").open("ab") as log:
+            proc = self._spawn([sys.executable, "-m", "hub", "adapter", node], env, log)
+        self.adapters[node] = (proc, port)
+        return port
+
+    async def adapters_ready(self, within_s: float = 60.0) -> None:
+        deadline = time.monotonic() + within_s
+        for node, (proc, port) in self.adapters.items():
+            url = f"http://{HOST}:{port}/readyz"
+            while not await asyncio.to_thread(get_ok, url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log = (self.workdir / f"adapter-{node}.log").read_text(errors="replace")
+                    raise RuntimeError(f"hub adapter {node} not ready: {log[-2000:]}")
+                await asyncio.sleep(0.2)
+
     def start_core(self, settings: Settings) -> None:
         for i, port in enumerate(self.core_ports):
-            env = {
-                **os.environ,
-                "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
-                "HUB_DATABASE_URL": self.dsn,
-                "HUB_TOPIC_PREFIX": settings.topic_prefix,
-                "HUB_CONSUMER_GROUP": settings.consumer_group,
-                "HUB_CORE_PORT": str(port),
-                "HUB_PARTITIONS": str(self.partitions),
-                "HUB_LOG_LEVEL": "WARNING",
-                "HUB_DATA_DIR": str(self.workdir),
-                # `hub core` refuses the public development secret with HUB_DATABASE_URL set.
-                "HUB_PERSON_KEY_SECRET": os.environ.get(
-                    "HUB_PERSON_KEY_SECRET", "isd-hub-benchmark-only-secret"
-                ),
-                **self.core_env,
-            }
+            # `hub core` refuses the public development secret with HUB_DATABASE_URL set.
+            env = {**self._hub_env(settings), "HUB_CORE_PORT": str(port), **self.core_env}
             with (self.workdir / f"core{i}.log").open("ab") as log:
                 self.cores.append(self._spawn([sys.executable, "-m", "hub", "core"], env, log))
 
@@ -165,6 +186,8 @@ class Stack:
     def stop(self) -> None:
         self.stop_profiler()
         self.stop_raw()
+        for proc, _ in self.adapters.values():
+            _stop(proc, signal.SIGTERM, 20)
         for core in self.cores:
             _stop(core, signal.SIGTERM, 20)
         self.broker.stop()
