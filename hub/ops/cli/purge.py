@@ -1,8 +1,9 @@
-"""`hub purge [--dry-run] [--batch N] [--json]`: empty the payloads past
-HUB_PAYLOAD_RETENTION_HOURS (see hub.infra.store.retention for what is never purged); the audit
-metadata stays. It goes in transactions of at most --batch messages, then says what it did, how
-long it took, and what stays past the cut-off and why. The core runs the same purge by itself
-every HUB_PURGE_INTERVAL_S (handlers.purge)."""
+"""`hub purge`: empty the payloads past HUB_PAYLOAD_RETENTION_HOURS, keep the audit metadata.
+
+See hub.infra.store.retention for what is never purged. It goes in transactions of at most
+--batch messages, then says what it did, how long it took, and what stays past the cut-off and
+why (--json: one object; --dry-run: counts only). The core runs the same purge by itself every
+HUB_PURGE_INTERVAL_S (handlers.purge)."""
 
 from __future__ import annotations
 
