@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from prometheus_client import REGISTRY
 
 from handlers import purge as retention
 from hub.infra import store
@@ -96,6 +97,8 @@ async def test_purge_watch_goes_in_bounded_batches(
     pool: store.Pool, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [await _message(pool, OLD, downloaded=True) for _ in range(5)]
+    waiting = await _message(pool, OLD, downloaded=False)  # its receiver has not fetched it
+    purged_before = REGISTRY.get_sample_value("isdhub_purged_messages_total") or 0.0
     monkeypatch.setattr(retention, "_BATCH", 2)
     calls: list[int] = []
     real = retention.retention.purge
@@ -111,6 +114,12 @@ async def test_purge_watch_goes_in_bounded_batches(
     assert result.messages == 5
     assert calls == [2, 2, 1]
     assert watch.purged == 5
+    # What SREs see: the payloads purged, and the one kept past retention and why.
+    assert REGISTRY.get_sample_value("isdhub_purged_messages_total") == purged_before + 5
+    assert REGISTRY.get_sample_value("isdhub_purge_kept_messages", {"reason": "download"}) == 1
+    assert REGISTRY.get_sample_value("isdhub_purge_kept_messages", {"reason": "retour"}) == 0
+    assert (REGISTRY.get_sample_value("isdhub_purge_last_run_seconds") or -1) >= 0
+    assert await pool.fetchval("SELECT purged_at FROM message WHERE id = $1", waiting) is None
     left = await pool.fetchval(
         "SELECT count(*) FROM message WHERE id = ANY($1::uuid[]) AND purged_at IS NULL", ids
     )

@@ -155,6 +155,19 @@ SRE_OVERVIEW: Final = Dashboard(
                     kind="stat",
                 ),
                 Panel(
+                    "Payloads kept past retention",
+                    (("sum by (reason) (isdhub_purge_kept_messages)", "{{reason}}"),),
+                    description="What the last scheduled purge kept past "
+                    "HUB_PAYLOAD_RETENTION_HOURS, and why (`hub purge --dry-run` says the same). "
+                    "A growing `download` is a receiver that stopped fetching its inbox.",
+                ),
+                Panel(
+                    "Last purge run",
+                    (("max(isdhub_purge_last_run_seconds)", "seconds"),),
+                    "s",
+                    kind="stat",
+                ),
+                Panel(
                     "Dead letters waiting",
                     (("max(isdhub_dead_letters_open)", "open"),),
                     kind="stat",
