@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from hub.infra import metrics
 from hub.infra.periodic import Periodic
+from hub.infra.purgemetrics import observe_purge
 from hub.infra.store import Pool, retention
 from hub.settings import Settings
 
@@ -56,12 +56,7 @@ class PurgeWatch:
         total = run.done
         self.runs += 1
         self.purged += total.messages
-        metrics.PURGED.inc(total.messages)
-        metrics.PURGE_SECONDS.set(run.seconds)
-        kept = run.kept
-        for reason, count in (("download", kept.download), ("on_its_way", kept.on_its_way),
-                              ("outbox", kept.outbox), ("retour", kept.retour)):  # fmt: skip
-            metrics.PURGE_KEPT.labels(reason).set(count)
+        observe_purge(run)
         if total.messages or total.dead_letters or total.journal or total.door_rows:
             log.info(
                 "purged the payloads of %d messages (%d bytes), %d dead letters, %d stale "

@@ -87,18 +87,6 @@ OUTBOX_AGE: Final = Gauge(
 OUTBOX_PUBLISHED: Final = Counter(
     "isdhub_outbox_published", "Outbox rows the relay produced to Kafka", ["kind"]
 )
-PURGE_KEPT: Final = Gauge(
-    "isdhub_purge_kept_messages",
-    "Payloads past HUB_PAYLOAD_RETENTION_HOURS the last scheduled purge kept, by why: download"
-    " (a delivery not yet fetched), on_its_way, outbox, retour (awaiting its retour)",
-    ["reason"],
-)
-PURGED: Final = Counter(
-    "isdhub_purged_messages", "Message payloads the scheduled purge emptied (metadata stays)"
-)
-PURGE_SECONDS: Final = Gauge(
-    "isdhub_purge_last_run_seconds", "How long the last scheduled purge run took"
-)
 RETOURS_OVERDUE: Final = Gauge(
     "isdhub_retours_overdue", "Routed heenberichten past their retour deadline, still unanswered"
 )

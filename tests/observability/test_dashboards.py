@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from hub.domain.sleutelmomenten import SPECS
-from hub.infra import metrics
+from hub.infra import metrics, purgemetrics
 from hub.ops import dashboards
 from hub.ops.dashboards import alerts, moments
 
@@ -67,8 +67,8 @@ def test_every_domain_metric_is_on_a_dashboard_or_in_a_rule() -> None:
         metrics.SPANS_DROPPED, metrics.EVENTS, metrics.EB_NOTICE_ENTRIES, metrics.FREEZE_PHASE,
         metrics.PARKED, metrics.FREEZE_UNSENT, metrics.INTAKE_STAGE_SECONDS,
         metrics.INTAKE_STAGE_CPU, metrics.INTAKE_BATCH, metrics.REQUESTS_OVERDUE,
-        metrics.SLEUTELMOMENTEN, metrics.SLEUTELMOMENT_WERKDAGEN, metrics.PURGE_KEPT,
-        metrics.PURGE_SECONDS,
+        metrics.SLEUTELMOMENTEN, metrics.SLEUTELMOMENT_WERKDAGEN, purgemetrics.PURGE_KEPT,
+        purgemetrics.PURGE_SECONDS,
     ):  # fmt: skip
         name = collector._name  # type: ignore[attr-defined]
         assert name in text, name
