@@ -16,7 +16,7 @@ from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_BATCH: Final = 5000  # messages per transaction of the scheduled purge
+_BATCH: Final = retention.BATCH  # messages per transaction of the scheduled purge
 
 
 @dataclass

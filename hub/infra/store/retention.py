@@ -91,6 +91,7 @@ _KEPT = f"""
 # condition is the index's (message_purge_idx on received_at); the row comparison only
 # breaks ties.
 _AFTER = "AND m.received_at >= $3 AND (m.received_at, m.id) > ($3, $4)"
+BATCH = 5000  # messages a purge pass (transaction), by hand and scheduled
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _NIL = UUID(int=0)
 
@@ -175,10 +176,12 @@ async def purge_all(
     each kind) until a pass finds less than a batch of each, or `stopped()`; then count what
     stays and why. With dry_run, count only: what would go and what would stay."""
     t0 = time.perf_counter()
-    if dry_run:
-        done = await purge(pool, cutoff, dry_run=True)
+    if dry_run:  # kept() counts the purgeable messages too: one read of them, not two
         stays, would = await kept(pool, cutoff)
-        done = replace(done, messages=would.messages, payload_bytes=would.payload_bytes)
+        async with pool.acquire() as conn:
+            letters, stale = await _count_letters_and_journal(conn, cutoff)
+            doors = await _doors(conn, cutoff, None, dry_run=True)
+        done = replace(would, dead_letters=letters, journal=stale, door_rows=doors)
         return PurgeRun(cutoff, done, 0, batch, time.perf_counter() - t0, stays)
     total, passes = PurgeResult(0, 0, 0), 0
     while not stopped():
@@ -210,13 +213,7 @@ async def purge(
                 f" FROM message m {_LOOKUPS} WHERE {_PURGEABLE}",
                 cutoff,
             )
-            letters = await conn.fetchval(
-                f"SELECT count(*) FROM dead_letter WHERE {_DEAD_LETTER_PURGEABLE}",
-                cutoff,
-            )
-            stale = await conn.fetchval(
-                "SELECT count(*) FROM ingress_journal WHERE journaled_at < $1", cutoff
-            )
+            letters, stale = await _count_letters_and_journal(conn, cutoff)
         else:
             row = await conn.fetchrow(
                 f"""
@@ -255,6 +252,18 @@ async def purge(
     assert row is not None
     last = (row["last_at"], row["last_id"]) if not dry_run and row["last_id"] else None
     return PurgeResult(int(row["n"]), int(row["size"]), int(letters), int(stale), doors, last)
+
+
+async def _count_letters_and_journal(conn: DbConnection, cutoff: datetime) -> tuple[int, int]:
+    """What a purge would take besides messages and door rows: replayed dead letters' payloads
+    and stale ingress-journal entries."""
+    letters = await conn.fetchval(
+        f"SELECT count(*) FROM dead_letter WHERE {_DEAD_LETTER_PURGEABLE}", cutoff
+    )
+    stale = await conn.fetchval(
+        "SELECT count(*) FROM ingress_journal WHERE journaled_at < $1", cutoff
+    )
+    return int(letters), int(stale)
 
 
 # The node doors' rows past their use (see the module's docstring), each as (table, key

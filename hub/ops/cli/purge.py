@@ -15,7 +15,7 @@ from hub.infra.store import retention
 from hub.ops.cli.connect import with_pool
 from hub.settings import Settings
 
-BATCH = 5000  # messages a transaction, as the core's scheduled purge
+BATCH = retention.BATCH
 
 
 def _mb(size: int) -> str:
