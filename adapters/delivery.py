@@ -34,6 +34,7 @@ def subscribe(ctx: AdapterContext) -> None:
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_min_bytes=settings.fetch_min_bytes,
         session_timeout_ms=settings.consumer_session_timeout_ms,
         heartbeat_interval_ms=settings.consumer_heartbeat_ms,
         # Commit only once the inbox has the batch; the inbox ignores redelivered pairs.

@@ -38,6 +38,7 @@ from hub.infra.runtime import freeze_startup_heap
 from hub.settings import Settings
 
 from .loadgen import Mix, Outgoing
+from .stack import PG_SETTINGS
 
 HOST = "127.0.0.1"
 
@@ -57,7 +58,9 @@ def _incoming(out: Outgoing, offset: int) -> Incoming:
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    postgres = EmbeddedPostgres(workdir / "pg", HOST, free_port(), workdir / "postgres.log")
+    postgres = EmbeddedPostgres(
+        workdir / "pg", HOST, free_port(), workdir / "postgres.log", server_settings=PG_SETTINGS
+    )
     dsn = postgres.start()
     try:
         settings = Settings(database_url=dsn, data_dir=workdir, kafka_bootstrap=f"{HOST}:1")

@@ -9,7 +9,11 @@ as the adapter journals it) to the moment its retour's delivery row was written,
 prints the CPU each process spent per uploaded message, so the whole stack's cost is seen
 with the adapters that real traffic passes.
 
-    python -m benchmarks.retour [--rate 200] [--seconds 60] [--out bench-results/retour.json]
+    python -m benchmarks.retour [--rate 200] [--seconds 60] [--statements 15]
+                                [--out bench-results/retour.json]
+
+`--statements N` loads pg_stat_statements into the embedded PostgreSQL and lists the N
+statements that took most of its time while the mix was measured, per uploaded message.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 from benchmarks.loadgen import Mix, Outgoing
 from benchmarks.procstats import Group, Sampler
+from benchmarks.rawhttp import HttpError, RawHttp
 from benchmarks.stack import HOST, Stack
 from benchmarks.tracker import percentile
 from hub.domain.parties import load_parties, new_token
@@ -63,7 +67,7 @@ class Uploader:
 
     def __init__(self, ports: dict[str, int], tokens: dict[str, str], mix: Mix) -> None:
         self.ports, self.tokens, self.mix = ports, tokens, mix
-        self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32))
+        self.clients: list[RawHttp] = []  # one per worker: a connection per port each
         self.answers: dict[int, int] = {}  # HTTP status (0: no answer) -> uploads
         self.refused: list[str] = []
         self.sent = 0
@@ -71,18 +75,19 @@ class Uploader:
         self.lag_s = 0.0  # the longest an upload waited for a free connection
         self.took_s = 0.0  # from the first offer to the last answer
 
-    async def _upload(self, out: Outgoing) -> None:
-        url = f"http://{HOST}:{self.ports[out.node]}/v1/messages"
+    async def _upload(self, client: RawHttp, out: Outgoing) -> None:
         headers = {"Authorization": f"Bearer {self.tokens[out.party]}"}
         try:
-            r = await self.client.post(url, content=out.payload, headers=headers)
-        except httpx.HTTPError as exc:  # the stack could not keep up: counted, not fatal
+            status, body = await client.post(
+                self.ports[out.node], "/v1/messages", out.payload, headers
+            )
+        except HttpError as exc:  # the stack could not keep up: counted, not fatal
             self.answers[0] = self.answers.get(0, 0) + 1
-            self.refused.append(type(exc).__name__)
+            self.refused.append(str(exc)[:200])
             return
-        self.answers[r.status_code] = self.answers.get(r.status_code, 0) + 1
-        if r.status_code != 202:
-            self.refused.append(r.text[:200])
+        self.answers[status] = self.answers.get(status, 0) + 1
+        if status != 202:
+            self.refused.append(body[:200].decode(errors="replace"))
             return
         self.expected_retours += out.expect_retour
         if not out.expect_retour:
@@ -94,10 +99,12 @@ class Uploader:
         queue: asyncio.Queue[tuple[float, Outgoing] | None] = asyncio.Queue()
 
         async def work() -> None:
+            client = RawHttp(HOST)
+            self.clients.append(client)
             while (item := await queue.get()) is not None:
                 queued_at, out = item
                 self.lag_s = max(self.lag_s, time.monotonic() - queued_at)
-                await self._upload(out)
+                await self._upload(client, out)
 
         tasks = [asyncio.create_task(work()) for _ in range(workers)]
         start = time.monotonic()
@@ -114,7 +121,8 @@ class Uploader:
         self.took_s = time.monotonic() - start
 
     async def close(self) -> None:
-        await self.client.aclose()
+        for client in self.clients:
+            await client.close()
 
 
 async def _latencies(dsn: str, since: Any, expected: int, wait_s: float) -> list[float]:
@@ -132,8 +140,41 @@ async def _latencies(dsn: str, since: Any, expected: int, wait_s: float) -> list
         await conn.close()
 
 
+async def _statements_reset(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
+async def _statements_top(dsn: str, n: int) -> list[dict[str, Any]]:
+    """The statements that took most of PostgreSQL's time since the last reset."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT calls, total_exec_time, rows, query FROM pg_stat_statements"
+            " ORDER BY total_exec_time DESC LIMIT $1",
+            n,
+        )
+    finally:
+        await conn.close()
+    return [
+        {
+            "calls": r["calls"],
+            "total_ms": round(r["total_exec_time"], 1),
+            "rows": r["rows"],
+            "query": " ".join(r["query"].split())[:160],
+        }
+        for r in rows
+    ]
+
+
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    stack = Stack(partitions=6, core_env={}, keep=False)
+    server = {"shared_preload_libraries": "pg_stat_statements"} if args.statements else {}
+    stack = Stack(partitions=6, core_env={}, keep=False, postgres_settings=server)
+    statements: list[dict[str, Any]] = []
     try:
         settings = stack.start_infrastructure()
         registry = load_parties(settings.parties_file, settings.cak_party_code)
@@ -141,6 +182,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         mix = Mix()
         parties = {p for std in mix.standards for p in (*std.gemeenten, std.aanbieder)}
         tokens = await _tokens(stack.dsn, parties)
+        if args.statements:
+            await _statements_reset(stack.dsn)
         stack.start_core(settings)
         ports = {node: stack.start_adapter(settings, node) for node in ("ggk", "vecozo")}
         await stack.core_ready()
@@ -170,10 +213,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             async with asyncpg.create_pool(stack.dsn, min_size=1, max_size=1) as pool:
                 since = await pool.fetchval("SELECT now()")
             print(f"measuring: {args.rate:.0f} msg/s for {args.seconds:.0f} s", flush=True)
+            if args.statements:
+                await _statements_reset(stack.dsn)
             sampler = Sampler(groups)
             sampler.start()
             await uploader.offer(args.rate, args.seconds)
             usage = await sampler.stop()
+            if args.statements:
+                statements = await _statements_top(stack.dsn, args.statements)
             seconds = await _latencies(stack.dsn, since, uploader.expected_retours, 60)
         finally:
             await uploader.close()
@@ -206,6 +253,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "machine_cpu_pct_of_one_core": round(sampler.machine_pct, 1),
         "cpu_pct_of_one_core": {name: round(u.cpu_pct, 1) for name, u in usage.items()},
         "idle_cpu_pct_of_one_core": {name: round(u.cpu_pct, 1) for name, u in idle_usage.items()},
+        "statements": [
+            {
+                **s,
+                "us_per_uploaded_msg": round(s["total_ms"] * 1000 / accepted) if accepted else None,
+            }
+            for s in statements
+        ],
     }
 
 
@@ -213,6 +267,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=200.0, help="uploads a second")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--statements", type=int, default=0, help="list the N statements PostgreSQL spent most on"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results/retour.json"))
     args = parser.parse_args()
     result = asyncio.run(bench(args))
@@ -243,6 +300,10 @@ def main() -> None:
         + ", ".join(f"{k} {busy[k]} ({idle[k]})" for k in busy)
         + f"; the whole machine {result['machine_cpu_pct_of_one_core']}"
     )
+    if result["statements"]:
+        print("PostgreSQL's time per statement (µs per uploaded message, calls, query):")
+        for st in result["statements"]:
+            print(f"  {st['us_per_uploaded_msg']:>6} {st['calls']:>7}  {st['query']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
 

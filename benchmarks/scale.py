@@ -39,6 +39,7 @@ from hub.settings import Settings
 from .intake import _incoming
 from .loadgen import Mix
 from .scaleprobe import ScanFigures, bounded, measure
+from .stack import PG_SETTINGS
 
 HOST = "127.0.0.1"
 RETENTION_DAYS = 30
@@ -266,7 +267,9 @@ async def _measure(
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    postgres = EmbeddedPostgres(workdir / "pg", HOST, free_port(), workdir / "postgres.log")
+    postgres = EmbeddedPostgres(
+        workdir / "pg", HOST, free_port(), workdir / "postgres.log", server_settings=PG_SETTINGS
+    )
     admin = postgres.start()
     try:
         settings = Settings(database_url=admin, data_dir=workdir, kafka_bootstrap=f"{HOST}:1")

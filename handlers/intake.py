@@ -377,6 +377,7 @@ def build_router(runtime: Runtime, derivations: Sequence[Derivation] = ()) -> Ka
         max_records=settings.batch_max_records,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_min_bytes=settings.fetch_min_bytes,
         session_timeout_ms=settings.consumer_session_timeout_ms,
         heartbeat_interval_ms=settings.consumer_heartbeat_ms,
         # Offsets are committed only after the batch's transaction committed; an error

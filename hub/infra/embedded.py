@@ -233,6 +233,8 @@ class EmbeddedPostgres:
     host: str
     port: int
     log_path: Path
+    # Extra server settings ("-c name=value"), e.g. a benchmark's pg_stat_statements.
+    server_settings: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -280,7 +282,8 @@ class EmbeddedPostgres:
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(  # type: ignore[call-overload]
                 [str(bindir / "postgres"), "-D", str(pgdata), "-h", self.host,
-                 "-p", str(self.port), "-k", str(pgdata), "-c", "max_connections=200"],
+                 "-p", str(self.port), "-k", str(pgdata), "-c", "max_connections=200",
+                 *(a for k, v in self.server_settings.items() for a in ("-c", f"{k}={v}"))],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -41,7 +41,10 @@ async def _measure(pool: store.Pool, call: Any) -> ScanFigures:
         # A small table is read whole when that is cheaper; priced out, a sequential scan
         # remains only where no index serves the query.
         await conn.execute("SET enable_seqscan = off")
-        return await measure(conn, call)
+        try:
+            return await measure(conn, call)
+        finally:  # the pool does not reset sessions (hub.infra.store.base._keep_session)
+            await conn.execute("RESET enable_seqscan")
 
 
 async def test_the_fill_is_a_ledger(filled: store.Pool) -> None:

@@ -41,11 +41,24 @@ async def create_pool(
             timeout=connect_timeout,
             command_timeout=60,
             ssl=tls,
+            reset=_keep_session,
         )
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise ConfigError(f"HUB_DATABASE_URL: cannot connect to PostgreSQL ({exc})") from None
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection needs before it goes back to the pool: nothing beyond asyncpg's own
+    part (an open transaction rolled back, listeners dropped), which runs before this.
+
+    asyncpg's default sends RESET ALL, CLOSE ALL, UNLISTEN * and pg_advisory_unlock_all on
+    every release: a round trip that cost PostgreSQL and the releasing process more than some
+    of the queries (six releases per uploaded message). The hub keeps no state in a session:
+    its settings are SET LOCAL, its locks are transaction-scoped (pg_advisory_xact_lock),
+    it declares no cursors and listens to nothing; the one session lock, the migrations',
+    is released in a `finally` (and a connection whose unlock failed is broken anyway)."""
 
 
 DbConnection = asyncpg.Connection | PoolConnectionProxy
