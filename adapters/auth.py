@@ -12,7 +12,7 @@ party's `exchanges`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -128,17 +128,24 @@ def check_sender(party: Party, sender: str | None) -> None:
     refuse(403, "forbidden", "sender_mismatch", detail)
 
 
-async def check_rights(pool: Pool, caller: Party, route: Route | None) -> None:
+async def parties_named(pool: Pool, caller: Party, *codes: str | None) -> dict[str, Party]:
+    """The registered parties among `codes`, the caller included as it authenticated: one
+    query for every check of an upload (`check_rights`, the receiver check)."""
+    wanted = sorted({c for c in codes if c and c != caller.code})
+    known = await party_store.parties_by_code(pool, wanted) if wanted else {}
+    known[caller.code] = caller
+    return known
+
+
+def check_rights(caller: Party, route: Route | None, known: Mapping[str, Party]) -> None:
     """Refuse an upload in a standard the uploader, its sending party or its receiver does not
-    exchange (403 `standard_not_allowed` / `receiver_standard_not_allowed`). A receiver the
-    registry does not know is left to the known-receiver check."""
+    exchange (403 `standard_not_allowed` / `receiver_standard_not_allowed`). `known`: the
+    registered parties among the route's (`parties_named`); a receiver the registry does not
+    know is left to the known-receiver check."""
     if route is None:
         return  # unroutable: the core answers it
     standard = route.message_type.standard
     _may_exchange(caller, standard, "the uploading party", caller.code)
-    wanted = [c for c in (route.sender, route.receiver) if c != caller.code]
-    known = await party_store.parties_by_code(pool, wanted) if wanted else {}
-    known[caller.code] = caller
     sender = known.get(route.sender)
     if sender is not None:
         _may_exchange(sender, standard, "the sending party", caller.code)

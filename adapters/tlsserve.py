@@ -1,7 +1,7 @@
 """How uvicorn serves an adapter: HTTPS with HUB_ADAPTER_TLS_*, asking for client certificates.
 
 uvicorn does not put the peer's certificate in the ASGI scope, so the adapter is served by a
-small subclass of its h11 protocol that adds the ASGI "tls" extension (`client_cert_chain`)
+small subclass of its httptools protocol that adds the ASGI "tls" extension (`client_cert_chain`)
 and the TCP peer (read before uvicorn's proxy-header middleware may rewrite `client`) to
 every request of the connection; adapters/clientcert.py reads both.
 """
@@ -13,7 +13,7 @@ import ssl
 from pathlib import Path
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from adapters.clientcert import PEER_EXTENSION, TLS_EXTENSION
 from hub.domain.errors import ConfigError
@@ -35,8 +35,9 @@ class _Extended:
         await self.app(scope, receive, send)
 
 
-class CertificateAwareH11(H11Protocol):
-    """uvicorn's h11 protocol, handing the app the connection's client certificate and peer."""
+class CertificateAwareHttp(HttpToolsProtocol):
+    """uvicorn's httptools protocol (every hub process serves HTTP with it), handing the app
+    the connection's client certificate and peer."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -73,7 +74,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
     code rather than a bare TLS alert."""
     options: dict[str, Any] = {}
     if settings.adapter_client_cert != "off":  # off: uvicorn's own protocol, as always
-        options["http"] = CertificateAwareH11
+        options["http"] = CertificateAwareHttp
     cert = _existing(settings.adapter_tls_cert_file, "HUB_ADAPTER_TLS_CERT_FILE")
     if cert is None:
         return options

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from adapters.context import AdapterContext
 from adapters.ggkfo01 import Fo01Loop
 from adapters.push import PushLoop
-from adapters.tlsserve import CertificateAwareH11
+from adapters.tlsserve import CertificateAwareHttp
 from hub.domain import push, stuf, stufwrite
 from hub.domain.parties import DEMO_FILE, load_parties
 from hub.domain.records import DeadLetter
@@ -108,7 +108,7 @@ async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False,
         ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key), ssl_ca_certs=str(pki.path),
-        ssl_cert_reqs=ssl.CERT_REQUIRED, http=CertificateAwareH11,
+        ssl_cert_reqs=ssl.CERT_REQUIRED, http=CertificateAwareHttp,
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

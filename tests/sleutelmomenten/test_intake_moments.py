@@ -274,9 +274,15 @@ async def test_a_transient_database_error_fails_the_batch_as_before(
     assert await hub.pool.fetchval("SELECT count(*) FROM message WHERE id = $1", item.id) == 0
 
 
-async def test_measuring_the_same_messages_again_adds_nothing(hub: Runtime) -> None:
-    """As `hub history import` run twice: the measured rows are there already."""
-    line = _build.start("2025-03-03", nummer="300401")
+@pytest.mark.parametrize("copy_from", [64, 0], ids=["insert", "copy"])
+async def test_measuring_the_same_messages_again_adds_nothing(
+    hub: Runtime, monkeypatch: pytest.MonkeyPatch, copy_from: int
+) -> None:
+    """As `hub history import` run twice: the measured rows are there already, whether
+    written as one INSERT (a small batch) or by COPY (a large one, falling back to the
+    INSERT that skips them)."""
+    monkeypatch.setattr(table, "_COPY_FROM", copy_from)
+    line = _build.start("2025-03-03", nummer=f"3004{copy_from:02d}")
     root = _build.message("WMO305", line, bsn=BSNS[4])
     facts = extract(root, "WMO305", _build.SECRET, message_id=uuid4())
     assert facts.message_id is not None

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 from uuid import UUID
 
 from hub.domain.eigenbijdrage.limits import Held
@@ -92,45 +93,46 @@ _PERSONS = "unnest($1::text[], $2::text[]) AS q(g, p)"
 _IN_PERSON = "t.gemeente = q.g AND t.person_key = q.p"
 
 
+# A person's starts (0), stops (1) and told periods (2) in one round trip: columns a kind
+# lacks are NULL. Three statements cost a small batch more in round trips than in reading.
+_STATES: Final = f"""
+SELECT 0, t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,
+       t.product_categorie, t.product_code, t.begindatum, NULL::text, NULL::date, t.deleted,
+       NULL::uuid, NULL::boolean
+FROM eb_start t JOIN {_PERSONS} ON {_IN_PERSON}
+UNION ALL
+SELECT 1, t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,
+       t.product_categorie, t.product_code, t.begindatum, t.reden_beeindiging, t.einddatum,
+       t.deleted, NULL, NULL
+FROM eb_stop t JOIN {_PERSONS} ON {_IN_PERSON}
+UNION ALL
+SELECT 2, t.gemeente, t.person_key, t.route, NULL, NULL, NULL, NULL, t.begindatum, NULL,
+       t.einddatum, NULL, t.melding_id, t.held
+FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted
+"""
+
+
 async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey, PersonState]:
     """Every route's state of these persons (absent: nothing known yet)."""
     if not persons:
         return {}
     unique = sorted(set(persons))
-    args = ([g for g, _ in unique], [p for _, p in unique])
-    starts = await conn.fetch(
-        f"SELECT t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,"
-        f" t.product_categorie, t.product_code, t.begindatum, t.deleted"
-        f" FROM eb_start t JOIN {_PERSONS} ON {_IN_PERSON}",
-        *args,
-    )
-    stops = await conn.fetch(
-        f"SELECT t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,"
-        f" t.product_categorie, t.product_code, t.begindatum, t.reden_beeindiging,"
-        f" t.einddatum, t.deleted"
-        f" FROM eb_stop t JOIN {_PERSONS} ON {_IN_PERSON}",
-        *args,
-    )
-    told = await conn.fetch(
-        f"SELECT t.gemeente, t.person_key, t.route, t.melding_id, t.begindatum, t.einddatum,"
-        f" t.held FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted",
-        *args,
-    )
+    rows = await conn.fetch(_STATES, [g for g, _ in unique], [p for _, p in unique])
     start_maps: dict[StateKey, dict[tuple[str, StartKey], bool]] = {}
     stop_maps: dict[StateKey, dict[tuple[str, StopKey], bool]] = {}
     told_maps: dict[StateKey, dict[UUID, Period]] = {}
     held_sets: dict[StateKey, set[UUID]] = {}
-    for r in starts:
-        key = (r[0], r[1], Route(r[2]))
-        start_maps.setdefault(key, {})[(r[3], StartKey(r[4], r[5], r[6], r[7]))] = r[8]
-    for r in stops:
-        key = (r[0], r[1], Route(r[2]))
-        stop = StopKey(StartKey(r[4], r[5], r[6], r[7]), r[8], r[9])
-        stop_maps.setdefault(key, {})[(r[3], stop)] = r[10]
-    for r in told:
-        told_maps.setdefault((r[0], r[1], Route(r[2])), {})[r[3]] = Period(r[4], r[5])
-        if r[6]:
-            held_sets.setdefault((r[0], r[1], Route(r[2])), set()).add(r[3])
+    for r in rows:
+        key = (r[1], r[2], Route(r[3]))
+        if r[0] == 0:
+            start_maps.setdefault(key, {})[(r[4], StartKey(r[5], r[6], r[7], r[8]))] = r[11]
+        elif r[0] == 1:
+            stop = StopKey(StartKey(r[5], r[6], r[7], r[8]), r[9], r[10])
+            stop_maps.setdefault(key, {})[(r[4], stop)] = r[11]
+        else:
+            told_maps.setdefault(key, {})[r[12]] = Period(r[8], r[10])
+            if r[13]:
+                held_sets.setdefault(key, set()).add(r[12])
     keys = set(start_maps) | set(stop_maps) | set(told_maps)
     return {
         k: PersonState(

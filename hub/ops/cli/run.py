@@ -30,10 +30,14 @@ def _serve(app: object, host: str, port: int, level: str, **options: Any) -> int
     from hub.infra.embedded import ensure_port_free
 
     ensure_port_free(host, port, "this process", "its HUB_*_PORT setting")
+    options.setdefault("http", "httptools")
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
+        # uvloop and httptools, named rather than left to "auto": a missing one is an error
+        # here, not a quiet fall back to the slower pure-Python pair (docs/scale.md).
+        loop="uvloop",
         log_level=level.lower(),
         lifespan="on",
         access_log=False,
