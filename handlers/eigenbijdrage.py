@@ -96,11 +96,12 @@ class EigenBijdrage:
         batch = [a for a in accepted if _is_source(a)]
         if not batch:
             return out
-        done = await eb_store.notified_sources(conn, [a.row.id for a in batch])
-        batch = [a for a in batch if a.row.id not in done]
+        # Every source's person locked, then its state and whether the source was done
+        # (a redelivery) read in one round trip; a done source's person is locked for nothing.
         persons = [(a.row.ontvanger or "", a.row.person_key or "") for a in batch]
         await eb_store.lock_persons(conn, persons)
-        states = await eb_store.load_states(conn, persons)
+        states, done = await eb_store.load_batch(conn, persons, [a.row.id for a in batch])
+        batch = [a for a in batch if a.row.id not in done]
         lookup = Lookup(await eb_store.toewijzing_categories(conn, toewijzing_refs(batch)))
 
         facts: list[FactRow] = []

@@ -8,6 +8,7 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -18,6 +19,7 @@ from hub.domain.errors import ConfigError
 from hub.domain.events import parse_event
 from hub.domain.workdays import AMSTERDAM
 from hub.infra.runtime import Runtime
+from hub.infra.store import eigenbijdrage as eb_store
 from hub.ops.cli import eb as cli_eb
 from hub.settings import Settings
 from tests.eigenbijdrage._messages import AANBIEDER, BSN, FIXTURES, T, build, start, stop
@@ -85,6 +87,31 @@ async def test_the_notice_is_a_routed_heenbericht_of_the_gemeente(hub: Hub) -> N
         assert "1950-05-17" not in json.dumps(e)
     stored = await hub.runtime.pool.fetch("SELECT * FROM eb_start")
     assert BSN not in repr([dict(r) for r in stored])
+
+
+async def test_one_read_gives_the_persons_state_and_the_sources_already_notified(
+    hub: Hub,
+) -> None:
+    """What the derivation reads after locking a batch's persons (one round trip): their
+    state and which sources already caused a notice, so a source is never told twice."""
+    _, source_id = await _start_notice(hub)
+    person = await hub.runtime.pool.fetchval(
+        "SELECT person_key FROM message WHERE id = $1", UUID(source_id)
+    )
+    other = uuid4()
+    async with hub.runtime.pool.acquire() as conn:
+        states, notified = await eb_store.load_batch(
+            conn, [("0363", person)], [UUID(source_id), other]
+        )
+        assert notified == {UUID(source_id)}
+        assert await eb_store.notified_sources(conn, [UUID(source_id), other]) == notified
+        alone = await eb_store.load_states(conn, [("0363", person)])
+    [(key, state)] = states.items()
+    assert key[:2] == ("0363", person)
+    assert [p.begin.isoformat() for p in state.told.values()] == ["2025-07-17"]
+    assert len(state.facts.starts) == 1
+    assert not state.facts.stops
+    assert alone == states
 
 
 def _answer(name: str, identificatie: str, gemeente: str = "0363") -> bytes:

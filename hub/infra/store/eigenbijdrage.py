@@ -110,23 +110,54 @@ SELECT 2, t.gemeente, t.person_key, t.route, NULL, NULL, NULL, NULL, t.begindatu
        t.einddatum, NULL, t.melding_id, t.held
 FROM eb_melding t JOIN {_PERSONS} ON {_IN_PERSON} WHERE NOT t.retracted
 """
+# With the sources that already caused a notice or a held entry (3): read after the persons'
+# lock, in the same round trip, so a notice another core committed while this one waited is
+# seen (notified_sources, for one source's check alone).
+_STATES_AND_SOURCES: Final = f"""{_STATES}
+UNION ALL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.source_message_id,
+       NULL
+FROM eb_notice n WHERE n.source_message_id = ANY($3::uuid[])
+UNION ALL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, h.source_message_id,
+       NULL
+FROM eb_held h WHERE h.source_message_id = ANY($3::uuid[])
+"""
 
 
 async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey, PersonState]:
     """Every route's state of these persons (absent: nothing known yet)."""
+    states, _ = await load_batch(conn, persons, ())
+    return states
+
+
+async def load_batch(
+    conn: Conn, persons: Sequence[PersonRef], sources: Sequence[UUID]
+) -> tuple[dict[StateKey, PersonState], set[UUID]]:
+    """`load_states` of these persons, and which of `sources` already caused a notice or a
+    held entry (the idempotency guard), in one round trip; lock the persons first."""
     if not persons:
-        return {}
+        return {}, await notified_sources(conn, sources)
     unique = sorted(set(persons))
-    rows = await conn.fetch(_STATES, [g for g, _ in unique], [p for _, p in unique])
+    args: list[object] = [[g for g, _ in unique], [p for _, p in unique]]
+    if sources:
+        rows = await conn.fetch(_STATES_AND_SOURCES, *args, list(sources))
+    else:
+        rows = await conn.fetch(_STATES, *args)
     start_maps: dict[StateKey, dict[tuple[str, StartKey], bool]] = {}
     stop_maps: dict[StateKey, dict[tuple[str, StopKey], bool]] = {}
     told_maps: dict[StateKey, dict[UUID, Period]] = {}
     held_sets: dict[StateKey, set[UUID]] = {}
+    notified: set[UUID] = set()
     for r in rows:
+        kind = r[0]
+        if kind == 3:
+            notified.add(r[12])
+            continue
         key = (r[1], r[2], Route(r[3]))
-        if r[0] == 0:
+        if kind == 0:
             start_maps.setdefault(key, {})[(r[4], StartKey(r[5], r[6], r[7], r[8]))] = r[11]
-        elif r[0] == 1:
+        elif kind == 1:
             stop = StopKey(StartKey(r[5], r[6], r[7], r[8]), r[9], r[10])
             stop_maps.setdefault(key, {})[(r[4], stop)] = r[11]
         else:
@@ -134,7 +165,7 @@ async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey
             if r[13]:
                 held_sets.setdefault(key, set()).add(r[12])
     keys = set(start_maps) | set(stop_maps) | set(told_maps)
-    return {
+    states = {
         k: PersonState(
             Facts(start_maps.get(k, {}), stop_maps.get(k, {})),
             dict(told_maps.get(k, {})),
@@ -142,6 +173,7 @@ async def load_states(conn: Conn, persons: Sequence[PersonRef]) -> dict[StateKey
         )
         for k in keys
     }
+    return states, notified
 
 
 async def toewijzing_categories(

@@ -112,16 +112,21 @@ async def resolve(conn: Conn, ids: Sequence[int]) -> None:
 # hold), and rows come back with the key's position: a third of the CPU that an array per
 # part and the parts echoed back cost intake.
 _SEP: Final = "\x1f"
-_KEYS: Final = (
-    "unnest($1::text[]) WITH ORDINALITY AS q(k, i), LATERAL (SELECT"
-    " split_part(q.k, E'\\x1f', 1) AS d, split_part(q.k, E'\\x1f', 2) AS g,"
-    " split_part(q.k, E'\\x1f', 3) AS a, split_part(q.k, E'\\x1f', 4) AS n) k"
-)
+
+
+def _keys(param: int) -> str:
+    return (
+        f"unnest(${param}::text[]) WITH ORDINALITY AS q(k, i), LATERAL (SELECT"
+        " split_part(q.k, E'\\x1f', 1) AS d, split_part(q.k, E'\\x1f', 2) AS g,"
+        " split_part(q.k, E'\\x1f', 3) AS a, split_part(q.k, E'\\x1f', 4) AS n) k"
+    )
+
+
 # A row stored before migration 0015 has domain '' and matches either domain; of several
 # versions (such a row and a newer one) the newest holds, as in hub/infra/store/history.py.
 _TOEWIJZINGEN: Final = f"""
 SELECT DISTINCT ON (q.i) q.i, h.einddatum, h.toegewezen_op
-FROM {_KEYS}
+FROM {_keys(1)}
 JOIN history_toewijzing h
   ON h.gemeente = k.g AND h.toewijzing_nummer = k.n AND h.aanbieder = k.a
  AND h.domain IN (k.d, '')
@@ -132,7 +137,7 @@ ORDER BY q.i, h.toegewezen_op DESC
 # planner may use it): a join over the whole table would read every toewijzing measured.
 _MOMENTS: Final = f"""
 SELECT q.i, s.moment, s.id, s.reference_date, s.arrived_on, s.about_id
-FROM {_KEYS}, LATERAL (
+FROM {_keys(2)}, LATERAL (
     SELECT s.moment, s.id, s.reference_date, s.arrived_on, s.about_id FROM sleutelmoment s
     WHERE s.gemeente = k.g AND s.aanbieder = k.a AND s.toewijzing_nummer = k.n
       AND s.toewijzing_nummer <> '' AND s.moment IN ('toewijzing', 'stop', 'aanpassing')
@@ -145,7 +150,7 @@ ORDER BY s.id
 # Keys: gemeente, aanbieder, person, ToewijzingNummer, Categorie, Code (joined), Begindatum.
 _TEMPORARY_STOPS: Final = """
 SELECT q.i
-FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS q(k, b, i)
+FROM unnest($3::text[], $4::date[]) WITH ORDINALITY AS q(k, b, i)
 WHERE EXISTS (
     SELECT 1 FROM history_stop h
     WHERE h.gemeente = split_part(q.k, E'\\x1f', 1) AND h.aanbieder = split_part(q.k, E'\\x1f', 2)
@@ -154,6 +159,19 @@ WHERE EXISTS (
       AND h.product_categorie = split_part(q.k, E'\\x1f', 5)
       AND h.product_code = split_part(q.k, E'\\x1f', 6)
       AND h.begindatum = q.b AND h.reden_beeindiging = '20' AND NOT h.deleted)
+"""
+# The three above in one round trip (a batch's lookups cost it more in round trips than in
+# reading), each row tagged with its kind; the moments in id order, as _MOMENTS has them.
+_LOOKUP: Final = f"""
+SELECT 0, t.i, t.einddatum, t.toegewezen_op, NULL::text, NULL::bigint, NULL::date, NULL::date,
+       NULL::uuid
+FROM ({_TOEWIJZINGEN}) t
+UNION ALL
+SELECT 1, m.i, NULL, NULL, m.moment, m.id, m.reference_date, m.arrived_on, m.about_id
+FROM ({_MOMENTS}) m
+UNION ALL
+SELECT 2, s.i, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ({_TEMPORARY_STOPS}) s
+ORDER BY 1, 6
 """
 # A 323's receipt from the ledger; one the ledger does not hold (imported history, purged)
 # by its Dagtekening, as an imported message's arrival is.
@@ -174,35 +192,39 @@ def _joined(keys: list[ToewijzingKey]) -> list[str]:
 
 async def lookups(conn: Conn, wanted: Wanted) -> Lookups:
     """What measuring the batch reads: the history and sleutelmomenten as they were before
-    it, for the keys `wanted` names (no query for a kind with no key)."""
+    it, for the keys `wanted` names (one query, and one more for declaraties; none when no
+    key is wanted)."""
     current: dict[ToewijzingKey, Current] = {}
-    if wanted.toewijzingen:
-        keys = list(wanted.toewijzingen)
-        for r in await conn.fetch(_TOEWIJZINGEN, _joined(keys)):
-            current[keys[r[0] - 1]] = Current(r[1], r[2])
     first: dict[ToewijzingKey, date] = {}
     open_stops: dict[ToewijzingKey, tuple[int, ...]] = {}
     open_aanpassingen: dict[ToewijzingKey, OpenRow] = {}
-    if wanted.first_arrivals or wanted.open_stops or wanted.open_aanpassingen:
-        keys = list(wanted.first_arrivals | wanted.open_stops | wanted.open_aanpassingen)
-        for r in await conn.fetch(_MOMENTS, _joined(keys)):
-            key = keys[r[0] - 1]
-            if r[1] == "toewijzing":
-                held = first.get(key)
-                first[key] = r[4] if held is None or r[4] < held else held
-            elif r[1] == "stop":
-                open_stops[key] = (*open_stops.get(key, ()), r[2])
-            else:
-                open_aanpassingen.setdefault(key, OpenRow(r[2], r[3], r[5]))
-    temporary: frozenset[StartOf] = frozenset()
-    if wanted.temporary_stops:
-        starts = list(wanted.temporary_stops)
+    temporary: set[StartOf] = set()
+    toewijzingen = list(wanted.toewijzingen)
+    moments = list(wanted.first_arrivals | wanted.open_stops | wanted.open_aanpassingen)
+    starts = list(wanted.temporary_stops)
+    if toewijzingen or moments or starts:
         rows = await conn.fetch(
-            _TEMPORARY_STOPS,
+            _LOOKUP,
+            _joined(toewijzingen),
+            _joined(moments),
             [_SEP.join((g, a, p, *s.product)) for g, a, p, s in starts],
             [s[3].begindatum for s in starts],
         )
-        temporary = frozenset(starts[r[0] - 1] for r in rows)
+        for r in rows:
+            kind, at = r[0], r[1] - 1
+            if kind == 0:
+                current[toewijzingen[at]] = Current(r[2], r[3])
+            elif kind == 2:
+                temporary.add(starts[at])
+            elif r[4] == "toewijzing":
+                key = moments[at]
+                held = first.get(key)
+                first[key] = r[7] if held is None or r[7] < held else held
+            elif r[4] == "stop":
+                key = moments[at]
+                open_stops[key] = (*open_stops.get(key, ()), r[5])
+            else:
+                open_aanpassingen.setdefault(moments[at], OpenRow(r[5], r[6], r[8]))
     declaraties: dict[DeclaratieKey, Declared] = {}
     if wanted.declaraties:
         wanted_d = list(wanted.declaraties)
@@ -210,7 +232,7 @@ async def lookups(conn: Conn, wanted: Wanted) -> Lookups:
         for r in rows:
             received = workdays.local_date(r[3]) if r[3] is not None else r[1]
             declaraties[wanted_d[r[0] - 1]] = Declared(received, r[2])
-    return Lookups(current, first, temporary, open_stops, open_aanpassingen, declaraties)
+    return Lookups(current, first, frozenset(temporary), open_stops, open_aanpassingen, declaraties)
 
 
 # SQLSTATE classes of an error in the statement itself, not in the connection or the server:
