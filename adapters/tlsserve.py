@@ -1,9 +1,10 @@
 """How uvicorn serves an adapter: HTTPS with HUB_ADAPTER_TLS_*, asking for client certificates.
 
 uvicorn does not put the peer's certificate in the ASGI scope, so the adapter is served by a
-small subclass of its httptools protocol that adds the ASGI "tls" extension (`client_cert_chain`)
-and the TCP peer (read before uvicorn's proxy-header middleware may rewrite `client`) to
-every request of the connection; adapters/clientcert.py reads both.
+small subclass of the hub's httptools protocol (hub/infra/httpserve.py) that adds the ASGI
+"tls" extension (`client_cert_chain`) and the TCP peer (read before uvicorn's proxy-header
+middleware may rewrite `client`) to every request of the connection; adapters/clientcert.py
+reads both.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import ssl
 from pathlib import Path
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 from adapters.clientcert import PEER_EXTENSION, TLS_EXTENSION
 from hub.domain.errors import ConfigError
+from hub.infra.httpserve import BoundedHttp
 from hub.settings import Settings
 
 ASGIApp = Any  # uvicorn's loaded app: an ASGI3 callable
@@ -35,9 +35,9 @@ class _Extended:
         await self.app(scope, receive, send)
 
 
-class CertificateAwareHttp(HttpToolsProtocol):
-    """uvicorn's httptools protocol (every hub process serves HTTP with it), handing the app
-    the connection's client certificate and peer."""
+class CertificateAwareHttp(BoundedHttp):
+    """The hub's HTTP protocol (hub/infra/httpserve.py: httptools, the request head bounded),
+    handing the app the connection's client certificate and peer."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

@@ -88,7 +88,7 @@ async def insert(conn: Conn, measurements: Sequence[Measurement]) -> None:
     records = [_record(m) for m in measurements]
     if len(records) <= _COPY_FROM:
         rows = [{c: _json_value(v) for c, v in zip(_COLUMNS, r, strict=True)} for r in records]
-        await conn.execute(_INSERT_JSON, json.dumps(rows))
+        await conn.execute(_INSERT_JSON, json.dumps(rows, ensure_ascii=False))
         return
     try:
         async with conn.transaction():

@@ -28,15 +28,16 @@ def _serve(app: object, host: str, port: int, level: str, **options: Any) -> int
     import uvicorn
 
     from hub.infra.embedded import ensure_port_free
+    from hub.infra.httpserve import BoundedHttp
 
     ensure_port_free(host, port, "this process", "its HUB_*_PORT setting")
-    options.setdefault("http", "httptools")
+    options.setdefault("http", BoundedHttp)  # httptools, its request head bounded
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
-        # uvloop and httptools, named rather than left to "auto": a missing one is an error
-        # here, not a quiet fall back to the slower pure-Python pair (docs/scale.md).
+        # uvloop (and httptools, above), named rather than left to "auto": a missing one is
+        # an error here, not a quiet fall back to the slower pure-Python pair (docs/scale.md).
         loop="uvloop",
         log_level=level.lower(),
         lifespan="on",
