@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from starlette.applications import Starlette
 
@@ -23,10 +22,10 @@ from hub.app import make_runtime
 from hub.domain import topics
 from hub.domain.headers import H
 from hub.infra import store
-from hub.infra.embedded import free_port
 from hub.infra.runtime import Runtime
 from hub.infra.store import recovery
 from hub.settings import Settings
+from tests.uvicornkit import uvicorn_serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WMO305 = (FIXTURES / "iwmo-3.2" / "WMO305.xml").read_bytes()  # 65656055 → 0363
@@ -133,20 +132,8 @@ async def ingress_record(settings: Settings, message_id: UUID, timeout: float = 
 @contextlib.asynccontextmanager
 async def served(app: Any) -> AsyncIterator[int]:
     """`app` served by uvicorn on a free loopback port (a real socket), stopped on exit."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
+    async with uvicorn_serving(app) as port:
         yield port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def recovered(pool: store.Pool, roles: Sequence[str], timeout: float = 60) -> None:

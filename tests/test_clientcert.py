@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.registry import build_adapter_app
 from adapters.tlsserve import server_options
@@ -26,13 +25,13 @@ from hub.domain.headers import H
 from hub.domain.parties import DEMO_FILE, load_parties, new_token
 from hub.infra import store
 from hub.infra.certificates import CertificateError, from_header
-from hub.infra.embedded import free_port
 from hub.infra.kafka import topic_admin
 from hub.infra.store import party_certs
 from hub.ops.cli.main import main
 from hub.settings import Settings, load_settings
 from tests.adapterkit import WMO305, bearer, deliver, ingress_record
 from tests.certkit import CertAuthority, Issued
+from tests.uvicornkit import uvicorn_serving
 
 PROVIDER = "65656055"  # an aanbieder on the VECOZO-like node (demo registry)
 OTHER = "41125003"  # another one
@@ -54,21 +53,10 @@ async def served(
     runtime.attach_pool(pool)
     if broker:
         await runtime.broker.connect()
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False,
-        **server_options(settings),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
+        async with uvicorn_serving(app, **server_options(settings)) as port:
+            yield port
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
         if broker:
             await runtime.broker.stop()
         runtime.attach_pool(None)

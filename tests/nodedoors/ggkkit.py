@@ -4,7 +4,6 @@ hub publishes, and envelopes written by hand (for what zeep would never send).""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import uuid
@@ -12,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import requests
-import uvicorn
 import zeep
 from zeep.transports import Transport
 
@@ -20,10 +18,10 @@ from adapters.registry import build_adapter_app
 from hub.app import make_runtime
 from hub.domain.stuf import GGK_NS, SOAP_NS, STUF_NS
 from hub.infra import store
-from hub.infra.embedded import free_port
 from hub.ops.cli.run import adapter_server_options
 from hub.settings import Settings
 from tests.certkit import CertAuthority, Issued
+from tests.uvicornkit import uvicorn_serving
 
 GEMEENTE = "0363"  # sends the 301 (tests/fixtures/iwmo-3.2/WMO301.xml)
 PROVIDER = "65656055"  # its receiver
@@ -58,24 +56,12 @@ async def served(
     app = build_adapter_app("ggk", runtime, _no_resources)
     runtime.attach_pool(pool)
     await runtime.broker.connect()
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on" if lifespan else "off",
-        log_config=None, access_log=False, **adapter_server_options(settings),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
+        async with uvicorn_serving(
+            app, lifespan="on" if lifespan else "off", **adapter_server_options(settings)
+        ) as port:
+            yield port
     finally:
-        server.should_exit = True
-        done, _ = await asyncio.wait([task], timeout=3)
-        if not done:  # a client's idle keep-alive connection: do not wait it out
-            server.force_exit = True
-            await asyncio.wait_for(task, 20)
         await runtime.broker.stop()
         runtime.attach_pool(None)
 

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from adapters import journal
@@ -26,7 +25,6 @@ from hub.domain import stuf, stufwrite
 from hub.domain.parties import load_parties
 from hub.domain.stuf import Stuurgegevens, Systeem
 from hub.infra import outbox, store
-from hub.infra.embedded import free_port
 from hub.infra.kafka import topic_admin
 from hub.infra.store import push as push_store
 from hub.settings import Settings
@@ -35,6 +33,7 @@ from tests.certkit import CertAuthority
 from tests.nodedoors.ggkkit import tls_settings
 from tests.nodedoors.test_ggk_delivery import SECRET, WMO301, WMO302, SoapReceiver, _serving
 from tests.nodedoors.vecozokit import metadata, parts, software
+from tests.uvicornkit import uvicorn_serving
 
 GEMEENTE, PROVIDER = "0363", "65656055"
 
@@ -51,25 +50,8 @@ def _di01(reference: str) -> bytes:
 async def _tls(app: Starlette, settings: Settings) -> AsyncIterator[str]:
     """`app` (an adapter, with its lifespan: pool, broker, push loop) served by uvicorn over
     TLS, client certificates verified against the test CA."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False,
-        **server_options(settings),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert not task.done(), "the adapter stopped before it served"
-                await asyncio.sleep(0.02)
+    async with uvicorn_serving(app, within_s=30, lifespan="on", **server_options(settings)) as port:
         yield f"https://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        done, _ = await asyncio.wait([task], timeout=3)
-        if not done:  # an idle keep-alive connection: do not wait it out
-            server.force_exit = True
-            await asyncio.wait_for(task, 20)
 
 
 async def test_a_301_as_di01_to_the_rest_pull_and_its_302_back_as_a_du01(

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,12 +33,12 @@ from hub.domain.records import DeadLetter
 from hub.domain.stuf import Systeem
 from hub.infra import store
 from hub.infra.certificates import from_pem
-from hub.infra.embedded import free_port
 from hub.infra.store import ggk_envelopes, ggk_fo01, ledger
 from hub.infra.store import push as push_store
 from hub.settings import Settings
 from tests.adapterkit import FIXTURES
 from tests.certkit import CertAuthority
+from tests.uvicornkit import uvicorn_serving
 
 GEMEENTE, PROVIDER = "0363", "65656055"
 WMO301 = (FIXTURES / "iwmo-3.2" / "WMO301.xml").read_bytes()
@@ -102,24 +101,13 @@ class SoapReceiver:
 async def _serving(receiver: SoapReceiver, pki: CertAuthority) -> AsyncIterator[str]:
     cert = pki.issue("receiver", "127.0.0.1", server=True)
     app = Starlette(routes=[Route("/soap", receiver.endpoint, methods=["POST"])])
-    port = free_port()
     # A gemeente's endpoint as the real nodes' are: no client certificate of its CA, no
     # connection (the handshake demands one); the hub's own protocol hands it to the app.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False,
-        ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key), ssl_ca_certs=str(pki.path),
+    async with uvicorn_serving(
+        app, ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key), ssl_ca_certs=str(pki.path),
         ssl_cert_reqs=ssl.CERT_REQUIRED, http=CertificateAwareHttp,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
+    ) as port:  # fmt: skip
         yield f"https://127.0.0.1:{port}/soap"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 def _settings(pki: CertAuthority) -> tuple[Settings, str]:

@@ -4,7 +4,6 @@ the provider software's certificate registered, httpx clients, and push metadata
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import ssl
@@ -13,17 +12,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 
 from adapters.registry import build_adapter_app
 from adapters.tlsserve import server_options
 from hub.app import make_runtime
 from hub.infra import store
 from hub.infra.certificates import from_pem
-from hub.infra.embedded import free_port
 from hub.infra.store import party_certs
 from hub.settings import Settings
 from tests.certkit import CertAuthority, Issued
+from tests.uvicornkit import uvicorn_serving
 
 PROVIDER = "65656055"  # the aanbieder of the fixtures
 GEMEENTE = "0363"
@@ -65,21 +63,10 @@ async def served(settings: Settings, pool: store.Pool) -> AsyncIterator[int]:
     app = build_adapter_app("vecozo", runtime, _no_resources)
     runtime.attach_pool(pool)
     await runtime.broker.connect()
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off",
-        log_config=None, access_log=False, **server_options(settings),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
+        async with uvicorn_serving(app, **server_options(settings)) as port:
+            yield port
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 20)
         await runtime.broker.stop()
         runtime.attach_pool(None)
 

@@ -8,16 +8,15 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from adapters.tlsserve import CertificateAwareHttp
-from hub.infra.embedded import free_port
 from hub.infra.httpserve import MAX_HEAD_BYTES, BoundedHttp
 from hub.ops.cli import run
+from tests.uvicornkit import uvicorn_serving
 
 
 async def _echo(request: Request) -> PlainTextResponse:
@@ -27,21 +26,8 @@ async def _echo(request: Request) -> PlainTextResponse:
 @pytest.fixture
 async def port() -> AsyncIterator[int]:
     app = Starlette(routes=[Route("/", _echo, methods=["GET", "POST"])])
-    number = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=number, lifespan="off", log_config=None, access_log=False,
-        http=BoundedHttp,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.02)
+    async with uvicorn_serving(app, http=BoundedHttp) as number:
         yield number
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def _exchange(port: int, *pieces: bytes) -> bytes:
