@@ -25,7 +25,7 @@ from adapters.refusal import Refusal, refusal_handler
 from hub.infra import background, metrics, transient
 from hub.infra.health import health_routes
 from hub.infra.kafka.brokerwatch import BrokerWatch
-from hub.infra.runtime import Runtime, freeze_startup_heap
+from hub.infra.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ async def _lifespan(ctx: AdapterContext, resources: Resources, _: FastAPI) -> As
         loops["push"] = PushLoop(ctx)  # push delivery to the parties' endpoints
         for name, make in ctx.adapter.door_loops:  # e.g. the GGk door's Fo01s (issue #21)
             loops[name] = make(ctx)
-        freeze_startup_heap()  # as the core does: the upload path allocates as its intake does
         async with background.running(loops):
             log.info("%s ready", ctx.adapter.title)
             yield

@@ -34,7 +34,7 @@ from hub.domain.decide import Incoming
 from hub.domain.parties import load_parties
 from hub.infra import store
 from hub.infra.embedded import EmbeddedPostgres, free_port
-from hub.infra.runtime import freeze_startup_heap
+from hub.infra.runtime import freeze_startup_heap, tune_collector
 from hub.settings import Settings
 
 from .loadgen import Mix, Outgoing
@@ -87,6 +87,7 @@ async def _measure(args: argparse.Namespace, runtime: Any) -> dict[str, Any]:
     ctx = intake.build_context(runtime)
     derivations = [make(runtime) for make in DERIVATIONS]
     mix = Mix()
+    tune_collector()  # as `hub core` does (hub/ops/cli/run.py)
     freeze_startup_heap()  # as the core does once it has started
     profiler = cProfile.Profile() if args.profile else None
     outcomes: Counter[str] = Counter()

@@ -29,6 +29,7 @@ def _serve(app: object, host: str, port: int, level: str, **options: Any) -> int
 
     from hub.infra.embedded import ensure_port_free
     from hub.infra.httpserve import BoundedHttp
+    from hub.infra.runtime import tune_collector
 
     ensure_port_free(host, port, "this process", "its HUB_*_PORT setting")
     options.setdefault("http", BoundedHttp)  # httptools, its request head bounded
@@ -46,6 +47,7 @@ def _serve(app: object, host: str, port: int, level: str, **options: Any) -> int
         **options,
     )
     server = uvicorn.Server(config)
+    tune_collector()
     server.run()
     # uvicorn reports a failed lifespan start-up by not having started.
     return 0 if server.started else 3
