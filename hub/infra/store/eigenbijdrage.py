@@ -93,8 +93,8 @@ _PERSONS = "unnest($1::text[], $2::text[]) AS q(g, p)"
 _IN_PERSON = "t.gemeente = q.g AND t.person_key = q.p"
 
 
-# A person's starts (0), stops (1) and told periods (2) in one round trip: columns a kind
-# lacks are NULL. Three statements cost a small batch more in round trips than in reading.
+# A person's starts (0), stops (1) and told periods (2) as one statement, not three: columns a
+# kind lacks are NULL.
 _STATES: Final = f"""
 SELECT 0, t.gemeente, t.person_key, t.route, t.aanbieder, t.toewijzing_nummer,
        t.product_categorie, t.product_code, t.begindatum, NULL::text, NULL::date, t.deleted,

@@ -106,8 +106,7 @@ async def load_history(db: DbConnection | Pool, facts_list: Sequence[HistoryFact
     )
     lines = []
     if scopes:
-        # Starts (stop columns NULL) and stops in one round trip: at the rates a hub sees
-        # most, batches are small and a statement's round trip costs more than its reading.
+        # Starts (stop columns NULL) and stops as one statement, not two.
         lines = await db.fetch(
             f"SELECT h.gemeente, h.aanbieder, h.person_key, h.toewijzing_nummer,"
             f" h.product_categorie, h.product_code, h.begindatum, h.deleted,"

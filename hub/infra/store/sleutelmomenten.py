@@ -1,6 +1,6 @@
 """The sleutelmomenten's SQL (migration 0020): write measurements, replace the OPEN rows a
-message resolves, and read what intake's measuring looks up (one query per table, over
-arrays of keys, whatever the batch's size)."""
+message resolves, and read what intake's measuring looks up (one query over arrays of keys,
+and one more for declaraties, whatever the batch's size)."""
 
 from __future__ import annotations
 
@@ -52,11 +52,12 @@ def _record(m: Measurement) -> tuple[object, ...]:
     )  # fmt: skip
 
 
-# Up to this many rows go as one INSERT of one JSON parameter (one round trip, no per-value
-# array encoding: asyncpg checks each element of an array parameter against three abstract
-# base classes); more go by COPY in a savepoint (four round trips: the savepoint, the COPY and
-# its data, the release), the cheapest per row. At the rates a hub sees most, batches are
-# small and the round trips are what costs (docs/scale.md, "Round trips per batch").
+# Up to this many rows go as one INSERT of one JSON parameter (one statement, and no array
+# parameters, whose every element asyncpg checks against three abstract base classes); more
+# go by COPY in a savepoint (four: the savepoint, the COPY and its data, the release), the
+# cheapest per row. Fewer statements per small batch; the CPU this saves was below what
+# docs/scale.md's measurements could tell apart ("Event loop, HTTP parser, collector and
+# round trips").
 _COPY_FROM: Final = 64
 _INSERT_JSON: Final = (
     f"INSERT INTO sleutelmoment ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)}"
@@ -160,8 +161,8 @@ WHERE EXISTS (
       AND h.product_code = split_part(q.k, E'\\x1f', 6)
       AND h.begindatum = q.b AND h.reden_beeindiging = '20' AND NOT h.deleted)
 """
-# The three above in one round trip (a batch's lookups cost it more in round trips than in
-# reading), each row tagged with its kind; the moments in id order, as _MOMENTS has them.
+# The three above as one statement, each row tagged with its kind (0, 1, 2); the moments in
+# id order, as _MOMENTS has them.
 _LOOKUP: Final = f"""
 SELECT 0, t.i, t.einddatum, t.toegewezen_op, NULL::text, NULL::bigint, NULL::date, NULL::date,
        NULL::uuid
