@@ -4,7 +4,9 @@
 The pipeline benchmark measures the whole stack, where two cores are shared by the broker,
 PostgreSQL, the load generator and the core; this one isolates what the core's own code costs
 per message (CPU seconds, not wall time), so a change to the hot path can be judged on a busy
-machine too. `--profile` adds a cProfile listing of the hottest functions.
+machine too. `--profile` adds a cProfile listing of the hottest functions. After the run it
+times, on the same messages, what every message costs before any decision (parse, XSD, the
+in-message rules, the history facts: benchmarks/intakefloor.py) against issue #22's target.
 
     python -m benchmarks.intake [--messages 6000] [--batch 500] [--profile]
 """
@@ -37,10 +39,12 @@ from hub.infra.embedded import EmbeddedPostgres, free_port
 from hub.infra.runtime import freeze_startup_heap, tune_collector
 from hub.settings import Settings
 
+from . import intakefloor
 from .loadgen import Mix, Outgoing
 from .stack import PG_SETTINGS
 
 HOST = "127.0.0.1"
+TARGET_US = 250.0  # issue #22: the core's intake, µs of CPU a message
 
 
 def _incoming(out: Outgoing, offset: int) -> Incoming:
@@ -93,6 +97,7 @@ async def _measure(args: argparse.Namespace, runtime: Any) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     cpu = wall = 0.0
     per_batch: list[float] = []  # CPU µs per message of each batch: its median resists noise
+    payloads: list[bytes] = []  # the counted messages, for the floor
     done = offset = 0
     warmup = args.batch  # the first batch pays for imports and caches; not counted
     while done < args.messages + warmup:
@@ -108,6 +113,7 @@ async def _measure(args: argparse.Namespace, runtime: Any) -> dict[str, Any]:
         if counted and profiler is not None:
             profiler.disable()
         if counted:
+            payloads.extend(i.payload for i in items)
             cpu += c1 - c0
             wall += w1 - w0
             per_batch.append((c1 - c0) / len(items) * 1e6)
@@ -132,7 +138,10 @@ async def _measure(args: argparse.Namespace, runtime: Any) -> dict[str, Any]:
         "cpu_bound_msg_s": round(n / cpu, 0),
         "wall_msg_s": round(n / wall, 0),
         "outcomes": dict(sorted(outcomes.items())),
+        "target_us_per_msg": TARGET_US,
     }
+    secret = runtime.settings.person_key_secret.get_secret_value().encode()
+    figures["floor_us_per_msg"] = intakefloor.measure(payloads, runtime.validator, secret)
     if profiler is not None:
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text).sort_stats(args.sort)
@@ -161,6 +170,10 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     profile = figures.pop("profile", None)
     print(json.dumps(figures, indent=2))
+    for line in intakefloor.lines(
+        figures["floor_us_per_msg"], figures["cpu_us_per_msg"], TARGET_US
+    ):
+        print(line)
     if profile:
         print(profile)
     args.out.parent.mkdir(parents=True, exist_ok=True)
