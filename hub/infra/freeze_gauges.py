@@ -30,9 +30,9 @@ async def sample(runtime: Runtime) -> None:
         f = calendar.get(standard)
         kind = "new-release" if f is not None and release == f.to_release else "old-release"
         parked[(standard, kind)] = parked.get((standard, kind), 0) + n
+    under_way = [f for f in calendar.freezes.values() if phases[f.standard] in _UNDER_WAY]
+    counted = await table.unsent(runtime.pool) if under_way else {}
     unsent = {
-        f.standard: await table.unsent_counts(runtime.pool, f.standard.value, f.from_release)
-        for f in calendar.freezes.values()
-        if phases[f.standard] in _UNDER_WAY
+        f.standard: counted.get((f.standard.value, f.from_release), (0, 0)) for f in under_way
     }
     metrics.set_freeze(phases, parked, unsent)

@@ -115,26 +115,39 @@ async def parked_counts(db: Pool | DbConnection) -> dict[tuple[str, str], int]:
     return {(r["standard"] or "", r["release"] or ""): int(r["n"]) for r in rows}
 
 
-async def unsent_counts(db: Pool | DbConnection, standard: str, release: str) -> tuple[int, int]:
-    """Routed messages of `release` (retours the hub built included) that are in no inbox
-    yet, and those in an inbox but neither downloaded nor acknowledged: what a freeze leaves
-    behind when it moves on."""
-    row = await db.fetchrow(
+async def unsent(db: Pool | DbConnection) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (standard, release), the routed messages (retours the hub built included) that are
+    in no inbox yet, and those in an inbox but neither downloaded nor acknowledged: what a
+    freeze leaves behind when it moves on. Releases with neither are left out.
+
+    The core samples this while a freeze is under way, so it reads what is unsent, not the
+    ledger: the routed messages without a delivery are in `awaiting_delivery`, the deliveries
+    not fetched in `delivery_pending_idx` (migration 0031); each is read with its message by
+    id, and one statement serves every standard.
+    """
+    rows = await db.fetch(
         """
-        SELECT count(*) FILTER (WHERE NOT EXISTS (
-                   SELECT 1 FROM delivery d WHERE d.message_id = m.id)) AS undelivered,
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM delivery d WHERE d.message_id = m.id
-                     AND d.downloaded_at IS NULL AND d.acked_at IS NULL)) AS not_downloaded
-        FROM message m
+        SELECT m.standard, m.release,
+               count(*) FILTER (WHERE u.undelivered) AS undelivered,
+               count(*) FILTER (WHERE NOT u.undelivered) AS not_downloaded
+        FROM (SELECT message_id, true AS undelivered FROM awaiting_delivery
+              UNION ALL
+              SELECT DISTINCT message_id, false FROM delivery
+              WHERE downloaded_at IS NULL AND acked_at IS NULL) u
+        JOIN message m ON m.id = u.message_id
         WHERE m.status = 'accepted' AND m.receiver_node IS NOT NULL
-          AND m.standard = $1 AND m.release = $2
-        """,
-        standard,
-        release,
+        GROUP BY 1, 2
+        """
     )
-    assert row is not None
-    return int(row["undelivered"]), int(row["not_downloaded"])
+    return {
+        (r["standard"] or "", r["release"] or ""): (int(r["undelivered"]), int(r["not_downloaded"]))
+        for r in rows
+    }
+
+
+async def unsent_counts(db: Pool | DbConnection, standard: str, release: str) -> tuple[int, int]:
+    """`unsent` of one release: (undelivered, not downloaded)."""
+    return (await unsent(db)).get((standard, release), (0, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +163,17 @@ class OpenHeen:
 
 async def broken_pairs(pool: Pool, standard: str, release: str) -> list[OpenHeen]:
     """Routed heenberichten of `release` without a retour: at the full stop these pairs are
-    broken (a retour in the new release cannot answer them). Per sending party."""
+    broken (a retour in the new release cannot answer them). Per sending party.
+
+    Every heenbericht the core accepts gets its retour deadline (`retour_due`, also one
+    released from parking at the cutover), so those without a retour are exactly what
+    `message_awaiting_retour_idx` holds: the report reads them, not the release's ledger."""
     rows = await pool.fetch(
         """
         SELECT id, sender, receiver, message_type, identificatie, received_at, retour_due
         FROM message
-        WHERE direction = 'heen' AND status = 'accepted' AND retour_id IS NULL
+        WHERE retour_due IS NOT NULL AND retour_id IS NULL
+          AND direction = 'heen' AND status = 'accepted'
           AND standard = $1 AND release = $2
         ORDER BY sender, received_at, id
         """,
