@@ -8,7 +8,7 @@ of work found and rows examined (EXPLAIN ANALYZE, benchmarks/scaleprobe.py). And
 bytes per message. PASS: a per-message figure on the full ledger within 20% of the empty one;
 a scan examining rows in proportion to what it finds (plus its limit).
 
-    python -m benchmarks.scale [--messages 10000000] [--quick] [--keep DIR]
+    python -m benchmarks.scale [--messages 10000000] [--quick]
 """
 
 from __future__ import annotations
@@ -33,7 +33,15 @@ from hub.app import make_runtime
 from hub.domain.parties import load_parties
 from hub.infra import store
 from hub.infra.embedded import EmbeddedPostgres, free_port
-from hub.infra.store import freeze, ledger, requests, retention, scale_fill, signals
+from hub.infra.store import (
+    freeze,
+    ledger,
+    party_inbox,
+    requests,
+    retention,
+    scale_fill,
+    signals,
+)
 from hub.settings import Settings
 
 from .intake import _incoming
@@ -172,6 +180,16 @@ def _scans(now: datetime, sample_id: str, sample_ident: str) -> dict[str, Any]:
     async def cutover(c: Any, p: Any) -> int:
         return len(await freeze.take_parked(c, "iwmo", "3.2"))
 
+    async def freeze_gauge(c: Any, p: Any) -> int:
+        return sum(sum(counts) for counts in (await freeze.unsent(c)).values())
+
+    async def broken_pairs(c: Any, p: Any) -> int:
+        return len(await freeze.broken_pairs(p, "iwmo", "3.2"))
+
+    async def inbox_listing(c: Any, p: Any) -> int:
+        party = scale_fill.NEVER_ACKNOWLEDGES
+        return len(await party_inbox.inbox(p, "ggk", [party], 1000))
+
     async def trace_id(c: Any, p: Any) -> int:
         return len(await ledger.trace(p, sample_id))
 
@@ -193,6 +211,10 @@ def _scans(now: datetime, sample_id: str, sample_ident: str) -> dict[str, Any]:
         PURGE_RUN: (purge_run, 0),
         "hub retours overdue": (retours_overdue, 1000),
         "cutover (take_parked)": (cutover, 0),
+        # Sampled every 10 s while a freeze is under way (migration 0031).
+        "freeze gauge (unsent_counts)": (freeze_gauge, 0),
+        "freeze report (broken pairs)": (broken_pairs, 0),
+        "inbox listing, a gemeente that never acknowledges": (inbox_listing, 0),
         "trace by id": (trace_id, 0),
         "trace by Identificatie": (trace_ident, 0),
         "trace, unknown": (trace_missing, 0),

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.scaleprobe import ScanFigures, measure
 from hub.infra import store
-from hub.infra.store import freeze, ledger, requests, retention, scale_fill, signals
+from hub.infra.store import freeze, ledger, party_inbox, requests, retention, scale_fill, signals
 
 MESSAGES = 30_000  # 15,000 heenberichten, their retours, 1,500 toewijzingen: ~3 s to fill
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -45,6 +45,16 @@ async def _measure(pool: store.Pool, call: Any) -> ScanFigures:
             return await measure(conn, call)
         finally:  # the pool does not reset sessions (hub.infra.store.base._keep_session)
             await conn.execute("RESET enable_seqscan")
+
+
+async def _not_downloaded(conn: Any, window: str, at: datetime, *, one_in: int) -> None:
+    """The deliveries of one message in `one_in` of those in `window` ($1: `at`) neither
+    downloaded nor acknowledged: waiting in their receiver's inbox."""
+    await conn.execute(
+        "UPDATE delivery d SET downloaded_at = NULL, acked_at = NULL FROM message m"
+        f" WHERE m.id = d.message_id AND m.{window} AND hashtext(m.id::text) % {one_in} = 0",
+        at,
+    )
 
 
 async def test_the_fill_is_a_ledger(filled: store.Pool) -> None:
@@ -153,11 +163,7 @@ async def test_a_purge_run_reads_what_it_keeps_once_not_once_a_pass(filled: stor
     cutoff = NOW - timedelta(days=20)
     window = "received_at >= $1::timestamptz - interval '10 days' AND received_at < $1"
     async with filled.acquire() as conn:
-        await conn.execute(
-            "UPDATE delivery d SET downloaded_at = NULL, acked_at = NULL FROM message m"
-            f" WHERE m.id = d.message_id AND m.{window} AND hashtext(m.id::text) % 3 = 0",
-            cutoff,
-        )
+        await _not_downloaded(conn, window, cutoff, one_in=3)
         backlog = await conn.fetchval(
             f"SELECT count(*) FROM message WHERE purged_at IS NULL AND {window}", cutoff
         )
@@ -204,3 +210,108 @@ async def test_purge_passes_leave_settled_vecozo_references_alone(filled: store.
     f = await _measure(filled, call)
     assert f.found == 0
     assert f.examined <= 100, f  # before migration 0030: every one of the 28,000 references
+
+
+async def test_the_freeze_gauge_reads_what_is_unsent_not_the_release(filled: store.Pool) -> None:
+    """The core samples what a freeze leaves unsent while one is under way: the routed
+    messages in no inbox yet, and those in one but not downloaded. It read every routed
+    message of the release (the whole ledger) and probed its deliveries; now it reads the
+    unsent ones (migration 0031)."""
+    window = "received_at >= $1::timestamptz - interval '3 days'"
+    columns = (
+        "received_at, recorded_at, source_node, submitted_by, namespace, bericht_code,"
+        " afzender, ontvanger, identificatie, status, payload, payload_sha256, message_type,"
+        " standard, release, direction, sender, receiver, receiver_node, person_key,"
+        " retourcodes, retour_due"
+    )
+    async with filled.acquire() as conn:
+        await _not_downloaded(conn, window, NOW, one_in=2)
+        not_downloaded = await conn.fetchval(
+            "SELECT count(*) FROM delivery WHERE downloaded_at IS NULL AND acked_at IS NULL"
+        )
+        # Routed messages written now, which their adapter has not delivered yet.
+        undelivered = await conn.fetchval(
+            f"WITH new AS (INSERT INTO message (id, {columns})"
+            f" SELECT md5(id::text || 'again')::uuid, {columns} FROM message"
+            f" WHERE {window} AND hashtext(id::text) % 2 = 1 RETURNING 1)"
+            " SELECT count(*) FROM new",
+            NOW,
+        )
+    assert not_downloaded > 20
+    assert undelivered > 20
+
+    expected = [(undelivered, not_downloaded)]
+
+    async def call(c: Any, p: Any) -> int:
+        counts = await freeze.unsent_counts(c, "iwmo", "3.2")
+        assert counts == expected[0]
+        return sum(counts)
+
+    f = await _measure(filled, call)
+    assert f.found == undelivered + not_downloaded
+    # Each unsent one's row and its message by id.
+    assert f.examined <= 2 * f.found + 10, f
+    # Delivered, they are no longer read.
+    async with filled.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO delivery (message_id, node, party, downloaded_at)"
+            " SELECT m.id, m.receiver_node, m.receiver, now() FROM awaiting_delivery a"
+            " JOIN message m ON m.id = a.message_id"
+        )
+        await conn.execute("UPDATE delivery SET downloaded_at = now()")
+    expected[0] = (0, 0)
+    assert await freeze.unsent_counts(filled, "iwmo", "3.2") == (0, 0)
+    await filled.execute("VACUUM ANALYZE awaiting_delivery, delivery")  # as autovacuum would
+    after = await _measure(filled, call)
+    assert after.examined == 0, after
+
+
+async def test_the_broken_pairs_report_reads_what_awaits_a_retour(filled: store.Pool) -> None:
+    async def call(c: Any, p: Any) -> int:
+        return len(await freeze.broken_pairs(p, "iwmo", "3.2"))
+
+    f = await _measure(filled, call)
+    assert 100 < f.found < 200  # one heenbericht in 97 never answered
+    assert f.examined <= f.found + 10, f
+
+
+async def test_an_inbox_listing_reads_what_waits_not_the_partys_history(
+    filled: store.Pool,
+) -> None:
+    """G3 downloads without ever acknowledging (allowed, as at the VECOZO node): a listing of
+    its inbox read every delivery it ever had, and each one's message, to find the few whose
+    payload is still there; now the purge takes its deliveries out of the inbox index."""
+    party = scale_fill.NEVER_ACKNOWLEDGES
+    history = await filled.fetchval("SELECT count(*) FROM delivery WHERE party = $1", party)
+    waiting = await filled.fetchval(
+        "SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
+        " WHERE d.party = $1 AND d.acked_at IS NULL AND m.purged_at IS NULL",
+        party,
+    )
+    assert history > 500
+    assert 10 < waiting < history / 10
+
+    async def listed(c: Any, p: Any) -> int:
+        return len(await party_inbox.inbox(p, "ggk", [party], 1000))
+
+    f = await _measure(filled, listed)
+    assert f.found == waiting
+    assert f.examined <= 2 * f.found + 10, f
+
+    # A purge pass takes what it purges out of the listing.
+    cutoff = NOW - timedelta(days=20)
+    before = await filled.fetchval(
+        "SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
+        " WHERE d.party = $1 AND NOT d.payload_purged AND m.received_at < $2",
+        party,
+        cutoff,
+    )
+    assert before > 0
+    await retention.purge(filled, cutoff, limit=10_000)
+    after = await _measure(filled, listed)
+    assert after.found == waiting - before
+    assert after.examined <= 2 * after.found + 10, after
+    assert not await filled.fetchval(
+        "SELECT count(*) FROM delivery d JOIN message m ON m.id = d.message_id"
+        " WHERE m.purged_at IS NOT NULL AND d.acked_at IS NULL AND NOT d.payload_purged"
+    )

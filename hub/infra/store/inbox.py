@@ -136,7 +136,8 @@ async def inbox(pool: Pool, node: str, party: str, limit: int = 100) -> list[Inb
         SELECT d.message_id, d.party, m.bericht_code, m.afzender, m.identificatie,
                d.available_at, d.downloaded_at
         FROM delivery d JOIN message m ON m.id = d.message_id
-        WHERE d.node = $1 AND d.party = $2 AND d.acked_at IS NULL AND m.purged_at IS NULL
+        WHERE d.node = $1 AND d.party = $2 AND d.acked_at IS NULL AND NOT d.payload_purged
+          AND m.purged_at IS NULL
         ORDER BY d.id
         LIMIT $3
         """,

@@ -54,7 +54,8 @@ async def inbox(
                h.id AS h_id, h.bericht_code AS h_bericht_code, h.identificatie AS h_identificatie
         FROM delivery d JOIN message m ON m.id = d.message_id
         LEFT JOIN message h ON h.id = m.answers
-        WHERE d.node = $1 AND d.party = ANY($2::text[]) AND d.acked_at IS NULL
+        WHERE d.node = $1 AND d.party = ANY($2::text[])
+          AND d.acked_at IS NULL AND NOT d.payload_purged
           AND m.purged_at IS NULL AND d.id > $3
         ORDER BY d.id
         LIMIT $4

@@ -67,11 +67,17 @@ FROM message m
 WHERE m.id = ANY($1::uuid[]) AND m.retour_id IS NOT NULL
 """
 
-# Deliveries (acked), findings (one heenbericht in twenty), TR056's identificaties.
+# Deliveries (downloaded; acknowledged by all but one gemeente, G3, which never acknowledges,
+# as the VECOZO node allows: its deliveries of purged messages are marked so, as a purge
+# leaves them), findings (one heenbericht in twenty), TR056's identificaties.
+NEVER_ACKNOWLEDGES = "G3"
 _AROUND = [
-    """INSERT INTO delivery (message_id, node, party, available_at, downloaded_at, acked_at)
+    f"""INSERT INTO delivery (message_id, node, party, available_at, downloaded_at, acked_at,
+           payload_purged)
        SELECT id, receiver_node, receiver, received_at, received_at + interval '1 hour',
-              received_at + interval '1 hour'
+              CASE WHEN receiver <> '{NEVER_ACKNOWLEDGES}' THEN received_at + interval '1 hour'
+              END,
+              receiver = '{NEVER_ACKNOWLEDGES}' AND purged_at IS NOT NULL
        FROM message WHERE id = ANY($1::uuid[])""",
     """INSERT INTO finding (message_id, position, rule, retourcode, level, location, sentence)
        SELECT id, 0, 'TR019', '8001', 3, 'Client', 'Een regel die de bench bedenkt.'

@@ -153,7 +153,8 @@ async def in_inbox(pool: Pool, node: str, parties: Sequence[str], traceer_id: st
         SELECT d.message_id FROM delivery d
         JOIN message m ON m.id = d.message_id
         LEFT JOIN vsp_reference v ON v.message_id = m.id
-        WHERE d.node = $1 AND d.party = ANY($2::text[]) AND d.acked_at IS NULL
+        WHERE d.node = $1 AND d.party = ANY($2::text[])
+          AND d.acked_at IS NULL AND NOT d.payload_purged
           AND m.purged_at IS NULL
           AND (v.traceer_id = $3 OR (v.message_id IS NULL AND m.id = $4))
         ORDER BY d.id LIMIT 1
@@ -185,7 +186,8 @@ async def search(
         SELECT n.message_id FROM delivery d
         JOIN ({_NAMED}) n ON n.message_id = d.message_id
         JOIN message pm ON pm.id = d.message_id
-        WHERE d.node = $1 AND d.party = ANY($2::text[]) AND d.acked_at IS NULL
+        WHERE d.node = $1 AND d.party = ANY($2::text[])
+          AND d.acked_at IS NULL AND NOT d.payload_purged
           AND pm.purged_at IS NULL
           AND ($3::text[] IS NULL OR n.message_type = ANY($3::text[]))
           AND ($4::text IS NULL OR d.party = $4)
