@@ -188,7 +188,7 @@ def _scans(now: datetime, sample_id: str, sample_ident: str) -> dict[str, Any]:
 
     async def inbox_listing(c: Any, p: Any) -> int:
         party = scale_fill.NEVER_ACKNOWLEDGES
-        return len(await party_inbox.inbox(p, "ggk", [party], 1000))
+        return len(await party_inbox.inbox(p, "ggk", [party], 100))  # a poll's page
 
     async def trace_id(c: Any, p: Any) -> int:
         return len(await ledger.trace(p, sample_id))
@@ -214,7 +214,7 @@ def _scans(now: datetime, sample_id: str, sample_ident: str) -> dict[str, Any]:
         # Sampled every 10 s while a freeze is under way (migration 0031).
         "freeze gauge (unsent_counts)": (freeze_gauge, 0),
         "freeze report (broken pairs)": (broken_pairs, 0),
-        "inbox listing, a gemeente that never acknowledges": (inbox_listing, 0),
+        "inbox page, a gemeente that never acknowledges": (inbox_listing, 0),
         "trace by id": (trace_id, 0),
         "trace by Identificatie": (trace_ident, 0),
         "trace, unknown": (trace_missing, 0),

@@ -109,7 +109,10 @@ async def _send_on(
         log.error("parked hub notice %s has no receiver; left parked", p.id)
         return None
     mt = CATALOGUE.get(p.message_type or "")
-    await table.sent_on(conn, p.id, workdays.retour_deadline(now, mt) if mt else None)
+    if mt is None:  # the hub built it, so never; without a kind it has no retour deadline
+        log.error("parked hub notice %s has no known message type; left parked", p.id)
+        return None
+    await table.sent_on(conn, p.id, workdays.retour_deadline(now, mt))
     return OutboxMessage(
         topics.egress_name(settings, Node(p.receiver_node)),
         p.receiver.encode(),

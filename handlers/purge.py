@@ -62,10 +62,10 @@ class PurgeWatch:
                 "purged the payloads of %d messages (%d bytes), %d dead letters, %d stale "
                 "journal entries and %d node doors' rows older than %d h in %d passes, %.1f s;"
                 " kept %d past the cut-off (%d to download, %d on their way, %d in the outbox,"
-                " %d awaiting their retour)",
+                " %d awaiting their retour, %d parked)",
                 total.messages, total.payload_bytes, total.dead_letters, total.journal,
                 total.door_rows, self.settings.payload_retention_hours, run.passes, run.seconds,
                 run.kept.messages, run.kept.download, run.kept.on_its_way, run.kept.outbox,
-                run.kept.retour,
+                run.kept.retour, run.kept.parked,
             )  # fmt: skip
         return total

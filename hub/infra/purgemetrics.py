@@ -16,7 +16,8 @@ from hub.infra.store.retention import PurgeRun
 PURGE_KEPT: Final = Gauge(
     "isdhub_purge_kept_messages",
     "Payloads past HUB_PAYLOAD_RETENTION_HOURS the last scheduled purge kept, by why: download"
-    " (a delivery not yet fetched), on_its_way, outbox, retour (awaiting its retour)",
+    " (a delivery not yet fetched), on_its_way, outbox, retour (awaiting its retour), parked"
+    " (held by a release freeze)",
     ["reason"],
 )
 PURGED: Final = Counter(
@@ -33,5 +34,6 @@ def observe_purge(run: PurgeRun) -> None:
     PURGE_SECONDS.set(run.seconds)
     kept = run.kept
     for reason, count in (("download", kept.download), ("on_its_way", kept.on_its_way),
-                          ("outbox", kept.outbox), ("retour", kept.retour)):  # fmt: skip
+                          ("outbox", kept.outbox), ("retour", kept.retour),
+                          ("parked", kept.parked)):  # fmt: skip
         PURGE_KEPT.labels(reason).set(count)

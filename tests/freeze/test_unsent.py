@@ -4,6 +4,7 @@ messages on their way: tests/scale/test_backfills.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -44,7 +45,7 @@ async def test_a_parked_message_awaits_delivery_once_it_is_sent_at_the_cutover(
     assert await _awaiting(pool) == set()
     assert await table.unsent_counts(pool, "iwmo", "3.2") == (0, 0)
     async with pool.acquire() as conn, conn.transaction():
-        await table.sent_on(conn, parked, None)
+        await table.sent_on(conn, parked, datetime.now(UTC))
     assert await _awaiting(pool) == {parked}
     assert await table.unsent_counts(pool, "iwmo", "3.2") == (1, 0)
     # Set to accepted again (a repeated cutover step): still one.

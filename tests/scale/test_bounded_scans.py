@@ -298,6 +298,13 @@ async def test_an_inbox_listing_reads_what_waits_not_the_partys_history(
     assert f.found == waiting
     assert f.examined <= 2 * f.found + 10, f
 
+    async def page(c: Any, p: Any) -> int:  # a poll's page reads the page, not all that waits
+        return len(await party_inbox.inbox(p, "ggk", [party, "G4"], 5))
+
+    paged = await _measure(filled, page)
+    assert paged.found == 5
+    assert paged.examined <= 2 * (2 * 5) + 10, paged  # each party's first five, merged
+
     # A purge pass takes what it purges out of the listing.
     cutoff = NOW - timedelta(days=20)
     before = await filled.fetchval(

@@ -104,6 +104,8 @@ async def test_purge_empties_only_payloads_nobody_needs_and_keeps_the_audit_trai
         "recently overdue": await _message(
             pool, receiver_node="ggk", delivery="acked", retour_due=OLD, overdue_at=NEW
         ),
+        # A release freeze holds it until its cutover, however long that is.
+        "parked": await _message(pool, status="parked", receiver_node="ggk"),
     }
     in_outbox = await _message(pool, receiver_node="ggk", delivery="acked")
     kept["named by an outbox row"] = in_outbox
@@ -148,8 +150,17 @@ async def test_purge_empties_only_payloads_nobody_needs_and_keeps_the_audit_trai
     listed = {i.message_id for i in await store.inbox(pool, "ggk", "0363")}
     assert downloaded not in listed
     assert kept["pending inbox item"] in listed
+    # Downloaded, never acknowledged, purged: out of the inbox index too (migration 0032).
+    flags = {
+        r["message_id"]: r["payload_purged"] for r in await pool.fetch("SELECT * FROM delivery")
+    }
+    assert flags[downloaded] is True
+    assert flags[acked] is False  # acknowledged: never in it
+    assert flags[kept["pending inbox item"]] is False
     again = await retention.purge(pool, CUTOFF)
     assert (again.messages, again.dead_letters) == (0, 0)
+    stays, _ = await retention.kept(pool, CUTOFF)
+    assert (stays.parked, stays.download, stays.on_its_way) == (1, 1, 1)
 
 
 async def test_hub_purge_command(

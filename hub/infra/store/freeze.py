@@ -90,7 +90,7 @@ async def settle(
     )
 
 
-async def sent_on(conn: DbConnection, message_id: UUID, retour_due: datetime | None) -> None:
+async def sent_on(conn: DbConnection, message_id: UUID, retour_due: datetime) -> None:
     """A parked notice the hub built, sent to its receiver at the cutover under its own id:
     from now on a routed heenbericht like any other (its retour is linked to it)."""
     await conn.execute(
@@ -130,7 +130,10 @@ async def unsent(db: Pool | DbConnection) -> dict[tuple[str, str], tuple[int, in
         SELECT m.standard, m.release,
                count(*) FILTER (WHERE u.undelivered) AS undelivered,
                count(*) FILTER (WHERE NOT u.undelivered) AS not_downloaded
-        FROM (SELECT message_id, true AS undelivered FROM awaiting_delivery
+        FROM (SELECT message_id, true AS undelivered FROM awaiting_delivery a
+              -- A guard, one probe a row: a delivery committed while the cutover sent
+              -- its message on (no flow does that) would leave a row neither removed.
+              WHERE NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = a.message_id)
               UNION ALL
               SELECT DISTINCT message_id, false FROM delivery
               WHERE downloaded_at IS NULL AND acked_at IS NULL) u

@@ -46,18 +46,27 @@ async def inbox(
     pool: Pool, node: str, parties: Sequence[str], limit: int, after: int = 0
 ) -> list[Listed]:
     """At most `limit` waiting messages of these parties after position `after`, in delivery
-    order (oldest first); a retour names the heenbericht it answers (one query: a join)."""
+    order (oldest first); a retour names the heenbericht it answers (one query: a join).
+
+    Each party's waiting deliveries are read in order up to `limit` (the inbox index is by
+    node, party and position), then merged: with `party = ANY(...)` the index gives no order
+    across parties, so every waiting delivery was read and sorted for each page."""
     rows = await pool.fetch(
         """
-        SELECT d.id AS position, d.message_id, d.party, m.bericht_code, m.afzender,
-               m.identificatie, d.available_at, d.downloaded_at, m.retourcodes,
-               h.id AS h_id, h.bericht_code AS h_bericht_code, h.identificatie AS h_identificatie
-        FROM delivery d JOIN message m ON m.id = d.message_id
-        LEFT JOIN message h ON h.id = m.answers
-        WHERE d.node = $1 AND d.party = ANY($2::text[])
-          AND d.acked_at IS NULL AND NOT d.payload_purged
-          AND m.purged_at IS NULL AND d.id > $3
-        ORDER BY d.id
+        SELECT w.*, h.id AS h_id, h.bericht_code AS h_bericht_code,
+               h.identificatie AS h_identificatie
+        FROM (SELECT DISTINCT unnest($2::text[])) AS p(party)
+        CROSS JOIN LATERAL (
+            SELECT d.id AS position, d.message_id, d.party, m.bericht_code, m.afzender,
+                   m.identificatie, d.available_at, d.downloaded_at, m.retourcodes, m.answers
+            FROM delivery d JOIN message m ON m.id = d.message_id
+            WHERE d.node = $1 AND d.party = p.party
+              AND d.acked_at IS NULL AND NOT d.payload_purged
+              AND m.purged_at IS NULL AND d.id > $3
+            ORDER BY d.id
+            LIMIT $4) w
+        LEFT JOIN message h ON h.id = w.answers
+        ORDER BY w.position
         LIMIT $4
         """,
         node,

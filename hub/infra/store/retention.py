@@ -10,7 +10,9 @@ need it:
   an inbox: until its delivery row exists it is still on its way;
 - no outbox row names it (its egress, events or dead letter are not yet published);
 - it is no heenbericht awaiting its retour: one with a deadline and no retour yet is kept
-  until one retention period after it was flagged overdue, so it is not kept forever.
+  until one retention period after it was flagged overdue, so it is not kept forever;
+- it is not parked by a release freeze: the cutover sends or returns it, payload and all, however
+  long the freeze lasted and however short the retention.
 
 Rejected heenberichten (answered by a hub-built retour) and dead-lettered messages are never
 delivered, so only age counts for them. Their dead-letter copy is a separate row: a dead
@@ -71,6 +73,7 @@ _WHY = """
                                WHERE headers ? 'hub-message-id') THEN 'outbox'
         WHEN m.retour_due IS NOT NULL AND m.retour_id IS NULL
              AND (m.overdue_at IS NULL OR m.overdue_at >= $1) THEN 'retour'
+        WHEN m.status = 'parked' THEN 'parked'
         ELSE 'purgeable' END
 """
 _PURGEABLE = f"m.purged_at IS NULL AND m.received_at < $1 AND ({_WHY}) = 'purgeable'"
@@ -126,11 +129,12 @@ class Kept:
     on_its_way: int = 0  # accepted for a receiver, not yet in its inbox
     outbox: int = 0  # its egress, events or dead letter not yet published
     retour: int = 0  # a heenbericht awaiting its retour, not yet long overdue
+    parked: int = 0  # held by a release freeze until its cutover
     payload_bytes: int = 0
 
     @property
     def messages(self) -> int:
-        return self.download + self.on_its_way + self.outbox + self.retour
+        return self.download + self.on_its_way + self.outbox + self.retour + self.parked
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,7 @@ async def kept(pool: Pool, cutoff: datetime) -> tuple[Kept, PurgeResult]:
             counts.get("on_its_way", 0),
             counts.get("outbox", 0),
             counts.get("retour", 0),
+            counts.get("parked", 0),
             stays,
         ),
         would,

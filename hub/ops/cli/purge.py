@@ -50,7 +50,8 @@ def describe(run: retention.PurgeRun, hours: int, *, dry_run: bool) -> list[str]
             f"{'would keep' if dry_run else 'kept'} {k.messages:,} payloads past the cut-off "
             f"({_mb(k.payload_bytes)}): {k.download:,} not yet downloaded by their receiver, "
             f"{k.on_its_way:,} on their way to an inbox, {k.outbox:,} not yet published from "
-            f"the outbox, {k.retour:,} awaiting their retour"
+            f"the outbox, {k.retour:,} awaiting their retour, {k.parked:,} parked by a release "
+            "freeze"
         )
     else:
         lines.append(f"{'would keep' if dry_run else 'kept'} no payload past the cut-off")
@@ -73,7 +74,7 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
             "door_rows": done.door_rows, "passes": run.passes, "batch": run.batch,
             "seconds": round(run.seconds, 3),
             "kept": {"download": k.download, "on_its_way": k.on_its_way, "outbox": k.outbox,
-                     "retour": k.retour, "payload_bytes": k.payload_bytes},
+                     "retour": k.retour, "parked": k.parked, "payload_bytes": k.payload_bytes},
         }))  # fmt: skip
         return 0
     print("\n".join(describe(run, hours, dry_run=args.dry_run)))
