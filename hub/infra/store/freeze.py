@@ -132,7 +132,7 @@ async def unsent(db: Pool | DbConnection) -> dict[tuple[str, str], tuple[int, in
                count(*) FILTER (WHERE NOT u.undelivered) AS not_downloaded
         FROM (SELECT message_id, true AS undelivered FROM awaiting_delivery a
               -- A guard, one probe a row: a delivery committed while the cutover sent
-              -- its message on (no flow does that) would leave a row neither removed.
+              -- its message on (no flow does that) would leave a row nothing removes.
               WHERE NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = a.message_id)
               UNION ALL
               SELECT DISTINCT message_id, false FROM delivery
